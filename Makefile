@@ -1,0 +1,47 @@
+# jaminan — the README's two commands are `make demo` and `make test`.
+SHELL := /bin/bash
+GO    ?= go
+BIN   := bin/jaminan
+ADDR  ?= 127.0.0.1:8080
+WORKERS ?= 300
+SEED  ?= 1
+
+# The PostgreSQL server, found once per make run (scripts/postgres-url says how).
+SERVER_URL = $(shell scripts/postgres-url)
+# The demo database on that server.
+DEMO_URL = $(shell scripts/postgres-url | sed -E 's#/postgres(\?|$$)#/jaminan\1#')
+
+.PHONY: all build demo serve test test-short bench lint up clean help
+
+all: build
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
+
+build: ## build bin/jaminan
+	$(GO) build -o $(BIN) ./cmd/jaminan
+
+demo: build ## build, create and migrate the database, load the demo through the command path, then serve
+	@url="$(DEMO_URL)"; [ -n "$$url" ] || exit 1; \
+	echo "demo database: $$url"; \
+	DATABASE_URL="$$url" ./$(BIN) demo --workers $(WORKERS) --seed $(SEED) && \
+	echo "serving on http://$(ADDR) — try: curl -s http://$(ADDR)/api/v1/status" && \
+	DATABASE_URL="$$url" ./$(BIN) serve --addr $(ADDR)
+
+test: ## run every test against real PostgreSQL (each package in its own throwaway database)
+	@url="$(SERVER_URL)"; [ -n "$$url" ] || exit 1; \
+	JAMINAN_TEST_DATABASE_URL="$$url" $(GO) test -count=1 -timeout 20m ./...
+
+test-race: ## the tests with the race detector
+	@url="$(SERVER_URL)"; [ -n "$$url" ] || exit 1; \
+	JAMINAN_TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 -timeout 30m ./...
+
+lint: ## gofmt and go vet
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+up: ## start the docker-compose stack (needs a Docker engine)
+	docker compose up -d
+
+clean: ## remove build output and the throwaway cluster
+	rm -rf bin .data

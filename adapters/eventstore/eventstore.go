@@ -1,0 +1,240 @@
+// Package eventstore is the port to jaminan's immutable log, and the hashing
+// rules every implementation shares.
+//
+// Implementations: postgres (the default), memory (runs the same contract
+// suite, for fast domain tests) and eventstoredb. All of them pass
+// eventstoretest.Run.
+//
+// Contract, for every implementation:
+//   - Append is atomic: all events of one call are stored, or none.
+//   - The expected version is always explicit; its zero value is invalid.
+//     A mismatch returns an error matching ErrConcurrencyConflict and stores nothing.
+//   - Appending events whose event ids are all stored already returns the
+//     original records (Duplicate=true) and stores nothing. A call that mixes
+//     stored and new event ids is refused with ErrEventIDReused.
+//   - Streams start at version 1. Positions in the global log start at 1,
+//     are gap-free and only grow; ReadAll never returns an event after one
+//     with a higher position has been returned (no late commits are skipped).
+//   - Methods are safe for concurrent use.
+package eventstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Limits on one call; TigerStyle: everything has a bound.
+const (
+	// MaxEventsPerAppend bounds one Append.
+	MaxEventsPerAppend = 1000
+	// MaxReadLimit bounds one page of ReadStream or ReadAll.
+	MaxReadLimit = 10_000
+)
+
+// Store is the event-store port.
+type Store interface {
+	// Append stores events at the end of streamID if its version matches.
+	Append(ctx context.Context, streamID string, expected ExpectedVersion, events []EventData) (AppendResult, error)
+	// ReadStream returns up to limit events of streamID with version >= fromVersion, in version order.
+	// Events not yet placed in the global order have Position 0.
+	ReadStream(ctx context.Context, streamID string, fromVersion int64, limit int) ([]RecordedEvent, error)
+	// ReadAll returns up to limit events with position > afterPosition, in position order.
+	ReadAll(ctx context.Context, afterPosition int64, limit int) ([]RecordedEvent, error)
+	// Head is the highest position readable by ReadAll now.
+	Head(ctx context.Context) (int64, error)
+}
+
+type expectKind uint8
+
+const (
+	expectInvalid expectKind = iota
+	expectAny
+	expectNoStream
+	expectExact
+)
+
+// ExpectedVersion is what the caller believes the stream's version is.
+// Build it with Any, NoStream or Exact; the zero value is refused.
+type ExpectedVersion struct {
+	kind    expectKind
+	version int64
+}
+
+// Any appends whatever the stream's version; use only for streams with a single writer.
+func Any() ExpectedVersion { return ExpectedVersion{kind: expectAny} }
+
+// NoStream requires that the stream has no events yet.
+func NoStream() ExpectedVersion { return ExpectedVersion{kind: expectNoStream} }
+
+// Exact requires that the stream's last event has this version (>= 1).
+// Exact(0) means the same as NoStream.
+func Exact(version int64) ExpectedVersion {
+	if version == 0 {
+		return NoStream()
+	}
+	return ExpectedVersion{kind: expectExact, version: version}
+}
+
+// IsAny, IsNoStream and Version let adapters map the sealed value.
+func (e ExpectedVersion) IsAny() bool      { return e.kind == expectAny }
+func (e ExpectedVersion) IsNoStream() bool { return e.kind == expectNoStream }
+
+// Version is the exact version expected, and whether one is.
+func (e ExpectedVersion) Version() (int64, bool) { return e.version, e.kind == expectExact }
+
+// Valid reports whether e was built by a constructor.
+func (e ExpectedVersion) Valid() bool {
+	switch e.kind {
+	case expectAny, expectNoStream:
+		return true
+	case expectExact:
+		return e.version >= 1
+	default:
+		return false
+	}
+}
+
+// Matches reports whether a stream currently at version current (0 = no stream) satisfies e.
+func (e ExpectedVersion) Matches(current int64) bool {
+	switch e.kind {
+	case expectAny:
+		return true
+	case expectNoStream:
+		return current == 0
+	case expectExact:
+		return current == e.version
+	default:
+		return false
+	}
+}
+
+func (e ExpectedVersion) String() string {
+	switch e.kind {
+	case expectAny:
+		return "any"
+	case expectNoStream:
+		return "no stream"
+	case expectExact:
+		return fmt.Sprintf("version %d", e.version)
+	default:
+		return "invalid"
+	}
+}
+
+// Metadata travels with every event; it is hashed with it.
+type Metadata struct {
+	CorrelationID string `json:"correlation_id,omitempty"`
+	CausationID   string `json:"causation_id,omitempty"`
+	Actor         string `json:"actor,omitempty"`
+	Source        string `json:"source,omitempty"`
+	RuleBook      string `json:"rule_book,omitempty"`
+	Command       string `json:"command,omitempty"`
+}
+
+// EventData is an event to append.
+type EventData struct {
+	EventID       uuid.UUID
+	Type          string
+	SchemaVersion int
+	// OccurredAt is business time (the date of an accident, the period paid), UTC.
+	OccurredAt time.Time
+	// Data is the event body as JSON; money inside it is a decimal string.
+	Data     json.RawMessage
+	Metadata Metadata
+}
+
+// RecordedEvent is an event as stored.
+type RecordedEvent struct {
+	// Position in the global log; 0 while not yet placed (ReadStream only).
+	Position      int64
+	StreamID      string
+	Version       int64
+	EventID       uuid.UUID
+	Type          string
+	SchemaVersion int
+	OccurredAt    time.Time
+	RecordedAt    time.Time
+	Data          json.RawMessage
+	Metadata      Metadata
+	// PreviousHash is the Hash of the stream's previous event (32 zero bytes for version 1).
+	PreviousHash []byte
+	// Hash is EventHash(PreviousHash, this event).
+	Hash []byte
+	// GlobalHash is GlobalChainHash(previous position's GlobalHash, Position, Hash); nil while not placed.
+	GlobalHash []byte
+}
+
+// AppendResult says where the events went.
+type AppendResult struct {
+	// Events are the stored records, with positions.
+	Events []RecordedEvent
+	// NextExpectedVersion is the stream's version after the append.
+	NextExpectedVersion int64
+	// Duplicate is true when every event id was stored already and nothing new was written.
+	Duplicate bool
+}
+
+// Errors every implementation returns (wrapped; match with errors.Is / errors.As).
+var (
+	ErrConcurrencyConflict = errors.New("concurrency conflict")
+	ErrEventIDReused       = errors.New("event id reused")
+	ErrInvalidAppend       = errors.New("invalid append")
+)
+
+// ConflictError is the concrete conflict: the stream moved on.
+type ConflictError struct {
+	StreamID string
+	Expected ExpectedVersion
+	Actual   int64
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("concurrency conflict on stream %s: expected %s, stream is at version %d; reload and decide again", e.StreamID, e.Expected, e.Actual)
+}
+
+// Is makes errors.Is(err, ErrConcurrencyConflict) true.
+func (e *ConflictError) Is(target error) bool { return target == ErrConcurrencyConflict }
+
+var _ error = (*ConflictError)(nil)
+
+// ValidateAppend checks the arguments every implementation refuses alike.
+func ValidateAppend(streamID string, expected ExpectedVersion, events []EventData) error {
+	var errs []error
+	if streamID == "" || len(streamID) > 200 {
+		errs = append(errs, errors.New("stream id must be 1 to 200 characters"))
+	}
+	if !expected.Valid() {
+		errs = append(errs, errors.New("expected version not set: use Any, NoStream or Exact"))
+	}
+	if len(events) == 0 || len(events) > MaxEventsPerAppend {
+		errs = append(errs, fmt.Errorf("append takes 1 to %d events, got %d", MaxEventsPerAppend, len(events)))
+	}
+	seen := make(map[uuid.UUID]bool, len(events))
+	for i, event := range events {
+		if event.EventID == uuid.Nil {
+			errs = append(errs, fmt.Errorf("event %d: event id is empty", i))
+		}
+		if seen[event.EventID] {
+			errs = append(errs, fmt.Errorf("event %d: event id %s repeated in one append", i, event.EventID))
+		}
+		seen[event.EventID] = true
+		if event.Type == "" {
+			errs = append(errs, fmt.Errorf("event %d: type is empty", i))
+		}
+		if event.SchemaVersion < 1 {
+			errs = append(errs, fmt.Errorf("event %d: schema version must be >= 1", i))
+		}
+		if !json.Valid(event.Data) {
+			errs = append(errs, fmt.Errorf("event %d: data is not valid JSON", i))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidAppend, err)
+	}
+	return nil
+}

@@ -1,0 +1,228 @@
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/tanahbumbu/jaminan/adapters/eventstore"
+	"github.com/tanahbumbu/jaminan/domain/calendar"
+	"github.com/tanahbumbu/jaminan/domain/command"
+	"github.com/tanahbumbu/jaminan/domain/event"
+	"github.com/tanahbumbu/jaminan/domain/problem"
+	"github.com/tanahbumbu/jaminan/domain/reference"
+	"github.com/tanahbumbu/jaminan/domain/rules"
+)
+
+// Bounds of the command path.
+const (
+	// maxConflictRetries is how often a command is decided again after losing a race.
+	maxConflictRetries = 5
+	// streamPageSize is how many events one read of a stream returns.
+	streamPageSize = 1000
+	// maxStreamEvents bounds the events loaded for one aggregate.
+	maxStreamEvents = 1_000_000
+)
+
+// eventNamespace derives deterministic event ids (UUIDv5), so a retried command
+// produces the same ids and the store returns the original events.
+var eventNamespace = uuid.MustParse("7a1d4c36-8f0e-4f1b-9a63-5b0c2f7e9d11")
+
+// Meta says who issued a command and from where; it lands in every event's metadata.
+type Meta struct {
+	Actor         string
+	Source        string
+	CorrelationID string
+}
+
+// Result is what a command appended.
+type Result struct {
+	Events []eventstore.RecordedEvent
+}
+
+// Config wires an Application.
+type Config struct {
+	Store     eventstore.Store
+	Directory Directory
+	Library   *rules.Library
+	Places    *reference.Places
+	// Now is the clock; the domain never reads one, the command path passes today in.
+	Now func() time.Time
+	// NewID makes internal ids (participant ids).
+	NewID func() string
+}
+
+// Validate reports every missing dependency at once.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Store == nil {
+		errs = append(errs, errors.New("app: Store is required"))
+	}
+	if c.Directory == nil {
+		errs = append(errs, errors.New("app: Directory is required"))
+	}
+	if c.Library == nil {
+		errs = append(errs, errors.New("app: Library is required"))
+	}
+	if c.Places == nil {
+		errs = append(errs, errors.New("app: Places is required"))
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Config) setDefaults() {
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.NewID == nil {
+		c.NewID = func() string { return uuid.Must(uuid.NewV7()).String() }
+	}
+}
+
+// Application executes commands.
+type Application struct {
+	config   Config
+	decoders *decoders
+}
+
+// New builds an Application.
+func New(config Config) (*Application, error) {
+	config.setDefaults()
+	if err := config.Validate(); err != nil {
+		return nil, err
+	}
+	return &Application{config: config, decoders: newDecoders()}, nil
+}
+
+// Store exposes the event store (history, verify).
+func (a *Application) Store() eventstore.Store { return a.config.Store }
+
+// Directory exposes the NIK directory (read APIs resolve NIKs through it).
+func (a *Application) Directory() Directory { return a.config.Directory }
+
+// Library exposes the rule book.
+func (a *Application) Library() *rules.Library { return a.config.Library }
+
+// Decode turns a recorded event into its domain type (upcast to the current shape).
+func (a *Application) Decode(recorded eventstore.RecordedEvent) (event.Event, error) {
+	return a.decoders.decode(recorded)
+}
+
+func (a *Application) today() calendar.Date { return calendar.DateOf(a.config.Now()) }
+
+// Execute runs one command through decide and append. A command that loses a
+// race with another writer is decided again on the new state, a bounded number of times.
+func (a *Application) Execute(ctx context.Context, c command.Command, meta Meta) (Result, error) {
+	if err := c.Validate(); err != nil {
+		return Result{}, err
+	}
+	var lastConflict error
+	for attempt := 0; attempt < maxConflictRetries; attempt++ {
+		result, err := a.dispatch(ctx, c, meta)
+		if !errors.Is(err, eventstore.ErrConcurrencyConflict) {
+			return result, err
+		}
+		lastConflict = err
+	}
+	return Result{}, &problem.Error{Kind: problem.Conflict, Code: "concurrent_update", Message: "the record changed while the command was decided; try again", Err: lastConflict}
+}
+
+func (a *Application) dispatch(ctx context.Context, c command.Command, meta Meta) (Result, error) {
+	switch c := c.(type) {
+	case *command.RegisterPayer:
+		return a.registerPayer(ctx, c, meta)
+	case *command.RegisterParticipant:
+		return a.registerParticipant(ctx, c, meta)
+	case *command.Enroll:
+		return a.enroll(ctx, c, meta)
+	case *command.ChangeWage:
+		return a.changeWage(ctx, c, meta)
+	case *command.EndMembership:
+		return a.endMembership(ctx, c, meta)
+	case *command.ReportAccident:
+		return a.reportAccident(ctx, c, meta)
+	case *command.ReportDeath:
+		return a.reportDeath(ctx, c, meta)
+	case *command.AssessContributions:
+		return a.assessContributions(ctx, c, meta)
+	case *command.RecordPayment:
+		return a.recordPayment(ctx, c, meta)
+	case *command.FileClaim:
+		return a.fileClaim(ctx, c, meta)
+	case *command.ApproveClaim:
+		return a.approveClaim(ctx, c, meta)
+	case *command.RejectClaim:
+		return a.rejectClaim(ctx, c, meta)
+	case *command.RecordPayout:
+		return a.recordPayout(ctx, c, meta)
+	default:
+		return Result{}, problem.Field("command", "unsupported_command", "%s is part of the vocabulary but not available in this release", c.Name())
+	}
+}
+
+// append stores decided events on one stream at the version the decision saw.
+func (a *Application) append(ctx context.Context, streamID string, loadedVersion int64, c command.Command, meta Meta, ruleBook string, events []event.Event) (Result, error) {
+	if len(events) == 0 {
+		return Result{}, nil
+	}
+	commandHash := hashCommand(c)
+	data := make([]eventstore.EventData, 0, len(events))
+	for i, e := range events {
+		body, err := json.Marshal(e)
+		if err != nil {
+			return Result{}, fmt.Errorf("encode %s: %w", e.EventType(), err)
+		}
+		key := streamID + "\x00" + strconv.FormatInt(loadedVersion, 10) + "\x00" + strconv.Itoa(i) + "\x00" + commandHash
+		data = append(data, eventstore.EventData{
+			EventID: uuid.NewSHA1(eventNamespace, []byte(key)), Type: e.EventType(), SchemaVersion: event.SchemaVersion,
+			OccurredAt: e.OccurredOn().Time(), Data: body,
+			Metadata: eventstore.Metadata{CorrelationID: meta.CorrelationID, Actor: meta.Actor, Source: meta.Source, RuleBook: ruleBook, Command: c.Name()},
+		})
+	}
+	appended, err := a.config.Store.Append(ctx, streamID, eventstore.Exact(loadedVersion), data)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Events: appended.Events}, nil
+}
+
+func hashCommand(c command.Command) string {
+	body, _ := json.Marshal(c) // commands are plain data; marshalling cannot fail
+	sum := sha256.Sum256(append([]byte(c.Name()+"\x00"), body...))
+	return string(sum[:])
+}
+
+// Stream ids: internal ids only, never a NIK or a name.
+func participantStream(id string) string { return "participant-" + id }
+func payerStream(id string) string       { return "payer-" + id }
+func claimStream(id string) string       { return "claim-" + id }
+
+// loadStream reads a whole stream and decodes each event.
+func (a *Application) loadStream(ctx context.Context, streamID string) ([]event.Event, int64, error) {
+	var events []event.Event
+	version := int64(0)
+	for len(events) < maxStreamEvents {
+		page, err := a.config.Store.ReadStream(ctx, streamID, version+1, streamPageSize)
+		if err != nil {
+			return nil, 0, fmt.Errorf("read stream %s: %w", streamID, err)
+		}
+		for _, recorded := range page {
+			decoded, err := a.decoders.decode(recorded)
+			if err != nil {
+				return nil, 0, fmt.Errorf("stream %s version %d: %w", streamID, recorded.Version, err)
+			}
+			events = append(events, decoded)
+			version = recorded.Version
+		}
+		if len(page) < streamPageSize {
+			return events, version, nil
+		}
+	}
+	return nil, 0, fmt.Errorf("stream %s has more than %d events", streamID, maxStreamEvents)
+}

@@ -1,0 +1,47 @@
+package app_test
+
+import (
+	"testing"
+
+	"github.com/tanahbumbu/jaminan/adapters/eventstore/memory"
+	"github.com/tanahbumbu/jaminan/domain/claim"
+)
+
+// RULES.md example 3 through the command path: JKK death with W = 4,000,000:
+// 192,000,000 + 12,000,000 + 10,000,000 = 214,000,000; plus the scholarship
+// (example 11: children entering SMA and university, 129,000,000 committed).
+func TestWorkAccidentDeathAndScholarship(t *testing.T) {
+	application := newApplication(t, memory.New())
+	mustRun(t, application, payerLine)
+	mustRun(t, application, memberLine)
+	mustRun(t, application, `{"command":"Enroll","nik":"6310064203820002","programmes":["JKK","JKM","JHT"],"effective_date":"2024-01-01","wage":"4000000"}`)
+	mustRun(t, application, `{"command":"ReportAccident","accident_id":"acc-1","nik":"6310064203820002","date":"2024-11-04","reported_on":"2024-11-05","description":"jatuh dari motor dalam perjalanan dinas"}`)
+	mustRun(t, application, `{"command":"ReportDeath","nik":"6310064203820002","date":"2024-11-04","cause":"work_accident","accident_id":"acc-1"}`)
+	// A JKM claim for a death caused by work is refused: it is claimed under JKK.
+	if _, err := run(t, application, `{"command":"FileClaim","claim_id":"jkm-x","nik":"6310064203820002","programme":"JKM","benefit":"death","incident_date":"2024-11-04","heir":{"name":"M","relationship":"spouse"}}`); err == nil {
+		t.Fatal("JKM claim for a work-accident death accepted")
+	}
+	mustRun(t, application, `{"command":"FileClaim","claim_id":"jkk-1","nik":"6310064203820002","programme":"JKK","benefit":"death","incident_date":"2024-11-04","heir":{"name":"Muhammad Ridwan","relationship":"spouse"}}`)
+	approved := decodeOnly[claim.Approved](t, application, mustRun(t, application, `{"command":"ApproveClaim","claim_id":"jkk-1"}`))
+	want := []string{"192000000", "12000000", "10000000"}
+	if !approved.Total.Equal(rupiah("214000000")) || len(approved.Components) != 3 {
+		t.Fatalf("JKK death: got total %s with %d components, want 214000000 in 3", approved.Total, len(approved.Components))
+	}
+	for i, component := range approved.Components {
+		if !component.Amount.Equal(rupiah(want[i])) {
+			t.Errorf("component %s: got %s, want %s", component.Code, component.Amount, want[i])
+		}
+	}
+	if got := approved.Components[0].LabelID + ": " + approved.Components[0].FormulaID; got != "JKK meninggal dunia: 48 × Rp4.000.000 = Rp192.000.000" {
+		t.Errorf("explanation: got %q", got)
+	}
+	if approved.Eligibility.PaidFirstBy != "bpjs" || !approved.WageBase.Equal(rupiah("4000000")) {
+		t.Errorf("eligibility: got %+v wage %s", approved.Eligibility, approved.WageBase)
+	}
+
+	mustRun(t, application, `{"command":"FileClaim","claim_id":"beasiswa-1","nik":"6310064203820002","programme":"SCHOLARSHIP","benefit":"scholarship","incident_date":"2024-11-04","heir":{"name":"Muhammad Ridwan","relationship":"spouse"},"details":{"children":[{"name":"Nur","birth_date":"2008-05-14","level":"SMA","grade":1},{"name":"Fikri","birth_date":"2005-08-21","level":"university","grade":1}]}}`)
+	scholarship := decodeOnly[claim.Approved](t, application, mustRun(t, application, `{"command":"ApproveClaim","claim_id":"beasiswa-1"}`))
+	if !scholarship.Total.Equal(rupiah("129000000")) || len(scholarship.Tranches) != 13 {
+		t.Errorf("scholarship: got %s in %d tranches, want 129000000 in 13 (3 SMA + 5 university, and 5 university)", scholarship.Total, len(scholarship.Tranches))
+	}
+}

@@ -1,0 +1,227 @@
+package app
+
+import (
+	"context"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tanahbumbu/jaminan/domain/calendar"
+	"github.com/tanahbumbu/jaminan/domain/claim"
+	"github.com/tanahbumbu/jaminan/domain/command"
+	"github.com/tanahbumbu/jaminan/domain/event"
+	"github.com/tanahbumbu/jaminan/domain/participant"
+	"github.com/tanahbumbu/jaminan/domain/payer"
+	"github.com/tanahbumbu/jaminan/domain/problem"
+)
+
+func (a *Application) registerPayer(ctx context.Context, c *command.RegisterPayer, meta Meta) (Result, error) {
+	state, err := a.LoadPayer(ctx, c.PayerID)
+	if err != nil {
+		return Result{}, err
+	}
+	events, err := payer.Register(state, c, a.today())
+	if err != nil {
+		return Result{}, err
+	}
+	return a.append(ctx, payerStream(c.PayerID), state.Version, c, meta, "", events)
+}
+
+func (a *Application) registerParticipant(ctx context.Context, c *command.RegisterParticipant, meta Meta) (Result, error) {
+	payerState, err := a.LoadPayer(ctx, c.PayerID)
+	if err != nil {
+		return Result{}, err
+	}
+	if !payerState.Registered {
+		return Result{}, &problem.Error{Kind: problem.NotFound, Code: "payer_not_found", Field: "payer_id", Message: "no payer " + c.PayerID + "; register it first (RegisterPayer)"}
+	}
+	// Validate before reserving, so bad input leaves no trace, not even in the directory.
+	if _, err := participant.Register(participant.State{}, c, "", a.config.Places, a.today()); err != nil {
+		return Result{}, err
+	}
+	id, err := a.config.Directory.Reserve(ctx, c.NIK, c.PayerID, a.config.NewID())
+	if err != nil {
+		return Result{}, err
+	}
+	state, err := a.LoadParticipant(ctx, id)
+	if err != nil {
+		return Result{}, err
+	}
+	events, err := participant.Register(state, c, id, a.config.Places, a.today())
+	if err != nil {
+		return Result{}, err
+	}
+	return a.append(ctx, participantStream(id), state.Version, c, meta, "", events)
+}
+
+// policy is what participant decisions need from the rule book.
+func (a *Application) policy() participant.Policy {
+	library := a.config.Library
+	return participant.Policy{
+		MinimumAge: library.MinimumAge(), JHTAge: library.JHTAge(),
+		WageBaseLimits: func(segment string, on calendar.Date) (decimal.Decimal, decimal.Decimal) {
+			return library.WageBaseLimits(segment, on)
+		},
+	}
+}
+
+// participantCommand loads a participant by NIK, decides, and appends.
+func (a *Application) participantCommand(ctx context.Context, nik string, c command.Command, meta Meta,
+	decide func(participant.State) ([]event.Event, error)) (Result, error) {
+	state, err := a.ParticipantByNIK(ctx, nik)
+	if err != nil {
+		return Result{}, err
+	}
+	events, err := decide(state)
+	if err != nil {
+		return Result{}, err
+	}
+	return a.append(ctx, participantStream(state.ID), state.Version, c, meta, "", events)
+}
+
+func (a *Application) enroll(ctx context.Context, c *command.Enroll, meta Meta) (Result, error) {
+	return a.participantCommand(ctx, c.NIK, c, meta, func(s participant.State) ([]event.Event, error) { return participant.Enroll(s, c, a.policy()) })
+}
+
+func (a *Application) changeWage(ctx context.Context, c *command.ChangeWage, meta Meta) (Result, error) {
+	return a.participantCommand(ctx, c.NIK, c, meta, func(s participant.State) ([]event.Event, error) { return participant.ChangeWage(s, c, a.policy()) })
+}
+
+func (a *Application) endMembership(ctx context.Context, c *command.EndMembership, meta Meta) (Result, error) {
+	return a.participantCommand(ctx, c.NIK, c, meta, func(s participant.State) ([]event.Event, error) { return participant.EndMembership(s, c) })
+}
+
+func (a *Application) reportAccident(ctx context.Context, c *command.ReportAccident, meta Meta) (Result, error) {
+	return a.participantCommand(ctx, c.NIK, c, meta, func(s participant.State) ([]event.Event, error) { return participant.ReportAccident(s, c) })
+}
+
+func (a *Application) reportDeath(ctx context.Context, c *command.ReportDeath, meta Meta) (Result, error) {
+	return a.participantCommand(ctx, c.NIK, c, meta, func(s participant.State) ([]event.Event, error) { return participant.ReportDeath(s, c) })
+}
+
+// assessContributions bills every participant the directory lists under the
+// payer; each participant's own stream says whether and at what wage base.
+func (a *Application) assessContributions(ctx context.Context, c *command.AssessContributions, meta Meta) (Result, error) {
+	state, err := a.LoadPayer(ctx, c.PayerID)
+	if err != nil {
+		return Result{}, err
+	}
+	ids, err := a.config.Directory.ParticipantsOfPayer(ctx, c.PayerID)
+	if err != nil {
+		return Result{}, err
+	}
+	members := make([]payer.Member, 0, len(ids))
+	for _, id := range ids {
+		member, err := a.LoadParticipant(ctx, id)
+		if err != nil {
+			return Result{}, err
+		}
+		if !member.Registered || member.PayerID != c.PayerID {
+			continue
+		}
+		wage, ok := member.WageOn(c.Period.LastDay())
+		programmes := member.ProgrammesIn(c.Period)
+		if !ok || len(programmes) == 0 {
+			continue
+		}
+		members = append(members, payer.Member{ParticipantID: id, Segment: member.Segment, WageBase: wage, Programmes: programmes})
+	}
+	events, err := payer.Assess(state, c, members, a.config.Library)
+	if err != nil {
+		return Result{}, err
+	}
+	return a.append(ctx, payerStream(c.PayerID), state.Version, c, meta, ruleBookOf(events), events)
+}
+
+func (a *Application) recordPayment(ctx context.Context, c *command.RecordPayment, meta Meta) (Result, error) {
+	state, err := a.LoadPayer(ctx, c.PayerID)
+	if err != nil {
+		return Result{}, err
+	}
+	events, err := payer.RecordPayment(state, c, a.config.Library)
+	if err != nil {
+		return Result{}, err
+	}
+	return a.append(ctx, payerStream(c.PayerID), state.Version, c, meta, ruleBookOf(events), events)
+}
+
+// fileClaim lodges the claim on the participant first (coverage, one death
+// claim), then creates the claim stream. A crash between the two is healed by
+// a retry: the participant shows the claim lodged, and the claim is created.
+func (a *Application) fileClaim(ctx context.Context, c *command.FileClaim, meta Meta) (Result, error) {
+	member, err := a.ParticipantByNIK(ctx, c.NIK)
+	if err != nil {
+		return Result{}, err
+	}
+	payerState, err := a.LoadPayer(ctx, member.PayerID)
+	if err != nil {
+		return Result{}, err
+	}
+	claimState, err := a.LoadClaim(ctx, c.ClaimID)
+	if err != nil {
+		return Result{}, err
+	}
+	claimEvents, err := claim.File(claimState, c, member, a.today())
+	if err != nil {
+		return Result{}, err
+	}
+	lodged, err := participant.LodgeClaim(member, c, payerState.PaidFunc(member.ID))
+	if err != nil {
+		return Result{}, err
+	}
+	first, err := a.append(ctx, participantStream(member.ID), member.Version, c, meta, "", lodged)
+	if err != nil {
+		return Result{}, err
+	}
+	second, err := a.append(ctx, claimStream(c.ClaimID), claimState.Version, c, meta, "", claimEvents)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Events: append(first.Events, second.Events...)}, nil
+}
+
+func (a *Application) approveClaim(ctx context.Context, c *command.ApproveClaim, meta Meta) (Result, error) {
+	claimState, err := a.LoadClaim(ctx, c.ClaimID)
+	if err != nil {
+		return Result{}, err
+	}
+	if claimState.Filed == nil {
+		return Result{}, &problem.Error{Kind: problem.NotFound, Code: "claim_not_found", Field: "claim_id", Message: "no claim " + c.ClaimID + " is filed"}
+	}
+	member, err := a.LoadParticipant(ctx, claimState.Filed.ParticipantID)
+	if err != nil {
+		return Result{}, err
+	}
+	payerState, err := a.LoadPayer(ctx, member.PayerID)
+	if err != nil {
+		return Result{}, err
+	}
+	events, err := claim.Approve(claimState, c, claim.Inputs{Participant: member, Payer: payerState, Library: a.config.Library, Today: a.today()})
+	if err != nil {
+		return Result{}, err
+	}
+	return a.append(ctx, claimStream(c.ClaimID), claimState.Version, c, meta, ruleBookOf(events), events)
+}
+
+func (a *Application) rejectClaim(ctx context.Context, c *command.RejectClaim, meta Meta) (Result, error) {
+	state, err := a.LoadClaim(ctx, c.ClaimID)
+	if err != nil {
+		return Result{}, err
+	}
+	events, err := claim.Reject(state, c, a.today())
+	if err != nil {
+		return Result{}, err
+	}
+	return a.append(ctx, claimStream(c.ClaimID), state.Version, c, meta, "", events)
+}
+
+func (a *Application) recordPayout(ctx context.Context, c *command.RecordPayout, meta Meta) (Result, error) {
+	state, err := a.LoadClaim(ctx, c.ClaimID)
+	if err != nil {
+		return Result{}, err
+	}
+	events, err := claim.RecordPayout(state, c)
+	if err != nil {
+		return Result{}, err
+	}
+	return a.append(ctx, claimStream(c.ClaimID), state.Version, c, meta, "", events)
+}

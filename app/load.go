@@ -1,0 +1,101 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tanahbumbu/jaminan/adapters/eventstore"
+	"github.com/tanahbumbu/jaminan/domain/claim"
+	"github.com/tanahbumbu/jaminan/domain/event"
+	"github.com/tanahbumbu/jaminan/domain/participant"
+	"github.com/tanahbumbu/jaminan/domain/payer"
+	"github.com/tanahbumbu/jaminan/domain/problem"
+)
+
+// decoders finds the registry of an event type among the aggregates'.
+type decoders struct {
+	registries []*event.Registry
+}
+
+func newDecoders() *decoders {
+	return &decoders{registries: []*event.Registry{participant.Events(), payer.Events(), claim.Events()}}
+}
+
+func (d *decoders) decode(recorded eventstore.RecordedEvent) (event.Event, error) {
+	for _, registry := range d.registries {
+		if registry.Knows(recorded.Type) {
+			return registry.Decode(recorded.Type, recorded.SchemaVersion, recorded.Data)
+		}
+	}
+	return nil, fmt.Errorf("unknown event type %q", recorded.Type)
+}
+
+// LoadParticipant replays a participant's stream.
+func (a *Application) LoadParticipant(ctx context.Context, participantID string) (participant.State, error) {
+	events, version, err := a.loadStream(ctx, participantStream(participantID))
+	if err != nil {
+		return participant.State{}, err
+	}
+	state := participant.Replay(events)
+	state.ID = participantID
+	state.Version = version
+	return state, nil
+}
+
+// LoadPayer replays a payer's stream.
+func (a *Application) LoadPayer(ctx context.Context, payerID string) (payer.State, error) {
+	events, version, err := a.loadStream(ctx, payerStream(payerID))
+	if err != nil {
+		return payer.State{}, err
+	}
+	var state payer.State
+	for _, e := range events {
+		state = payer.Evolve(state, e)
+	}
+	state.Version = version
+	return state, nil
+}
+
+// LoadClaim replays a claim's stream.
+func (a *Application) LoadClaim(ctx context.Context, claimID string) (claim.State, error) {
+	events, version, err := a.loadStream(ctx, claimStream(claimID))
+	if err != nil {
+		return claim.State{}, err
+	}
+	var state claim.State
+	for _, e := range events {
+		state = claim.Evolve(state, e)
+	}
+	state.Version = version
+	return state, nil
+}
+
+// ParticipantByNIK resolves a NIK and loads the participant.
+func (a *Application) ParticipantByNIK(ctx context.Context, nik string) (participant.State, error) {
+	id, found, err := a.config.Directory.Lookup(ctx, nik)
+	if err != nil {
+		return participant.State{}, err
+	}
+	if !found {
+		return participant.State{}, &problem.Error{Kind: problem.NotFound, Code: "participant_not_found", Field: "nik",
+			Message: "no participant is registered with this NIK; register first (RegisterParticipant)"}
+	}
+	state, err := a.LoadParticipant(ctx, id)
+	if err != nil {
+		return participant.State{}, err
+	}
+	if !state.Registered {
+		return participant.State{}, &problem.Error{Kind: problem.NotFound, Code: "participant_not_found", Field: "nik",
+			Message: "no participant is registered with this NIK; register first (RegisterParticipant)"}
+	}
+	return state, nil
+}
+
+// ParticipantStream is the stream id of a participant (history, audits).
+func ParticipantStream(participantID string) string { return participantStream(participantID) }
+
+// PayerStream is the stream id of a payer.
+func PayerStream(payerID string) string { return payerStream(payerID) }
+
+// ClaimStream is the stream id of a claim.
+func ClaimStream(claimID string) string { return claimStream(claimID) }

@@ -1,0 +1,66 @@
+package app_test
+
+import (
+	"testing"
+
+	"github.com/tanahbumbu/jaminan/adapters/eventstore/memory"
+	"github.com/tanahbumbu/jaminan/domain/payer"
+)
+
+// Payments go to the oldest open bills first, the rest is held as credit, and
+// a part paid after its due date is fined 2 % a month (RULES.md, example 10's rule).
+func TestPaymentAllocationPenaltyAndCredit(t *testing.T) {
+	application := newApplication(t, memory.New())
+	setUpMember(t, application)
+	for _, period := range []string{"2024-01", "2024-02"} {
+		mustRun(t, application, `{"command":"AssessContributions","payer_id":"desa-pakatellu","period":"`+period+`"}`)
+	}
+	// 187,200 x 2 = 374,400 due 2024-02-15 and 2024-03-15; paid 400,000 on 2024-03-20.
+	result := mustRun(t, application, `{"command":"RecordPayment","payment_id":"pay-1","payer_id":"desa-pakatellu","amount":"400000","paid_on":"2024-03-20","bank_reference":"BPD-9"}`)
+	received := decodeOnly[payer.PaymentReceived](t, application, result)
+	if len(received.Allocations) != 2 || received.Allocations[0].Period.String() != "2024-01" || !received.Allocations[0].Amount.Equal(rupiah("187200")) ||
+		received.Allocations[1].Period.String() != "2024-02" || !received.Allocations[1].Amount.Equal(rupiah("187200")) {
+		t.Fatalf("allocations: got %+v, want 187200 to 2024-01 then 187200 to 2024-02", received.Allocations)
+	}
+	if !received.Credit.Equal(rupiah("25600")) {
+		t.Errorf("credit: got %s, want 25600 (400000 - 374400)", received.Credit)
+	}
+	var penalties []*payer.LatePenaltyAssessed
+	for _, recorded := range result.Events {
+		decoded, err := application.Decode(recorded)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if penalty, ok := decoded.(*payer.LatePenaltyAssessed); ok {
+			penalties = append(penalties, penalty)
+		}
+	}
+	// January's bill was due 2024-02-15: one month late -> 2 % x 187,200 = 3,744. February's (due 03-15) was 5 days late: one month too.
+	if len(penalties) != 2 {
+		t.Fatalf("penalties: got %d, want 2", len(penalties))
+	}
+	for _, penalty := range penalties {
+		if penalty.MonthsLate != 1 || !penalty.Amount.Equal(rupiah("3744")) {
+			t.Errorf("penalty for %s: got %d month(s) %s, want 1 month 3744", penalty.Period, penalty.MonthsLate, penalty.Amount)
+		}
+	}
+	// A payment for a bill that is paid in full is a conflict.
+	if _, err := run(t, application, `{"command":"RecordPayment","payment_id":"pay-2","payer_id":"desa-pakatellu","amount":"1","paid_on":"2024-03-21","bank_reference":"BPD-10","period":"2024-01"}`); err == nil {
+		t.Error("a payment to a bill paid in full was accepted")
+	}
+}
+
+// RULES.md example 9: the regency pays 16,800 a month for a vulnerable worker.
+func TestVulnerableWorkerPackage(t *testing.T) {
+	application := newApplication(t, memory.New())
+	mustRun(t, application, `{"command":"RegisterPayer","payer_id":"pemkab","name":"Pemkab","kind":"regency","risk_class":1}`)
+	mustRun(t, application, `{"command":"RegisterParticipant","nik":"6310010101900001","name":"Rudi","birth_date":"1990-01-01","category":"pekerja_rentan","segment":"BPU","kecamatan":"Angsana","desa":"Bunati","payer_id":"pemkab"}`)
+	mustRun(t, application, `{"command":"Enroll","nik":"6310010101900001","programmes":["JKK","JKM"],"effective_date":"2024-01-01","declared_income":"1000000"}`)
+	assessed := decodeOnly[payer.ContributionsAssessed](t, application, mustRun(t, application, `{"command":"AssessContributions","payer_id":"pemkab","period":"2024-05"}`))
+	if !assessed.Total.Equal(rupiah("16800")) || !assessed.Lines[0].Lines[0].Total.Equal(rupiah("10000")) || !assessed.Lines[0].Lines[1].Total.Equal(rupiah("6800")) {
+		t.Errorf("vulnerable worker: got total %s lines %+v, want 10000 + 6800 = 16800", assessed.Total, assessed.Lines[0].Lines)
+	}
+	if assessed.DueDate.String() != "2024-05-15" {
+		t.Errorf("BPU due date: got %s, want 2024-05-15 (the 15th of the month itself)", assessed.DueDate)
+	}
+}

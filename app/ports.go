@@ -1,0 +1,22 @@
+// Package app is the command path: for every command it loads the streams the
+// decision needs, calls the pure domain decide function, and appends the
+// events with the expected version it loaded (load -> decide -> append).
+// The HTTP API, `jaminan apply`, the CSV import and the demo all call Execute.
+package app
+
+import (
+	"context"
+)
+
+// Directory resolves a NIK to the internal participant id and lists the
+// participants of a payer. It is written before the participant's first event
+// (Reserve), so two registrations of one NIK can never make two participants.
+// Implementations store only a keyed hash of the NIK.
+type Directory interface {
+	// Lookup returns the participant id for a NIK, and whether one is reserved.
+	Lookup(ctx context.Context, nik string) (participantID string, found bool, err error)
+	// Reserve returns the id already reserved for the NIK, or reserves candidateID.
+	Reserve(ctx context.Context, nik, payerID, candidateID string) (participantID string, err error)
+	// ParticipantsOfPayer lists the participant ids reserved under a payer, sorted.
+	ParticipantsOfPayer(ctx context.Context, payerID string) ([]string, error)
+}

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/spf13/cobra"
+
+	"github.com/tanahbumbu/jaminan/adapters/directory"
+	pgstore "github.com/tanahbumbu/jaminan/adapters/eventstore/postgres"
+	"github.com/tanahbumbu/jaminan/adapters/postgres"
+	"github.com/tanahbumbu/jaminan/app"
+	"github.com/tanahbumbu/jaminan/domain/reference"
+	"github.com/tanahbumbu/jaminan/domain/rules"
+	"github.com/tanahbumbu/jaminan/projections"
+)
+
+const defaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/jaminan?sslmode=disable"
+
+func newRootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "jaminan",
+		Short: "Event-sourced claims and benefits ledger for JKK, JKM, JHT and scholarships",
+		Long: `jaminan keeps every fact of a regency's employment social-security programmes
+(JKK work accident, JKM death, JHT old-age savings, children's scholarships) as an
+immutable event in PostgreSQL, and derives read models and dashboards from the log.
+
+Every subcommand reads DATABASE_URL (default ` + defaultDatabaseURL + `).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	root.AddCommand(newMigrateCommand(), newServeCommand(), newApplyCommand(), newDemoCommand(),
+		newHistoryCommand(), newVerifyCommand(), newStatusCommand())
+	return root
+}
+
+func databaseURL() string {
+	if url := os.Getenv("DATABASE_URL"); url != "" {
+		return url
+	}
+	return defaultDatabaseURL
+}
+
+// system is everything a subcommand may need, wired once.
+type system struct {
+	pool        *pgxpool.Pool
+	store       *pgstore.Store
+	application *app.Application
+	runner      *projections.Runner
+	logger      *slog.Logger
+}
+
+func (s *system) Close() { s.pool.Close() }
+
+// open connects, migrates and wires the application and the projections.
+func open(ctx context.Context) (*system, error) {
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if err := postgres.EnsureDatabase(ctx, databaseURL()); err != nil {
+		return nil, err
+	}
+	pool, err := postgres.Connect(ctx, postgres.Config{URL: databaseURL()})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := postgres.Migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	built, err := wire(pool, logger)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return built, nil
+}
+
+func wire(pool *pgxpool.Pool, logger *slog.Logger) (*system, error) {
+	store, err := pgstore.New(pool, pgstore.Config{})
+	if err != nil {
+		return nil, err
+	}
+	key := os.Getenv("JAMINAN_NIK_KEY")
+	if key == "" {
+		key = directory.DevelopmentKey
+	}
+	nikDirectory, err := directory.NewPostgres(pool, key)
+	if err != nil {
+		return nil, err
+	}
+	places, err := reference.Load()
+	if err != nil {
+		return nil, err
+	}
+	library, err := loadRuleBook()
+	if err != nil {
+		return nil, err
+	}
+	application, err := app.New(app.Config{Store: store, Directory: nikDirectory, Library: library, Places: places})
+	if err != nil {
+		return nil, err
+	}
+	runner, err := projections.NewRunner(projections.Config{Pool: pool, Store: store, Decode: application.Decode,
+		Projections: projections.All(), Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	return &system{pool: pool, store: store, application: application, runner: runner, logger: logger}, nil
+}
+
+// loadRuleBook reads JAMINAN_RULEBOOK when set (an operator's own rule-book
+// data), else the rule book built into the binary.
+func loadRuleBook() (*rules.Library, error) {
+	path := os.Getenv("JAMINAN_RULEBOOK")
+	if path == "" {
+		return rules.Default(), nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read rule book %s: %w", path, err)
+	}
+	library, err := rules.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("rule book %s: %w", path, err)
+	}
+	return library, nil
+}
+
+func newMigrateCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "migrate",
+		Short: "Apply the embedded database migrations",
+		Long:  "Creates or upgrades the schema in DATABASE_URL. Safe to run again; concurrent runs wait for each other.",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := postgres.EnsureDatabase(cmd.Context(), databaseURL()); err != nil {
+				return err
+			}
+			pool, err := postgres.Connect(cmd.Context(), postgres.Config{URL: databaseURL()})
+			if err != nil {
+				return err
+			}
+			defer pool.Close()
+			version, err := postgres.Migrate(cmd.Context(), pool)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "schema at version %d\n", version)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tanahbumbu/jaminan/adapters/directory"
+	"github.com/tanahbumbu/jaminan/adapters/httpapi"
+)
+
+// Intervals of the serve loops.
+const (
+	projectionPollInterval = 500 * time.Millisecond
+	sealInterval           = 200 * time.Millisecond
+	shutdownTimeout        = 10 * time.Second
+)
+
+func newServeCommand() *cobra.Command {
+	var address string
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the HTTP API and keep the projections live",
+		Long: `Applies migrations, then serves the JSON API under /api/v1 and keeps every
+projection caught up with the log until interrupted (Ctrl-C).`,
+		Example: "  jaminan serve --addr 127.0.0.1:8080",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			built, err := open(ctx)
+			if err != nil {
+				return err
+			}
+			defer built.Close()
+			if os.Getenv("JAMINAN_NIK_KEY") == "" {
+				built.logger.Warn("JAMINAN_NIK_KEY is not set: the NIK directory uses the development key " + directory.DevelopmentKey + "; set a secret key in production")
+			}
+			go func() { _ = built.runner.Run(ctx, projectionPollInterval) }()
+			go built.store.RunSealer(ctx, sealInterval)
+			server := &http.Server{Addr: address, Handler: httpapi.New(built.application, built.pool, built.runner, built.logger),
+				ReadHeaderTimeout: 10 * time.Second}
+			errs := make(chan error, 1)
+			go func() { errs <- server.ListenAndServe() }()
+			fmt.Fprintf(cmd.OutOrStdout(), "jaminan serving on http://%s  (API under /api/v1, status at /api/v1/status; Ctrl-C stops)\n", address)
+			select {
+			case err := <-errs:
+				return fmt.Errorf("serve on %s: %w", address, err)
+			case <-ctx.Done():
+			}
+			shutdown, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+			defer cancel()
+			if err := server.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&address, "addr", "127.0.0.1:8080", "address to listen on")
+	return cmd
+}

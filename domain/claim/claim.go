@@ -1,0 +1,73 @@
+package claim
+
+import (
+	"github.com/shopspring/decimal"
+
+	"github.com/tanahbumbu/jaminan/domain/event"
+)
+
+// Status of a claim.
+const (
+	StatusFiled    = "filed"
+	StatusApproved = "approved"
+	StatusRejected = "rejected"
+	StatusPaid     = "paid"
+)
+
+// State is the claim as its events leave it. The zero State is "not filed".
+type State struct {
+	Filed    *Filed
+	Approved *Approved
+	Rejected *Rejected
+	Payouts  map[string]PayoutRecorded
+	PaidOut  decimal.Decimal
+	Version  int64
+}
+
+// Status is derived, never stored.
+func (s State) Status() string {
+	switch {
+	case s.Rejected != nil:
+		return StatusRejected
+	case s.Approved != nil && s.PaidOut.Equal(s.Approved.Total.Decimal):
+		return StatusPaid
+	case s.Approved != nil:
+		return StatusApproved
+	case s.Filed != nil:
+		return StatusFiled
+	default:
+		return ""
+	}
+}
+
+// Outstanding is the approved total not yet paid out.
+func (s State) Outstanding() decimal.Decimal {
+	if s.Approved == nil {
+		return decimal.Zero
+	}
+	return s.Approved.Total.Sub(s.PaidOut)
+}
+
+// Evolve applies one event.
+func Evolve(state State, e event.Event) State {
+	switch e := e.(type) {
+	case *Filed:
+		filed := *e
+		state.Filed = &filed
+	case *Approved:
+		approved := *e
+		state.Approved = &approved
+	case *Rejected:
+		rejected := *e
+		state.Rejected = &rejected
+	case *PayoutRecorded:
+		payouts := make(map[string]PayoutRecorded, len(state.Payouts)+1)
+		for id, payout := range state.Payouts {
+			payouts[id] = payout
+		}
+		payouts[e.PayoutID] = *e
+		state.Payouts = payouts
+		state.PaidOut = state.PaidOut.Add(e.Amount.Decimal)
+	}
+	return state
+}

@@ -1,0 +1,244 @@
+package claim
+
+import (
+	"reflect"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tanahbumbu/jaminan/domain/calendar"
+	"github.com/tanahbumbu/jaminan/domain/command"
+	"github.com/tanahbumbu/jaminan/domain/event"
+	"github.com/tanahbumbu/jaminan/domain/money"
+	"github.com/tanahbumbu/jaminan/domain/participant"
+	"github.com/tanahbumbu/jaminan/domain/payer"
+	"github.com/tanahbumbu/jaminan/domain/problem"
+	"github.com/tanahbumbu/jaminan/domain/rules"
+)
+
+// File decides the claim's half of FileClaim (the participant's half,
+// participant.LodgeClaim, guards coverage and the one death claim).
+func File(state State, c *command.FileClaim, member participant.State, today calendar.Date) ([]event.Event, error) {
+	filed := &Filed{ClaimID: c.ClaimID, ParticipantID: member.ID, PayerID: member.PayerID, Programme: c.Programme, Benefit: c.Benefit,
+		IncidentDate: c.IncidentDate, Heir: c.Heir, Details: c.Details, FiledOn: today}
+	if state.Filed != nil {
+		retry := *filed
+		retry.FiledOn = state.Filed.FiledOn
+		if reflect.DeepEqual(*state.Filed, retry) {
+			return nil, nil
+		}
+		return nil, &problem.Error{Kind: problem.Conflict, Code: "claim_exists", Field: "claim_id", Message: "claim " + c.ClaimID + " is filed already with other data"}
+	}
+	if c.IncidentDate.After(today) {
+		return nil, problem.Field("incident_date", "future_date", "is after today (%s)", today)
+	}
+	return []event.Event{filed}, nil
+}
+
+// Inputs are the facts approval needs besides the claim.
+type Inputs struct {
+	Participant participant.State
+	Payer       payer.State
+	Library     *rules.Library
+	Today       calendar.Date
+}
+
+// Approve decides ApproveClaim: the benefit is computed now, once, by the rule
+// book in force on the incident date, and recorded with every component.
+func Approve(state State, c *command.ApproveClaim, in Inputs) ([]event.Event, error) {
+	if err := requireOpen(state, c.ClaimID); err != nil {
+		if state.Approved != nil {
+			return nil, nil // approving twice is a retry
+		}
+		return nil, err
+	}
+	filed := state.Filed
+	book, err := in.Library.ForDate(filed.IncidentDate)
+	if err != nil {
+		return nil, problem.Field("claim_id", "no_rule_book", "%v", err)
+	}
+	wage, _ := in.Participant.WageOn(filed.IncidentDate)
+	membership := in.Participant.MembershipMonthsAt(filed.IncidentDate)
+	if filed.Programme == "SCHOLARSHIP" && !scholarshipAllowed(in.Participant, book, membership) {
+		return nil, problem.Field("claim_id", "membership_too_short",
+			"after a death not caused by work the scholarship needs the minimum membership period; the member had %d months", membership)
+	}
+	benefit, tranches, err := compute(book, filed, wage, membership)
+	if err != nil {
+		return nil, err
+	}
+	if err := benefit.Check(); err != nil {
+		return nil, problem.New(problem.Invalid, "benefit_invariant", "benefit does not add up: %v", err)
+	}
+	approved := &Approved{RuleBook: benefit.RuleBook, Regulation: benefit.Regulation, WageBase: command.Money{Decimal: wage},
+		Total: command.Money{Decimal: benefit.Total}, Notes: benefit.Notes, Tranches: tranches, ApprovedOn: in.Today,
+		Eligibility: eligibility(in, filed, membership, book), DueBy: book.ServiceDeadline(filed.Programme, in.Today)}
+	for _, component := range benefit.Components {
+		approved.Components = append(approved.Components, Component{Code: component.Code, LabelID: component.LabelID, LabelEN: component.LabelEN,
+			Amount: command.Money{Decimal: component.Amount}, FormulaID: component.FormulaID, FormulaEN: component.FormulaEN})
+	}
+	return []event.Event{approved}, nil
+}
+
+func requireOpen(state State, claimID string) error {
+	if state.Filed == nil {
+		return &problem.Error{Kind: problem.NotFound, Code: "claim_not_found", Field: "claim_id", Message: "no claim " + claimID + " is filed"}
+	}
+	if state.Rejected != nil {
+		return &problem.Error{Kind: problem.Conflict, Code: "claim_rejected", Field: "claim_id", Message: "claim " + claimID + " was rejected: " + state.Rejected.Reason}
+	}
+	if state.Approved != nil {
+		return &problem.Error{Kind: problem.Conflict, Code: "claim_approved", Field: "claim_id", Message: "claim " + claimID + " is approved already"}
+	}
+	return nil
+}
+
+// scholarshipAllowed: after a work accident there is no minimum membership;
+// after any other death the rule book's minimum applies (RULES.md, JKM).
+func scholarshipAllowed(member participant.State, book *rules.Book, membershipMonths int) bool {
+	if member.Death != nil && member.Death.Cause == "work_accident" {
+		return true
+	}
+	return book.ScholarshipEligible(membershipMonths)
+}
+
+func compute(book *rules.Book, filed *Filed, wage decimal.Decimal, membershipMonths int) (rules.Benefit, []Tranche, error) {
+	details := filed.Details
+	if details == nil {
+		details = &command.Details{}
+	}
+	switch filed.Programme + "/" + filed.Benefit {
+	case "JKM/death":
+		return book.JKMDeath(membershipMonths), nil, nil
+	case "JKK/death":
+		return book.JKKDeath(wage), nil, nil
+	case "JKK/total_disability":
+		return book.TotalDisability(wage), nil, nil
+	case "JKK/temporary_incapacity":
+		if details.Months < 1 {
+			return rules.Benefit{}, nil, problem.Field("details.months", "missing_field", "temporary incapacity needs the number of months unable to work")
+		}
+		return book.TemporaryIncapacity(wage, details.Months), nil, nil
+	case "JKK/partial_disability":
+		var percent *decimal.Decimal
+		if details.DisabilityPercent != nil {
+			percent = &details.DisabilityPercent.Decimal
+		}
+		benefit, err := book.PartialDisability(wage, details.BodyPart, details.LeftHanded, percent)
+		return benefit, nil, asField(err, "details.body_part")
+	case "JKK/transport":
+		if details.Cost == nil || details.TransportMode == "" {
+			return rules.Benefit{}, nil, problem.Field("details.cost", "missing_field", "transport needs details.transport_mode and details.cost")
+		}
+		benefit, err := book.Transport(map[string]decimal.Decimal{details.TransportMode: details.Cost.Decimal})
+		return benefit, nil, asField(err, "details.cost")
+	case "JKK/medical":
+		if details.Cost == nil {
+			return rules.Benefit{}, nil, problem.Field("details.cost", "missing_field", "medical care needs details.cost (the invoice total)")
+		}
+		return book.Medical(details.Cost.Decimal), nil, nil
+	case "SCHOLARSHIP/scholarship":
+		return scholarship(book, filed, details)
+	}
+	return rules.Benefit{}, nil, problem.Field("benefit", "unsupported_benefit", "%s %s cannot be computed yet", filed.Programme, filed.Benefit)
+}
+
+func asField(err error, field string) error {
+	if err == nil {
+		return nil
+	}
+	if fieldError, ok := err.(*rules.FieldError); ok {
+		return problem.Field(fieldError.Field, "invalid_value", "%s", fieldError.Reason)
+	}
+	return problem.Field(field, "invalid_value", "%v", err)
+}
+
+func scholarship(book *rules.Book, filed *Filed, details *command.Details) (rules.Benefit, []Tranche, error) {
+	if len(details.Children) == 0 {
+		return rules.Benefit{}, nil, problem.Field("details.children", "missing_field", "a scholarship claim lists the children")
+	}
+	children := make([]rules.Child, 0, len(details.Children))
+	for _, child := range details.Children {
+		children = append(children, rules.Child{Name: child.FullName, BirthDate: child.BirthDate, Level: child.Level, Grade: child.Grade})
+	}
+	plan, err := book.ScholarshipPlan(children, filed.IncidentDate.Year(), filed.IncidentDate)
+	if err != nil {
+		return rules.Benefit{}, nil, asField(err, "details.children")
+	}
+	benefit := rules.Benefit{RuleBook: book.ID(), Regulation: book.Regulation()}
+	var tranches []Tranche
+	for i, childPlan := range plan.Children {
+		benefit.Components = append(benefit.Components, rules.Component{Code: "scholarship_child_" + string(rune('1'+i)),
+			LabelID: "Beasiswa anak " + string(rune('1'+i)), LabelEN: "Scholarship, child " + string(rune('1'+i)), Amount: childPlan.Total,
+			FormulaID: money.FormatIDR(childPlan.Total) + " untuk " + itoaYears(len(childPlan.Tranches)) + " tahun ajaran",
+			FormulaEN: money.FormatIDR(childPlan.Total) + " over " + itoaYears(len(childPlan.Tranches)) + " school years"})
+		for _, tranche := range childPlan.Tranches {
+			tranches = append(tranches, Tranche{Child: childPlan.Child.Name, SchoolYear: tranche.SchoolYear, Level: tranche.Level, Grade: tranche.Grade,
+				Amount: command.Money{Decimal: tranche.Amount}})
+		}
+	}
+	benefit.Total = plan.Total
+	return benefit, tranches, nil
+}
+
+func itoaYears(n int) string { return decimal.NewFromInt(int64(n)).String() }
+
+func eligibility(in Inputs, filed *Filed, membershipMonths int, book *rules.Book) Eligibility {
+	covered, reason := in.Participant.CoveredOn(coverageProgramme(filed, in.Participant), filed.IncidentDate, in.Payer.PaidFunc(in.Participant.ID))
+	if !covered {
+		reason = "not covered: " + reason
+	}
+	months, amount := in.Payer.ArrearsMonths(filed.IncidentDate)
+	result := Eligibility{Coverage: reason, MembershipMonths: membershipMonths, ArrearsMonths: months, ArrearsAmount: command.Money{Decimal: amount}, PaidFirstBy: "bpjs"}
+	if in.Participant.Segment == "PU" && months > book.ArrearsGraceMonths() {
+		result.PaidFirstBy = "employer"
+	}
+	return result
+}
+
+func coverageProgramme(filed *Filed, member participant.State) string {
+	if filed.Programme == "SCHOLARSHIP" {
+		if member.Death != nil && member.Death.Cause == "work_accident" {
+			return "JKK"
+		}
+		return "JKM"
+	}
+	return filed.Programme
+}
+
+// Reject decides RejectClaim.
+func Reject(state State, c *command.RejectClaim, today calendar.Date) ([]event.Event, error) {
+	if state.Rejected != nil && state.Rejected.Reason == c.Reason {
+		return nil, nil
+	}
+	if err := requireOpen(state, c.ClaimID); err != nil {
+		return nil, err
+	}
+	return []event.Event{&Rejected{Reason: c.Reason, RejectedOn: today}}, nil
+}
+
+// RecordPayout decides RecordPayout: only on an approved claim, never beyond its total.
+func RecordPayout(state State, c *command.RecordPayout) ([]event.Event, error) {
+	if state.Filed == nil {
+		return nil, &problem.Error{Kind: problem.NotFound, Code: "claim_not_found", Field: "claim_id", Message: "no claim " + c.ClaimID + " is filed"}
+	}
+	if existing, ok := state.Payouts[c.PayoutID]; ok {
+		if existing.Amount.Equal(c.Amount.Decimal) && existing.PaidOn.Equal(c.PaidOn) && existing.BankReference == c.BankReference {
+			return nil, nil
+		}
+		return nil, &problem.Error{Kind: problem.Conflict, Code: "payout_exists", Field: "payout_id", Message: "payout " + c.PayoutID + " is recorded already with other data"}
+	}
+	if state.Approved == nil {
+		return nil, &problem.Error{Kind: problem.Conflict, Code: "claim_not_approved", Field: "claim_id", Message: "claim " + c.ClaimID + " is " + state.Status() + ", not approved; approve it first"}
+	}
+	if c.PaidOn.Before(state.Approved.ApprovedOn) {
+		return nil, problem.Field("paid_on", "before_approval", "is before the approval on %s", state.Approved.ApprovedOn)
+	}
+	if c.Amount.GreaterThan(state.Outstanding()) {
+		return nil, problem.Field("amount", "exceeds_outstanding", "%s is more than the %s still payable on this claim", money.FormatIDR(c.Amount.Decimal), money.FormatIDR(state.Outstanding()))
+	}
+	payee, relationship := "", "member"
+	if state.Filed.Heir != nil {
+		payee, relationship = state.Filed.Heir.FullName, state.Filed.Heir.Relationship
+	}
+	return []event.Event{&PayoutRecorded{PayoutID: c.PayoutID, Amount: *c.Amount, PaidOn: c.PaidOn, BankReference: c.BankReference, Payee: payee, Relationship: relationship}}, nil
+}

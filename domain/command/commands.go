@@ -1,0 +1,154 @@
+package command
+
+import (
+	"encoding/json"
+	"errors"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tanahbumbu/jaminan/domain/calendar"
+	"github.com/tanahbumbu/jaminan/domain/money"
+	"github.com/tanahbumbu/jaminan/domain/problem"
+)
+
+// Money is a rupiah amount that arrives only as a decimal string.
+type Money struct{ decimal.Decimal }
+
+// UnmarshalJSON accepts "2500000" or "2500000.00" and refuses JSON numbers.
+func (m *Money) UnmarshalJSON(data []byte) error {
+	if len(data) > 0 && data[0] != '"' {
+		return problem.Field("", "money_not_string", "money must be a decimal string such as \"2500000.00\", not a JSON number")
+	}
+	var text string
+	if err := json.Unmarshal(data, &text); err != nil {
+		return problem.Field("", "money_not_string", "money must be a decimal string")
+	}
+	value, err := money.Parse(text)
+	if err != nil {
+		code := "invalid_money"
+		if errors.Is(err, money.ErrNegative) {
+			code = "negative_amount"
+		}
+		return problem.Field("", code, "%v", err)
+	}
+	m.Decimal = value
+	return nil
+}
+
+// MarshalJSON writes the amount with two decimals.
+func (m Money) MarshalJSON() ([]byte, error) { return json.Marshal(money.Format(m.Decimal)) }
+
+var (
+	nikPattern = regexp.MustCompile(`^[0-9]{16}$`)
+	idPattern  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$`)
+)
+
+// limits on free text
+const (
+	maxNameRunes        = 120
+	maxDescriptionRunes = 2000
+)
+
+func checkNIK(field, nik string) error {
+	if nik == "" {
+		return problem.Field(field, "missing_field", "is required: the 16-digit NIK")
+	}
+	if !nikPattern.MatchString(nik) {
+		return problem.Field(field, "invalid_nik", "a NIK is exactly 16 digits (got %d characters)", utf8.RuneCountInString(nik))
+	}
+	return nil
+}
+
+func checkID(field, id string) error {
+	if id == "" {
+		return problem.Field(field, "missing_field", "is required")
+	}
+	if !idPattern.MatchString(id) {
+		return problem.Field(field, "invalid_id", "ids are 1-80 letters, digits, '.', '_', ':' or '-', starting with a letter or digit")
+	}
+	return nil
+}
+
+func checkText(field, text string, required bool, maxRunes int) error {
+	if strings.TrimSpace(text) == "" {
+		if required {
+			return problem.Field(field, "missing_field", "is required")
+		}
+		return nil
+	}
+	if !utf8.ValidString(text) {
+		return problem.Field(field, "invalid_text", "is not valid UTF-8")
+	}
+	if utf8.RuneCountInString(text) > maxRunes {
+		return problem.Field(field, "too_long", "at most %d characters", maxRunes)
+	}
+	for _, r := range text {
+		if r < 0x20 && r != '\t' {
+			return problem.Field(field, "invalid_text", "contains control characters")
+		}
+	}
+	return nil
+}
+
+func checkDate(field string, date calendar.Date) error {
+	if date.IsZero() {
+		return problem.Field(field, "missing_field", "is required (YYYY-MM-DD)")
+	}
+	return nil
+}
+
+func checkOneOf(field, value string, allowed ...string) error {
+	if value == "" {
+		return problem.Field(field, "missing_field", "is required: one of %s", strings.Join(allowed, ", "))
+	}
+	for _, candidate := range allowed {
+		if value == candidate {
+			return nil
+		}
+	}
+	return problem.Field(field, "unknown_value", "%q is not one of %s", value, strings.Join(allowed, ", "))
+}
+
+func firstError(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Codes of the vocabulary.
+var (
+	PayerKinds    = []string{"village_government", "regency", "bumdes", "koperasi", "self"}
+	Categories    = []string{"perangkat_kecamatan", "perangkat_kelurahan", "perangkat_desa", "bpd", "rt_rw", "kader", "pkk", "bumdes", "koperasi", "konstruksi", "pekerja_rentan"}
+	Segments      = []string{"PU", "BPU", "construction"}
+	Programmes    = []string{"JKK", "JKM", "JHT"}
+	ClaimPrograms = []string{"JKM", "JKK", "JHT", "SCHOLARSHIP"}
+	EndReasons    = []string{"resigned", "end_of_term", "death", "age_56"}
+	DeathCauses   = []string{"work_accident", "other"}
+	JKKBenefits   = []string{"medical", "transport", "temporary_incapacity", "partial_disability", "total_disability", "death"}
+	Relationships = []string{"spouse", "child", "parent", "grandchild", "sibling", "parent_in_law", "named"}
+	SchoolLevels  = []string{"none", "TK", "SD", "SMP", "SMA", "university"}
+)
+
+func describeMoneyPair(wage, declared *Money, wageField, declaredField string) error {
+	if wage != nil && declared != nil {
+		return problem.Field(wageField, "ambiguous_wage_base", "give %s (wage earners) or %s (non-wage earners), not both", wageField, declaredField)
+	}
+	if wage == nil && declared == nil {
+		return problem.Field(wageField, "missing_field", "is required: %s for a wage earner (PU), %s for a non-wage earner (BPU)", wageField, declaredField)
+	}
+	amount := wage
+	field := wageField
+	if declared != nil {
+		amount, field = declared, declaredField
+	}
+	if !amount.IsPositive() {
+		return problem.Field(field, "invalid_money", "must be more than zero")
+	}
+	return nil
+}

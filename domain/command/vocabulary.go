@@ -1,0 +1,366 @@
+package command
+
+import (
+	"github.com/tanahbumbu/jaminan/domain/calendar"
+	"github.com/tanahbumbu/jaminan/domain/problem"
+)
+
+// RegisterPayer registers whoever pays contributions: a village government,
+// the regency, a BUMDes, a koperasi, or the worker himself.
+type RegisterPayer struct {
+	PayerID   string `json:"payer_id"`
+	PayerName string `json:"name"`
+	Kind      string `json:"kind"`
+	RiskClass int    `json:"risk_class"`
+}
+
+// RegisterParticipant registers a worker; the NIK resolves to an internal id.
+type RegisterParticipant struct {
+	NIK       string        `json:"nik"`
+	FullName  string        `json:"name"`
+	BirthDate calendar.Date `json:"birth_date"`
+	Category  string        `json:"category"`
+	Segment   string        `json:"segment"`
+	Kecamatan string        `json:"kecamatan"`
+	Desa      string        `json:"desa"`
+	PayerID   string        `json:"payer_id"`
+}
+
+// Enroll enrolls a participant in programmes from a date with a wage base.
+type Enroll struct {
+	NIK            string        `json:"nik"`
+	Programmes     []string      `json:"programmes"`
+	EffectiveDate  calendar.Date `json:"effective_date"`
+	Wage           *Money        `json:"wage"`
+	DeclaredIncome *Money        `json:"declared_income"`
+}
+
+// ChangeWage changes the wage (PU) or declared income (BPU) from a date.
+type ChangeWage struct {
+	NIK            string        `json:"nik"`
+	EffectiveDate  calendar.Date `json:"effective_date"`
+	Wage           *Money        `json:"wage"`
+	DeclaredIncome *Money        `json:"declared_income"`
+}
+
+// EndMembership ends every programme of a participant on a date.
+type EndMembership struct {
+	NIK    string        `json:"nik"`
+	Date   calendar.Date `json:"date"`
+	Reason string        `json:"reason"`
+}
+
+// AssessContributions bills a payer's participants for one month.
+type AssessContributions struct {
+	PayerID string          `json:"payer_id"`
+	Period  calendar.Period `json:"period"`
+}
+
+// RecordPayment records money received from a payer. Period is optional: when
+// given, the payment goes to that month's bill; otherwise to the oldest open bills.
+type RecordPayment struct {
+	PaymentID     string          `json:"payment_id"`
+	PayerID       string          `json:"payer_id"`
+	Amount        *Money          `json:"amount"`
+	PaidOn        calendar.Date   `json:"paid_on"`
+	BankReference string          `json:"bank_reference"`
+	Period        calendar.Period `json:"period"`
+}
+
+// ReportAccident records a work accident.
+type ReportAccident struct {
+	AccidentID  string        `json:"accident_id"`
+	NIK         string        `json:"nik"`
+	Date        calendar.Date `json:"date"`
+	ReportedOn  calendar.Date `json:"reported_on"`
+	Description string        `json:"description"`
+}
+
+// ReportDeath records a participant's death.
+type ReportDeath struct {
+	NIK        string        `json:"nik"`
+	Date       calendar.Date `json:"date"`
+	Cause      string        `json:"cause"`
+	AccidentID string        `json:"accident_id"`
+}
+
+// Heir is who receives a death benefit.
+type Heir struct {
+	FullName     string `json:"name"`
+	Relationship string `json:"relationship"`
+	NIK          string `json:"nik"`
+}
+
+// Child is a member's child, for the scholarship.
+type Child struct {
+	FullName  string        `json:"name"`
+	BirthDate calendar.Date `json:"birth_date"`
+	Level     string        `json:"level"`
+	Grade     int           `json:"grade"`
+}
+
+// Details carries the per-benefit inputs of a claim.
+type Details struct {
+	Months            int     `json:"months"`
+	DisabilityPercent *Money  `json:"disability_percent"`
+	BodyPart          string  `json:"body_part"`
+	LeftHanded        bool    `json:"left_handed"`
+	TransportMode     string  `json:"transport_mode"`
+	Cost              *Money  `json:"cost"`
+	Children          []Child `json:"children"`
+}
+
+// FileClaim files a claim for a participant.
+type FileClaim struct {
+	ClaimID      string        `json:"claim_id"`
+	NIK          string        `json:"nik"`
+	Programme    string        `json:"programme"`
+	Benefit      string        `json:"benefit"`
+	IncidentDate calendar.Date `json:"incident_date"`
+	Heir         *Heir         `json:"heir"`
+	Details      *Details      `json:"details"`
+}
+
+// ApproveClaim approves a filed claim; the benefit is computed now, under the
+// rule book in force on the incident date.
+type ApproveClaim struct {
+	ClaimID string `json:"claim_id"`
+}
+
+// RejectClaim rejects a filed claim with a reason.
+type RejectClaim struct {
+	ClaimID string `json:"claim_id"`
+	Reason  string `json:"reason"`
+}
+
+// RecordPayout records money paid out on an approved claim.
+type RecordPayout struct {
+	PayoutID      string        `json:"payout_id"`
+	ClaimID       string        `json:"claim_id"`
+	Amount        *Money        `json:"amount"`
+	PaidOn        calendar.Date `json:"paid_on"`
+	BankReference string        `json:"bank_reference"`
+}
+
+// Reverse reverses an earlier event (a payment or a payout) with a reason.
+type Reverse struct {
+	EventID string `json:"event_id"`
+	Reason  string `json:"reason"`
+}
+
+func (*RegisterPayer) Name() string       { return "RegisterPayer" }
+func (*RegisterParticipant) Name() string { return "RegisterParticipant" }
+func (*Enroll) Name() string              { return "Enroll" }
+func (*ChangeWage) Name() string          { return "ChangeWage" }
+func (*EndMembership) Name() string       { return "EndMembership" }
+func (*AssessContributions) Name() string { return "AssessContributions" }
+func (*RecordPayment) Name() string       { return "RecordPayment" }
+func (*ReportAccident) Name() string      { return "ReportAccident" }
+func (*ReportDeath) Name() string         { return "ReportDeath" }
+func (*FileClaim) Name() string           { return "FileClaim" }
+func (*ApproveClaim) Name() string        { return "ApproveClaim" }
+func (*RejectClaim) Name() string         { return "RejectClaim" }
+func (*RecordPayout) Name() string        { return "RecordPayout" }
+func (*Reverse) Name() string             { return "Reverse" }
+
+func (c *RegisterPayer) Validate() error {
+	err := firstError(checkID("payer_id", c.PayerID), checkText("name", c.PayerName, true, maxNameRunes), checkOneOf("kind", c.Kind, PayerKinds...))
+	if err != nil {
+		return err
+	}
+	if c.RiskClass < 1 || c.RiskClass > 5 {
+		return problem.Field("risk_class", "invalid_risk_class", "must be 1 to 5 (1 = very low … 5 = very high); village governments are 1")
+	}
+	return nil
+}
+
+func (c *RegisterParticipant) Validate() error {
+	return firstError(
+		checkNIK("nik", c.NIK),
+		checkText("name", c.FullName, true, maxNameRunes),
+		checkDate("birth_date", c.BirthDate),
+		checkOneOf("category", c.Category, Categories...),
+		checkOneOf("segment", c.Segment, Segments...),
+		checkText("kecamatan", c.Kecamatan, true, maxNameRunes),
+		checkText("desa", c.Desa, true, maxNameRunes),
+		checkID("payer_id", c.PayerID),
+	)
+}
+
+func (c *Enroll) Validate() error {
+	if err := firstError(checkNIK("nik", c.NIK), checkDate("effective_date", c.EffectiveDate)); err != nil {
+		return err
+	}
+	if len(c.Programmes) == 0 {
+		return problem.Field("programmes", "missing_field", "is required: a list such as [\"JKK\",\"JKM\",\"JHT\"]")
+	}
+	seen := map[string]bool{}
+	for _, programme := range c.Programmes {
+		if err := checkOneOf("programmes", programme, Programmes...); err != nil {
+			return err
+		}
+		if seen[programme] {
+			return problem.Field("programmes", "duplicate_value", "%s is listed twice", programme)
+		}
+		seen[programme] = true
+	}
+	return describeMoneyPair(c.Wage, c.DeclaredIncome, "wage", "declared_income")
+}
+
+func (c *ChangeWage) Validate() error {
+	if err := firstError(checkNIK("nik", c.NIK), checkDate("effective_date", c.EffectiveDate)); err != nil {
+		return err
+	}
+	return describeMoneyPair(c.Wage, c.DeclaredIncome, "wage", "declared_income")
+}
+
+func (c *EndMembership) Validate() error {
+	return firstError(checkNIK("nik", c.NIK), checkDate("date", c.Date), checkOneOf("reason", c.Reason, EndReasons...))
+}
+
+func (c *AssessContributions) Validate() error {
+	if err := checkID("payer_id", c.PayerID); err != nil {
+		return err
+	}
+	if c.Period.IsZero() {
+		return problem.Field("period", "missing_field", "is required (YYYY-MM)")
+	}
+	return nil
+}
+
+func (c *RecordPayment) Validate() error {
+	err := firstError(checkID("payment_id", c.PaymentID), checkID("payer_id", c.PayerID), checkDate("paid_on", c.PaidOn),
+		checkText("bank_reference", c.BankReference, true, maxNameRunes))
+	if err != nil {
+		return err
+	}
+	return checkPositive("amount", c.Amount)
+}
+
+func checkPositive(field string, amount *Money) error {
+	if amount == nil {
+		return problem.Field(field, "missing_field", "is required: a decimal string such as \"300000.00\"")
+	}
+	if !amount.IsPositive() {
+		return problem.Field(field, "invalid_money", "must be more than zero")
+	}
+	return nil
+}
+
+func (c *ReportAccident) Validate() error {
+	err := firstError(checkID("accident_id", c.AccidentID), checkNIK("nik", c.NIK), checkDate("date", c.Date),
+		checkDate("reported_on", c.ReportedOn), checkText("description", c.Description, false, maxDescriptionRunes))
+	if err != nil {
+		return err
+	}
+	if c.ReportedOn.Before(c.Date) {
+		return problem.Field("reported_on", "before_incident", "an accident cannot be reported before it happened (%s)", c.Date)
+	}
+	return nil
+}
+
+func (c *ReportDeath) Validate() error {
+	if err := firstError(checkNIK("nik", c.NIK), checkDate("date", c.Date), checkOneOf("cause", c.Cause, DeathCauses...)); err != nil {
+		return err
+	}
+	if c.Cause == "work_accident" {
+		return checkID("accident_id", c.AccidentID)
+	}
+	if c.AccidentID != "" {
+		return problem.Field("accident_id", "unexpected_field", "only a death by work accident names an accident")
+	}
+	return nil
+}
+
+func (c *FileClaim) Validate() error {
+	err := firstError(checkID("claim_id", c.ClaimID), checkNIK("nik", c.NIK), checkOneOf("programme", c.Programme, ClaimPrograms...),
+		checkDate("incident_date", c.IncidentDate))
+	if err != nil {
+		return err
+	}
+	if err := c.validateBenefit(); err != nil {
+		return err
+	}
+	if c.Heir != nil {
+		if err := firstError(checkText("heir.name", c.Heir.FullName, true, maxNameRunes), checkOneOf("heir.relationship", c.Heir.Relationship, Relationships...)); err != nil {
+			return err
+		}
+		if c.Heir.NIK != "" {
+			if err := checkNIK("heir.nik", c.Heir.NIK); err != nil {
+				return err
+			}
+		}
+	}
+	if c.IsDeath() && c.Heir == nil {
+		return problem.Field("heir", "missing_field", "a death claim names the heir: {name, relationship, nik}")
+	}
+	return c.validateDetails()
+}
+
+func (c *FileClaim) validateBenefit() error {
+	switch c.Programme {
+	case "JKM":
+		return checkOneOf("benefit", c.Benefit, "death")
+	case "JKK":
+		return checkOneOf("benefit", c.Benefit, JKKBenefits...)
+	case "JHT":
+		return checkOneOf("benefit", c.Benefit, "full", "partial_10", "partial_30")
+	default:
+		return checkOneOf("benefit", c.Benefit, "scholarship")
+	}
+}
+
+// IsDeath reports whether the claim is a death benefit (JKM, or JKK death).
+func (c *FileClaim) IsDeath() bool { return c.Benefit == "death" }
+
+func (c *FileClaim) validateDetails() error {
+	if c.Details == nil {
+		return nil
+	}
+	for i, child := range c.Details.Children {
+		prefix := "details.children[" + itoa(i) + "]"
+		if err := firstError(checkText(prefix+".name", child.FullName, true, maxNameRunes), checkDate(prefix+".birth_date", child.BirthDate),
+			checkOneOf(prefix+".level", child.Level, SchoolLevels...)); err != nil {
+			return err
+		}
+		if child.Grade < 0 || child.Grade > 6 {
+			return problem.Field(prefix+".grade", "invalid_grade", "must be 0 to 6")
+		}
+	}
+	if c.Details.Months < 0 || c.Details.Months > 600 {
+		return problem.Field("details.months", "invalid_months", "must be 0 to 600")
+	}
+	if c.Details.TransportMode != "" {
+		if err := checkOneOf("details.transport_mode", c.Details.TransportMode, "land", "sea", "air"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func itoa(i int) string {
+	const digits = "0123456789"
+	if i < 10 {
+		return digits[i : i+1]
+	}
+	return itoa(i/10) + digits[i%10:i%10+1]
+}
+
+func (c *ApproveClaim) Validate() error { return checkID("claim_id", c.ClaimID) }
+
+func (c *RejectClaim) Validate() error {
+	return firstError(checkID("claim_id", c.ClaimID), checkText("reason", c.Reason, true, maxDescriptionRunes))
+}
+
+func (c *RecordPayout) Validate() error {
+	err := firstError(checkID("payout_id", c.PayoutID), checkID("claim_id", c.ClaimID), checkDate("paid_on", c.PaidOn),
+		checkText("bank_reference", c.BankReference, true, maxNameRunes))
+	if err != nil {
+		return err
+	}
+	return checkPositive("amount", c.Amount)
+}
+
+func (c *Reverse) Validate() error {
+	return firstError(checkText("event_id", c.EventID, true, 64), checkText("reason", c.Reason, true, maxDescriptionRunes))
+}

@@ -1,0 +1,75 @@
+// Package event is what every domain event has in common, and the registry
+// that turns stored JSON back into typed events (upcasting old versions).
+package event
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/tanahbumbu/jaminan/domain/calendar"
+)
+
+// Event is a fact the domain decided. Its JSON is what the log stores.
+type Event interface {
+	// EventType is the stable type name, e.g. "ParticipantRegistered".
+	EventType() string
+	// OccurredOn is business time: the date the fact is about.
+	OccurredOn() calendar.Date
+}
+
+// SchemaVersion is the current schema version of every event type. A type
+// whose shape changes gets version 2 and an upcaster from version 1.
+const SchemaVersion = 1
+
+// Upcaster rewrites stored data of an older version into the next version's shape.
+type Upcaster func(data json.RawMessage) (json.RawMessage, error)
+
+// Registry maps type names to constructors and upcasters.
+type Registry struct {
+	constructors map[string]func() Event
+	upcasters    map[string]map[int]Upcaster // type -> from version -> to version+1
+}
+
+// NewRegistry registers the given prototypes (zero values of event structs, as pointers).
+func NewRegistry(constructors ...func() Event) *Registry {
+	registry := &Registry{constructors: map[string]func() Event{}, upcasters: map[string]map[int]Upcaster{}}
+	for _, constructor := range constructors {
+		registry.constructors[constructor().EventType()] = constructor
+	}
+	return registry
+}
+
+// Knows reports whether the type is registered.
+func (r *Registry) Knows(eventType string) bool { _, ok := r.constructors[eventType]; return ok }
+
+// AddUpcaster registers the step from version `from` to `from+1` of a type.
+func (r *Registry) AddUpcaster(eventType string, from int, upcaster Upcaster) {
+	if r.upcasters[eventType] == nil {
+		r.upcasters[eventType] = map[int]Upcaster{}
+	}
+	r.upcasters[eventType][from] = upcaster
+}
+
+// Decode turns stored data into the current shape of the event.
+func (r *Registry) Decode(eventType string, schemaVersion int, data json.RawMessage) (Event, error) {
+	constructor, ok := r.constructors[eventType]
+	if !ok {
+		return nil, fmt.Errorf("unknown event type %q", eventType)
+	}
+	for version := schemaVersion; version < SchemaVersion; version++ {
+		upcaster, ok := r.upcasters[eventType][version]
+		if !ok {
+			return nil, fmt.Errorf("event type %q: no upcaster from schema version %d", eventType, version)
+		}
+		upcast, err := upcaster(data)
+		if err != nil {
+			return nil, fmt.Errorf("event type %q: upcast from version %d: %w", eventType, version, err)
+		}
+		data = upcast
+	}
+	decoded := constructor()
+	if err := json.Unmarshal(data, decoded); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", eventType, err)
+	}
+	return decoded, nil
+}

@@ -1,0 +1,100 @@
+// Package participant is the participant aggregate: registration, enrollment
+// per programme, wage base changes, end of membership, accidents and deaths,
+// and the claims lodged against the participant. Pure: no I/O, no clock.
+package participant
+
+import (
+	"github.com/tanahbumbu/jaminan/domain/calendar"
+	"github.com/tanahbumbu/jaminan/domain/command"
+	"github.com/tanahbumbu/jaminan/domain/event"
+)
+
+// Registered: a worker joined the ledger.
+type Registered struct {
+	ParticipantID string        `json:"participant_id"`
+	NIK           string        `json:"nik"`
+	Name          string        `json:"name"`
+	BirthDate     calendar.Date `json:"birth_date"`
+	Category      string        `json:"category"`
+	Segment       string        `json:"segment"`
+	Kecamatan     string        `json:"kecamatan"`
+	Desa          string        `json:"desa"`
+	PayerID       string        `json:"payer_id"`
+	RegisteredOn  calendar.Date `json:"registered_on"`
+}
+
+// Enrolled: programmes start on a date with a wage base.
+type Enrolled struct {
+	Programmes    []string      `json:"programmes"`
+	EffectiveDate calendar.Date `json:"effective_date"`
+	// WageBase is the wage (PU) or declared income (BPU).
+	WageBase command.Money `json:"wage_base"`
+	WageKind string        `json:"wage_kind"` // "wage" or "declared_income"
+}
+
+// WageChanged: the wage base changes from a date.
+type WageChanged struct {
+	EffectiveDate calendar.Date `json:"effective_date"`
+	WageBase      command.Money `json:"wage_base"`
+	WageKind      string        `json:"wage_kind"`
+}
+
+// MembershipEnded: every programme ends on a date.
+type MembershipEnded struct {
+	Date   calendar.Date `json:"date"`
+	Reason string        `json:"reason"`
+}
+
+// AccidentReported: a work accident, with whether the report was late (over 2 × 24 hours).
+type AccidentReported struct {
+	AccidentID  string        `json:"accident_id"`
+	Date        calendar.Date `json:"date"`
+	ReportedOn  calendar.Date `json:"reported_on"`
+	Late        bool          `json:"late"`
+	Description string        `json:"description"`
+}
+
+// DeathReported: the participant died.
+type DeathReported struct {
+	Date       calendar.Date `json:"date"`
+	Cause      string        `json:"cause"`
+	AccidentID string        `json:"accident_id,omitempty"`
+}
+
+// ClaimLodged: a claim was filed against this participant; the participant
+// stream is where "one death claim per participant" is enforced.
+type ClaimLodged struct {
+	ClaimID      string        `json:"claim_id"`
+	Programme    string        `json:"programme"`
+	Benefit      string        `json:"benefit"`
+	IncidentDate calendar.Date `json:"incident_date"`
+}
+
+func (Registered) EventType() string       { return "ParticipantRegistered" }
+func (Enrolled) EventType() string         { return "ParticipantEnrolled" }
+func (WageChanged) EventType() string      { return "WageChanged" }
+func (MembershipEnded) EventType() string  { return "MembershipEnded" }
+func (AccidentReported) EventType() string { return "AccidentReported" }
+func (DeathReported) EventType() string    { return "DeathReported" }
+func (ClaimLodged) EventType() string      { return "ClaimLodged" }
+
+func (e Registered) OccurredOn() calendar.Date       { return e.RegisteredOn }
+func (e Enrolled) OccurredOn() calendar.Date         { return e.EffectiveDate }
+func (e WageChanged) OccurredOn() calendar.Date      { return e.EffectiveDate }
+func (e MembershipEnded) OccurredOn() calendar.Date  { return e.Date }
+func (e AccidentReported) OccurredOn() calendar.Date { return e.Date }
+func (e DeathReported) OccurredOn() calendar.Date    { return e.Date }
+func (e ClaimLodged) OccurredOn() calendar.Date      { return e.IncidentDate }
+
+// Events is the registry of this aggregate's event types.
+func Events() *event.Registry {
+	return event.NewRegistry(
+		func() event.Event { return &Registered{} },
+		func() event.Event { return &Enrolled{} },
+		func() event.Event { return &WageChanged{} },
+		func() event.Event { return &MembershipEnded{} },
+		func() event.Event { return &AccidentReported{} },
+		func() event.Event { return &DeathReported{} },
+		func() event.Event { return &ClaimLodged{} },
+	)
+}

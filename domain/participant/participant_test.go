@@ -1,0 +1,102 @@
+package participant
+
+import (
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tanahbumbu/jaminan/domain/calendar"
+	"github.com/tanahbumbu/jaminan/domain/command"
+	"github.com/tanahbumbu/jaminan/domain/event"
+	"github.com/tanahbumbu/jaminan/domain/problem"
+)
+
+func date(text string) calendar.Date {
+	d, err := calendar.ParseDate(text)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+func rupiah(text string) command.Money {
+	return command.Money{Decimal: decimal.RequireFromString(text)}
+}
+
+func member(segment string, events ...event.Event) State {
+	base := []event.Event{
+		&Registered{ParticipantID: "p1", NIK: "6310064203820002", Name: "Halimatus", BirthDate: date("1982-03-02"), Category: "perangkat_desa", Segment: segment, PayerID: "desa"},
+		&Enrolled{Programmes: []string{"JKK", "JKM"}, EffectiveDate: date("2024-01-01"), WageBase: rupiah("3000000"), WageKind: "wage"},
+	}
+	return Replay(append(base, events...))
+}
+
+func TestCoverageOn(t *testing.T) {
+	paidMarch := func(p calendar.Period) bool { return p.String() == "2024-03" }
+	tests := []struct {
+		name    string
+		state   State
+		on      string
+		paid    PaidFunc
+		covered bool
+	}{
+		{"PU enrolled, in arrears: still covered", member("PU"), "2024-05-10", nil, true},
+		{"before enrollment", member("PU"), "2023-12-31", nil, false},
+		{"BPU in a paid month", member("BPU"), "2024-03-31", paidMarch, true},
+		{"BPU in an unpaid month", member("BPU"), "2024-04-01", paidMarch, false},
+		{"ended: the last day is covered", member("PU", &MembershipEnded{Date: date("2024-06-30"), Reason: "end_of_term"}), "2024-06-30", nil, true},
+		{"ended: the day after is not", member("PU", &MembershipEnded{Date: date("2024-06-30"), Reason: "end_of_term"}), "2024-07-01", nil, false},
+	}
+	for _, test := range tests {
+		t.Run(test.name, func(t *testing.T) {
+			covered, reason := test.state.CoveredOn("JKM", date(test.on), test.paid)
+			if covered != test.covered {
+				t.Errorf("covered = %v (%s), want %v", covered, reason, test.covered)
+			}
+		})
+	}
+}
+
+func TestWageOnFollowsChanges(t *testing.T) {
+	state := member("PU", &WageChanged{EffectiveDate: date("2024-07-01"), WageBase: rupiah("3500000")})
+	for on, want := range map[string]string{"2024-06-30": "3000000", "2024-07-01": "3500000", "2025-01-01": "3500000"} {
+		if got, _ := state.WageOn(date(on)); !got.Equal(decimal.RequireFromString(want)) {
+			t.Errorf("wage on %s = %s, want %s", on, got, want)
+		}
+	}
+}
+
+func TestOneDeathClaimPerParticipant(t *testing.T) {
+	state := member("PU", &DeathReported{Date: date("2024-03-10"), Cause: "other"})
+	first := &command.FileClaim{ClaimID: "jkm-1", NIK: state.NIK, Programme: "JKM", Benefit: "death", IncidentDate: date("2024-03-10")}
+	events, err := LodgeClaim(state, first, nil)
+	if err != nil || len(events) != 1 {
+		t.Fatalf("first claim: %v %v", events, err)
+	}
+	state = Evolve(state, events[0])
+	if again, err := LodgeClaim(state, first, nil); err != nil || len(again) != 0 {
+		t.Errorf("retry of the same claim: got %v %v, want nothing and no error", again, err)
+	}
+	jkk := &command.FileClaim{ClaimID: "jkk-1", NIK: state.NIK, Programme: "JKK", Benefit: "death", IncidentDate: date("2024-03-10")}
+	if _, err := LodgeClaim(state, jkk, nil); err == nil {
+		t.Error("a JKK death claim for a death not caused by work was accepted")
+	}
+	second := *first
+	second.ClaimID = "jkm-2"
+	_, err = LodgeClaim(state, &second, nil)
+	if domainError, ok := problem.As(err); !ok || domainError.Code != "death_already_claimed" {
+		t.Errorf("second death claim: got %v, want death_already_claimed", err)
+	}
+}
+
+func TestLateAccidentReportIsRecorded(t *testing.T) {
+	state := member("PU")
+	events, err := ReportAccident(state, &command.ReportAccident{AccidentID: "a1", NIK: state.NIK, Date: date("2024-05-01"), ReportedOn: date("2024-05-04")})
+	if err != nil || len(events) != 1 || !events[0].(*AccidentReported).Late {
+		t.Fatalf("a report 3 days after: got %v %v, want one late report", events, err)
+	}
+	events, _ = ReportAccident(state, &command.ReportAccident{AccidentID: "a2", NIK: state.NIK, Date: date("2024-05-01"), ReportedOn: date("2024-05-03")})
+	if events[0].(*AccidentReported).Late {
+		t.Error("a report within 2 x 24 hours marked late")
+	}
+}

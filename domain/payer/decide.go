@@ -1,0 +1,196 @@
+package payer
+
+import (
+	"sort"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tanahbumbu/jaminan/domain/calendar"
+	"github.com/tanahbumbu/jaminan/domain/command"
+	"github.com/tanahbumbu/jaminan/domain/event"
+	"github.com/tanahbumbu/jaminan/domain/problem"
+	"github.com/tanahbumbu/jaminan/domain/rules"
+)
+
+// Register decides RegisterPayer; a repeat with the same data decides nothing.
+func Register(state State, c *command.RegisterPayer, today calendar.Date) ([]event.Event, error) {
+	registered := &Registered{PayerID: c.PayerID, Name: c.PayerName, Kind: c.Kind, RiskClass: c.RiskClass, RegisteredOn: today}
+	if state.Registered {
+		if state.Name == c.PayerName && state.Kind == c.Kind && state.RiskClass == c.RiskClass {
+			return nil, nil
+		}
+		return nil, &problem.Error{Kind: problem.Conflict, Code: "payer_exists", Field: "payer_id", Message: "payer " + c.PayerID + " is registered already with other data"}
+	}
+	return []event.Event{registered}, nil
+}
+
+// Member is a participant as the billing run sees it for one period.
+type Member struct {
+	ParticipantID string
+	Segment       string
+	WageBase      decimal.Decimal
+	Programmes    []string
+	JKPEnrolled   bool
+}
+
+// Assess decides AssessContributions: one line per member not yet billed for
+// the period, each computed by the rule book in force for the period.
+func Assess(state State, c *command.AssessContributions, members []Member, library *rules.Library) ([]event.Event, error) {
+	if err := requireRegistered(state); err != nil {
+		return nil, err
+	}
+	book, err := library.ForPeriod(c.Period)
+	if err != nil {
+		return nil, problem.Field("period", "no_rule_book", "%v", err)
+	}
+	sort.Slice(members, func(i, j int) bool { return members[i].ParticipantID < members[j].ParticipantID })
+	assessed := &ContributionsAssessed{Period: c.Period, RuleBook: book.ID()}
+	total := decimal.Zero
+	for _, member := range members {
+		if state.Billed(c.Period, member.ParticipantID) || len(member.Programmes) == 0 {
+			continue
+		}
+		line, err := billLine(book, state.RiskClass, member)
+		if err != nil {
+			return nil, err
+		}
+		assessed.Lines = append(assessed.Lines, line)
+		total = total.Add(line.Total.Decimal)
+		due := book.DueDate(rules.Segment(member.Segment), c.Period)
+		if assessed.DueDate.IsZero() || due.Before(assessed.DueDate) {
+			assessed.DueDate = due
+		}
+	}
+	if len(assessed.Lines) == 0 {
+		if state.Bills[c.Period] != nil {
+			return nil, nil // every member is billed already
+		}
+		return nil, problem.Field("period", "nothing_to_assess", "no participant of payer %s is enrolled in %s", state.ID, c.Period)
+	}
+	if bill := state.Bills[c.Period]; bill != nil {
+		assessed.DueDate = bill.DueDate // a supplement keeps the bill's due date
+	}
+	assessed.Total = command.Money{Decimal: total}
+	return []event.Event{assessed}, nil
+}
+
+func billLine(book *rules.Book, riskClass int, member Member) (BillLine, error) {
+	programmes := make([]rules.Programme, 0, len(member.Programmes))
+	for _, programme := range member.Programmes {
+		programmes = append(programmes, rules.Programme(programme))
+	}
+	assessment, err := book.MonthlyContribution(rules.ContributionInput{
+		Segment: rules.Segment(member.Segment), RiskClass: riskClass, WageBase: member.WageBase,
+		Programmes: programmes, JKPEnrolled: member.JKPEnrolled,
+	})
+	if err != nil {
+		return BillLine{}, problem.Field("period", "assessment_failed", "participant %s: %v", member.ParticipantID, err)
+	}
+	line := BillLine{ParticipantID: member.ParticipantID, Segment: member.Segment, WageBase: command.Money{Decimal: member.WageBase},
+		Total: command.Money{Decimal: assessment.Total}}
+	for _, contribution := range assessment.Lines {
+		line.Lines = append(line.Lines, ContributionLine{Programme: string(contribution.Programme), Rate: contribution.Rate,
+			Employer: command.Money{Decimal: contribution.Employer}, Worker: command.Money{Decimal: contribution.Worker},
+			Total: command.Money{Decimal: contribution.Total}})
+	}
+	return line, nil
+}
+
+func requireRegistered(state State) error {
+	if !state.Registered {
+		return &problem.Error{Kind: problem.NotFound, Code: "payer_not_found", Field: "payer_id", Message: "no such payer; register it first (RegisterPayer)"}
+	}
+	return nil
+}
+
+// RecordPayment decides RecordPayment: allocate to the named period, or to the
+// oldest open bills; hold any rest as credit; assess a penalty on each part
+// paid after its due date where the rule book sets one.
+func RecordPayment(state State, c *command.RecordPayment, library *rules.Library) ([]event.Event, error) {
+	if err := requireRegistered(state); err != nil {
+		return nil, err
+	}
+	if existing, ok := state.Payments[c.PaymentID]; ok {
+		if existing.Amount.Equal(c.Amount.Decimal) && existing.PaidOn.Equal(c.PaidOn) && existing.BankReference == c.BankReference && existing.Period == c.Period {
+			return nil, nil
+		}
+		return nil, &problem.Error{Kind: problem.Conflict, Code: "payment_exists", Field: "payment_id", Message: "payment " + c.PaymentID + " is recorded already with other data"}
+	}
+	open, err := openBills(state, c.Period)
+	if err != nil {
+		return nil, err
+	}
+	received := &PaymentReceived{PaymentID: c.PaymentID, Amount: *c.Amount, PaidOn: c.PaidOn, BankReference: c.BankReference, Period: c.Period}
+	remaining := c.Amount.Decimal
+	var penalties []event.Event
+	for _, bill := range open {
+		if !remaining.IsPositive() {
+			break
+		}
+		part := decimal.Min(remaining, bill.Outstanding())
+		received.Allocations = append(received.Allocations, Allocation{Period: bill.Period, Amount: command.Money{Decimal: part}})
+		remaining = remaining.Sub(part)
+		penalty, err := latePenalty(library, bill, part, c)
+		if err != nil {
+			return nil, err
+		}
+		if penalty != nil {
+			penalties = append(penalties, penalty)
+		}
+	}
+	received.Credit = command.Money{Decimal: remaining}
+	return append([]event.Event{received}, penalties...), nil
+}
+
+// openBills are the bills a payment may go to, oldest first.
+func openBills(state State, period calendar.Period) ([]*Bill, error) {
+	if !period.IsZero() {
+		bill := state.Bills[period]
+		if bill == nil {
+			periods := state.Periods()
+			if len(periods) == 0 || period.Before(periods[0]) {
+				return nil, problem.Field("period", "period_before_enrollment", "no contributions are assessed for %s: it is before the payer's participants were enrolled", period)
+			}
+			return nil, problem.Field("period", "period_not_assessed", "no contributions are assessed for %s yet; run AssessContributions first", period)
+		}
+		if !bill.Outstanding().IsPositive() {
+			return nil, &problem.Error{Kind: problem.Conflict, Code: "period_paid", Field: "period", Message: "the bill for " + period.String() + " is paid in full already"}
+		}
+		return []*Bill{bill}, nil
+	}
+	var open []*Bill
+	for _, p := range state.Periods() {
+		if bill := state.Bills[p]; bill.Outstanding().IsPositive() {
+			open = append(open, bill)
+		}
+	}
+	return open, nil
+}
+
+func latePenalty(library *rules.Library, bill *Bill, part decimal.Decimal, c *command.RecordPayment) (event.Event, error) {
+	if !c.PaidOn.After(bill.DueDate) || !hasSegment(bill, "PU") {
+		return nil, nil
+	}
+	book, err := library.ForPeriod(bill.Period)
+	if err != nil {
+		return nil, problem.Field("period", "no_rule_book", "%v", err)
+	}
+	penalty, err := book.LatePenalty(part, bill.DueDate, c.PaidOn)
+	if err != nil {
+		return nil, problem.Field("paid_on", "penalty_failed", "%v", err)
+	}
+	if !penalty.Amount.IsPositive() {
+		return nil, nil
+	}
+	return &LatePenaltyAssessed{PaymentID: c.PaymentID, Period: bill.Period, Unpaid: command.Money{Decimal: part}, DueDate: bill.DueDate,
+		PaidOn: c.PaidOn, MonthsLate: penalty.MonthsLate, Rate: penalty.Rate, Amount: command.Money{Decimal: penalty.Amount}, RuleBook: book.ID()}, nil
+}
+
+func hasSegment(bill *Bill, segment string) bool {
+	for _, line := range bill.Lines {
+		if line.Segment == segment {
+			return true
+		}
+	}
+	return false
+}

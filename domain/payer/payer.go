@@ -1,0 +1,143 @@
+package payer
+
+import (
+	"sort"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tanahbumbu/jaminan/domain/calendar"
+	"github.com/tanahbumbu/jaminan/domain/event"
+)
+
+// Bill is one month's contributions for the payer's participants.
+type Bill struct {
+	Period    calendar.Period
+	DueDate   calendar.Date
+	Lines     []BillLine
+	Total     decimal.Decimal
+	Allocated decimal.Decimal
+	// billed marks participants on the bill, so a second run only adds newcomers.
+	billed map[string]int // participant id -> index in Lines
+}
+
+// Outstanding is what is still owed on the bill.
+func (b *Bill) Outstanding() decimal.Decimal { return b.Total.Sub(b.Allocated) }
+
+// State is the payer as its events leave it. The zero State is "not registered".
+type State struct {
+	ID         string
+	Name       string
+	Kind       string
+	RiskClass  int
+	Registered bool
+	Bills      map[calendar.Period]*Bill
+	Payments   map[string]PaymentReceived
+	Credit     decimal.Decimal
+	Penalties  decimal.Decimal
+	Version    int64
+}
+
+// Evolve applies one event.
+func Evolve(state State, e event.Event) State {
+	switch e := e.(type) {
+	case *Registered:
+		state.ID, state.Name, state.Kind, state.RiskClass, state.Registered = e.PayerID, e.Name, e.Kind, e.RiskClass, true
+	case *ContributionsAssessed:
+		state.Bills = cloneBills(state.Bills)
+		bill := state.Bills[e.Period]
+		if bill == nil {
+			bill = &Bill{Period: e.Period, DueDate: e.DueDate, billed: map[string]int{}}
+			state.Bills[e.Period] = bill
+		}
+		for _, line := range e.Lines {
+			bill.billed[line.ParticipantID] = len(bill.Lines)
+			bill.Lines = append(bill.Lines, line)
+		}
+		bill.Total = bill.Total.Add(e.Total.Decimal)
+	case *PaymentReceived:
+		state.Bills = cloneBills(state.Bills)
+		for _, allocation := range e.Allocations {
+			bill := state.Bills[allocation.Period]
+			bill.Allocated = bill.Allocated.Add(allocation.Amount.Decimal)
+		}
+		state.Credit = state.Credit.Add(e.Credit.Decimal)
+		if state.Payments == nil {
+			state.Payments = map[string]PaymentReceived{}
+		}
+		state.Payments[e.PaymentID] = *e
+	case *LatePenaltyAssessed:
+		state.Penalties = state.Penalties.Add(e.Amount.Decimal)
+	}
+	return state
+}
+
+// cloneBills copies the map and the bills so Evolve never mutates a state the caller still holds.
+func cloneBills(bills map[calendar.Period]*Bill) map[calendar.Period]*Bill {
+	clone := make(map[calendar.Period]*Bill, len(bills)+1)
+	for period, bill := range bills {
+		copied := *bill
+		copied.Lines = append([]BillLine(nil), bill.Lines...)
+		copied.billed = make(map[string]int, len(bill.billed))
+		for id, index := range bill.billed {
+			copied.billed[id] = index
+		}
+		clone[period] = &copied
+	}
+	return clone
+}
+
+// Periods lists the billed months in ascending order.
+func (s State) Periods() []calendar.Period {
+	periods := make([]calendar.Period, 0, len(s.Bills))
+	for period := range s.Bills {
+		periods = append(periods, period)
+	}
+	sort.Slice(periods, func(i, j int) bool { return periods[i].Before(periods[j]) })
+	return periods
+}
+
+// Billed reports whether the participant is on the period's bill.
+func (s State) Billed(period calendar.Period, participantID string) bool {
+	bill := s.Bills[period]
+	if bill == nil {
+		return false
+	}
+	_, ok := bill.billed[participantID]
+	return ok
+}
+
+// LinePaid reports whether the participant's line on the period's bill is paid
+// in full. Allocations fill a bill's lines in the order they were billed, so a
+// partial payment covers the first lines wholly, never every line partly.
+func (s State) LinePaid(period calendar.Period, participantID string) bool {
+	bill := s.Bills[period]
+	if bill == nil {
+		return false
+	}
+	index, ok := bill.billed[participantID]
+	if !ok {
+		return false
+	}
+	cumulative := decimal.Zero
+	for i := 0; i <= index; i++ {
+		cumulative = cumulative.Add(bill.Lines[i].Total.Decimal)
+	}
+	return !cumulative.GreaterThan(bill.Allocated)
+}
+
+// PaidFunc is LinePaid for one participant, as participant.CoverageOn wants it.
+func (s State) PaidFunc(participantID string) func(calendar.Period) bool {
+	return func(period calendar.Period) bool { return s.LinePaid(period, participantID) }
+}
+
+// ArrearsMonths counts bills due before d that are not paid in full.
+func (s State) ArrearsMonths(d calendar.Date) (int, decimal.Decimal) {
+	months, amount := 0, decimal.Zero
+	for _, bill := range s.Bills {
+		if bill.DueDate.Before(d) && bill.Outstanding().IsPositive() {
+			months++
+			amount = amount.Add(bill.Outstanding())
+		}
+	}
+	return months, amount
+}

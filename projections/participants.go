@@ -1,0 +1,65 @@
+package projections
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tanahbumbu/jaminan/domain/participant"
+)
+
+// Participants projects rm_participants and rm_coverage.
+type Participants struct{}
+
+// Name is the checkpoint key.
+func (Participants) Name() string { return "participants" }
+
+// Tables it owns.
+func (Participants) Tables() []string { return []string{"rm_coverage", "rm_participants"} }
+
+// Apply writes participant events.
+func (Participants) Apply(ctx context.Context, tx pgx.Tx, events []Decoded) error {
+	batch := &pgx.Batch{}
+	for _, decoded := range events {
+		id, ok := strings.CutPrefix(decoded.Recorded.StreamID, "participant-")
+		if !ok {
+			continue
+		}
+		queueParticipant(batch, id, decoded)
+	}
+	if batch.Len() == 0 {
+		return nil
+	}
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		return fmt.Errorf("apply participants: %w", err)
+	}
+	return nil
+}
+
+func queueParticipant(batch *pgx.Batch, id string, decoded Decoded) {
+	position := decoded.Recorded.Position
+	switch e := decoded.Event.(type) {
+	case *participant.Registered:
+		batch.Queue(`INSERT INTO rm_participants (participant_id, nik, name, birth_date, category, segment, kecamatan, desa, payer_id, status, position)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'registered', $10)`,
+			id, e.NIK, e.Name, e.BirthDate.Time(), e.Category, e.Segment, e.Kecamatan, e.Desa, e.PayerID, position)
+	case *participant.Enrolled:
+		for _, programme := range e.Programmes {
+			batch.Queue(`INSERT INTO rm_coverage (participant_id, programme, covered_from, position) VALUES ($1, $2, $3, $4)`,
+				id, programme, e.EffectiveDate.Time(), position)
+		}
+		batch.Queue(`UPDATE rm_participants SET status = 'active', wage_base = $2, position = $3 WHERE participant_id = $1`, id, e.WageBase.Decimal, position)
+	case *participant.WageChanged:
+		batch.Queue(`UPDATE rm_participants SET wage_base = $2, position = $3 WHERE participant_id = $1`, id, e.WageBase.Decimal, position)
+	case *participant.MembershipEnded:
+		batch.Queue(`UPDATE rm_participants SET status = 'ended', ended_on = $2, end_reason = $3, position = $4 WHERE participant_id = $1`,
+			id, e.Date.Time(), e.Reason, position)
+		batch.Queue(`UPDATE rm_coverage SET covered_until = $2, position = $3 WHERE participant_id = $1 AND covered_until IS NULL`, id, e.Date.Time(), position)
+	case *participant.DeathReported:
+		batch.Queue(`UPDATE rm_participants SET died_on = $2, position = $3 WHERE participant_id = $1`, id, e.Date.Time(), position)
+	default:
+		batch.Queue(`UPDATE rm_participants SET position = $2 WHERE participant_id = $1`, id, position)
+	}
+}

@@ -1,0 +1,271 @@
+// Package projections derives the read models in PostgreSQL from the log.
+// Each projection applies events in global order; its read-model writes and
+// its checkpoint (a global position) commit in one transaction, so a crash at
+// any point neither skips an event nor applies one twice.
+package projections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tanahbumbu/jaminan/adapters/eventstore"
+	"github.com/tanahbumbu/jaminan/domain/event"
+)
+
+// Decoded is a recorded event with its domain value.
+type Decoded struct {
+	Recorded eventstore.RecordedEvent
+	Event    event.Event
+}
+
+// Projection is one read model.
+type Projection interface {
+	// Name is the checkpoint's key.
+	Name() string
+	// Tables are the tables the projection owns, emptied on reset.
+	Tables() []string
+	// Apply writes the effect of events (ascending positions) inside tx.
+	Apply(ctx context.Context, tx pgx.Tx, events []Decoded) error
+}
+
+// Config wires a Runner.
+type Config struct {
+	Pool        *pgxpool.Pool
+	Store       eventstore.Store
+	Decode      func(eventstore.RecordedEvent) (event.Event, error)
+	Projections []Projection
+	// BatchSize is how many events one transaction applies; zero means 500.
+	BatchSize int
+	Logger    *slog.Logger
+}
+
+func (c *Config) setDefaults() {
+	if c.BatchSize == 0 {
+		c.BatchSize = 500
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// Validate reports every missing field.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Pool == nil {
+		errs = append(errs, errors.New("projections: Pool is required"))
+	}
+	if c.Store == nil {
+		errs = append(errs, errors.New("projections: Store is required"))
+	}
+	if c.Decode == nil {
+		errs = append(errs, errors.New("projections: Decode is required"))
+	}
+	if c.BatchSize < 0 || c.BatchSize > eventstore.MaxReadLimit {
+		errs = append(errs, fmt.Errorf("projections: BatchSize must be 1 to %d", eventstore.MaxReadLimit))
+	}
+	return errors.Join(errs...)
+}
+
+// Runner applies the log to the projections.
+type Runner struct {
+	config Config
+}
+
+// NewRunner builds a Runner.
+func NewRunner(config Config) (*Runner, error) {
+	config.setDefaults()
+	if err := config.Validate(); err != nil {
+		return nil, err
+	}
+	return &Runner{config: config}, nil
+}
+
+// Status is one projection's progress.
+type Status struct {
+	Name     string `json:"name"`
+	Position int64  `json:"position"`
+	Head     int64  `json:"head"`
+	Lag      int64  `json:"lag"`
+}
+
+// Status reports each projection's checkpoint against the log head.
+func (r *Runner) Status(ctx context.Context) ([]Status, error) {
+	head, err := r.config.Store.Head(ctx)
+	if err != nil {
+		return nil, err
+	}
+	statuses := make([]Status, 0, len(r.config.Projections))
+	for _, projection := range r.config.Projections {
+		position, err := checkpoint(ctx, r.config.Pool, projection.Name())
+		if err != nil {
+			return nil, err
+		}
+		statuses = append(statuses, Status{Name: projection.Name(), Position: position, Head: head, Lag: head - position})
+	}
+	return statuses, nil
+}
+
+func checkpoint(ctx context.Context, queryer interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, name string) (int64, error) {
+	var position int64
+	err := queryer.QueryRow(ctx, `SELECT position FROM projection_checkpoints WHERE projection = $1`, name).Scan(&position)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read checkpoint of %s: %w", name, err)
+	}
+	return position, nil
+}
+
+// CatchUp applies every event up to the head, batch by batch, and returns how many it applied.
+func (r *Runner) CatchUp(ctx context.Context) (int64, error) {
+	var applied int64
+	for _, projection := range r.config.Projections {
+		count, err := r.catchUpOne(ctx, projection)
+		applied += count
+		if err != nil {
+			return applied, fmt.Errorf("projection %s: %w", projection.Name(), err)
+		}
+	}
+	return applied, nil
+}
+
+// maxBatchesPerCatchUp bounds one catch-up so a live runner yields now and then.
+const maxBatchesPerCatchUp = 1_000_000
+
+func (r *Runner) catchUpOne(ctx context.Context, projection Projection) (int64, error) {
+	var applied int64
+	for batch := 0; batch < maxBatchesPerCatchUp; batch++ {
+		count, err := r.applyBatch(ctx, projection)
+		applied += int64(count)
+		if err != nil || count < r.config.BatchSize {
+			return applied, err
+		}
+	}
+	return applied, nil
+}
+
+// applyBatch reads the next batch after the checkpoint and applies it with the
+// checkpoint in one transaction; the checkpoint row is locked so two runners
+// never apply the same batch.
+func (r *Runner) applyBatch(ctx context.Context, projection Projection) (count int, err error) {
+	tx, err := r.config.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	if err != nil {
+		return 0, err
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	var position int64
+	err = tx.QueryRow(ctx, `INSERT INTO projection_checkpoints (projection) VALUES ($1)
+		ON CONFLICT (projection) DO UPDATE SET projection = EXCLUDED.projection RETURNING position`, projection.Name()).Scan(&position)
+	if err != nil {
+		return 0, fmt.Errorf("lock checkpoint: %w", err)
+	}
+	recorded, err := r.config.Store.ReadAll(ctx, position, r.config.BatchSize)
+	if err != nil {
+		return 0, err
+	}
+	if len(recorded) == 0 {
+		return 0, tx.Rollback(ctx)
+	}
+	decoded := make([]Decoded, 0, len(recorded))
+	for _, event := range recorded {
+		value, err := r.config.Decode(event)
+		if err != nil {
+			return 0, fmt.Errorf("decode position %d: %w", event.Position, err)
+		}
+		decoded = append(decoded, Decoded{Recorded: event, Event: value})
+	}
+	if err := projection.Apply(ctx, tx, decoded); err != nil {
+		return 0, err
+	}
+	last := recorded[len(recorded)-1].Position
+	if _, err := tx.Exec(ctx, `UPDATE projection_checkpoints SET position = $2, updated_at = now() WHERE projection = $1`, projection.Name(), last); err != nil {
+		return 0, fmt.Errorf("advance checkpoint: %w", err)
+	}
+	return len(recorded), tx.Commit(ctx)
+}
+
+// Run keeps the projections caught up until ctx ends: it wakes on the log's
+// notification channel, or after interval at the latest.
+func (r *Runner) Run(ctx context.Context, interval time.Duration) error {
+	wake := make(chan struct{}, 1)
+	go r.listen(ctx, wake)
+	for {
+		if _, err := r.CatchUp(ctx); err != nil && ctx.Err() == nil {
+			r.config.Logger.Error("projection catch-up failed; retrying", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-wake:
+		case <-time.After(interval):
+		}
+	}
+}
+
+// listen forwards NOTIFY jaminan_log to wake; on any error it stops and the
+// runner falls back to polling.
+func (r *Runner) listen(ctx context.Context, wake chan<- struct{}) {
+	conn, err := r.config.Pool.Acquire(ctx)
+	if err != nil {
+		return
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "LISTEN jaminan_log"); err != nil {
+		return
+	}
+	for ctx.Err() == nil {
+		if _, err := conn.Conn().WaitForNotification(ctx); err != nil {
+			return
+		}
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Reset empties a projection's tables and checkpoint, so the next catch-up rebuilds it from the log.
+func (r *Runner) Reset(ctx context.Context, name string) error {
+	for _, projection := range r.config.Projections {
+		if projection.Name() != name {
+			continue
+		}
+		tx, err := r.config.Pool.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+		for _, table := range projection.Tables() {
+			if _, err := tx.Exec(ctx, "DELETE FROM "+pgx.Identifier{table}.Sanitize()); err != nil {
+				return fmt.Errorf("empty %s: %w", table, err)
+			}
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM projection_checkpoints WHERE projection = $1`, name); err != nil {
+			return err
+		}
+		return tx.Commit(ctx)
+	}
+	return fmt.Errorf("no projection named %q", name)
+}
+
+// Names lists the projections.
+func (r *Runner) Names() []string {
+	names := make([]string, 0, len(r.config.Projections))
+	for _, projection := range r.config.Projections {
+		names = append(names, projection.Name())
+	}
+	return names
+}
