@@ -562,7 +562,7 @@ func testConcurrentWritersAndReader(ctx context.Context, t *testing.T, store eve
 	for _, count := range appends {
 		calls += count
 	}
-	t.Logf("%d writers appended %d events in %d appends in %s (%d events/s, %d appends/s); the reader had all of them after %s",
+	t.Logf("%d writers appended %d events in %d appends in %s (%d events/s, %d appends/s); the reader was done after %s",
 		features.ConcurrentWriters, features.ConcurrentEvents, calls, written.Round(time.Millisecond),
 		int64(features.ConcurrentEvents)*int64(time.Second)/max(int64(written), 1), int64(calls)*int64(time.Second)/max(int64(written), 1),
 		followed.Round(time.Millisecond))
