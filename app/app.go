@@ -161,6 +161,8 @@ func (a *Application) dispatch(ctx context.Context, c command.Command, meta Meta
 		return a.rejectClaim(ctx, c, meta)
 	case *command.RecordPayout:
 		return a.recordPayout(ctx, c, meta)
+	case *command.CreditJHTReturn:
+		return a.creditJHTReturn(ctx, c, meta)
 	default:
 		return Result{}, problem.Field("command", "unsupported_command", "%s is part of the vocabulary but not available in this release", c.Name())
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/tanahbumbu/jaminan/domain/claim"
 	"github.com/tanahbumbu/jaminan/domain/command"
 	"github.com/tanahbumbu/jaminan/domain/event"
+	"github.com/tanahbumbu/jaminan/domain/jht"
 	"github.com/tanahbumbu/jaminan/domain/participant"
 	"github.com/tanahbumbu/jaminan/domain/payer"
 	"github.com/tanahbumbu/jaminan/domain/problem"
@@ -164,7 +165,7 @@ func (a *Application) fileClaim(ctx context.Context, c *command.FileClaim, meta 
 	if err != nil {
 		return Result{}, err
 	}
-	lodged, err := participant.LodgeClaim(member, c, payerState.PaidFunc(member.ID))
+	lodged, err := participant.LodgeClaim(member, c, payerState.PaidFunc(member.ID), a.today())
 	if err != nil {
 		return Result{}, err
 	}
@@ -196,10 +197,22 @@ func (a *Application) approveClaim(ctx context.Context, c *command.ApproveClaim,
 		return Result{}, err
 	}
 	events, err := claim.Approve(claimState, c, claim.Inputs{Participant: member, Payer: payerState, Library: a.config.Library, Today: a.today()})
+	if err != nil || len(events) == 0 {
+		return Result{}, err
+	}
+	var debited Result
+	if approved, ok := events[0].(*claim.Approved); ok && claimState.Filed.Programme == "JHT" {
+		// The participant stream guards the balance: debit it first, at the version the balance was read.
+		debit := participant.DebitJHT(member, c.ClaimID, claimState.Filed.Benefit, approved.Total.Decimal, a.today())
+		if debited, err = a.append(ctx, participantStream(member.ID), member.Version, c, meta, "", debit); err != nil {
+			return Result{}, err
+		}
+	}
+	approvedResult, err := a.append(ctx, claimStream(c.ClaimID), claimState.Version, c, meta, ruleBookOf(events), events)
 	if err != nil {
 		return Result{}, err
 	}
-	return a.append(ctx, claimStream(c.ClaimID), claimState.Version, c, meta, ruleBookOf(events), events)
+	return Result{Events: append(debited.Events, approvedResult.Events...)}, nil
 }
 
 func (a *Application) rejectClaim(ctx context.Context, c *command.RejectClaim, meta Meta) (Result, error) {
@@ -224,4 +237,20 @@ func (a *Application) recordPayout(ctx context.Context, c *command.RecordPayout,
 		return Result{}, err
 	}
 	return a.append(ctx, claimStream(c.ClaimID), state.Version, c, meta, "", events)
+}
+
+func (a *Application) creditJHTReturn(ctx context.Context, c *command.CreditJHTReturn, meta Meta) (Result, error) {
+	member, err := a.ParticipantByNIK(ctx, c.NIK)
+	if err != nil {
+		return Result{}, err
+	}
+	payerState, err := a.LoadPayer(ctx, member.PayerID)
+	if err != nil {
+		return Result{}, err
+	}
+	events, err := jht.CreditReturn(member, payerState.PaidContributions(member.ID, "JHT"), c, a.today())
+	if err != nil {
+		return Result{}, err
+	}
+	return a.append(ctx, participantStream(member.ID), member.Version, c, meta, "", events)
 }

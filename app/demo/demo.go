@@ -127,9 +127,6 @@ func Run(ctx context.Context, application *app.Application, places *reference.Pl
 	if err := r.contributions(payers, options, random, step); err != nil {
 		return r.summary, err
 	}
-	if err := r.story(options); err != nil {
-		return r.summary, err
-	}
 	options.Progress(total, total)
 	return r.summary, nil
 }
@@ -164,6 +161,10 @@ func (r *runner) contributions(payers []*command.RegisterPayer, options Options,
 				}
 			}
 			step()
+		}
+		// The story's deaths happen in their month, after that month's bills are paid.
+		if err := r.storyIn(period); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"github.com/tanahbumbu/jaminan/domain/calendar"
 	"github.com/tanahbumbu/jaminan/domain/command"
 	"github.com/tanahbumbu/jaminan/domain/event"
+	"github.com/tanahbumbu/jaminan/domain/jht"
 	"github.com/tanahbumbu/jaminan/domain/money"
 	"github.com/tanahbumbu/jaminan/domain/participant"
 	"github.com/tanahbumbu/jaminan/domain/payer"
@@ -63,6 +64,9 @@ func Approve(state State, c *command.ApproveClaim, in Inputs) ([]event.Event, er
 			"after a death not caused by work the scholarship needs the minimum membership period; the member had %d months", membership)
 	}
 	benefit, tranches, err := compute(book, filed, wage, membership)
+	if filed.Programme == "JHT" {
+		benefit, err = jhtBenefit(book, filed, in)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -140,6 +144,29 @@ func compute(book *rules.Book, filed *Filed, wage decimal.Decimal, membershipMon
 		return scholarship(book, filed, details)
 	}
 	return rules.Benefit{}, nil, problem.Field("benefit", "unsupported_benefit", "%s %s cannot be computed yet", filed.Programme, filed.Benefit)
+}
+
+// jhtBenefit is the balance (or the partial share of it) on the day of approval.
+func jhtBenefit(book *rules.Book, filed *Filed, in Inputs) (rules.Benefit, error) {
+	// On a retry after the debit was stored, the balance is read without this claim's own debit.
+	member := in.Participant
+	member.JHTDebits = nil
+	for _, debit := range in.Participant.JHTDebits {
+		if debit.ClaimID != filed.ClaimID {
+			member.JHTDebits = append(member.JHTDebits, debit)
+		}
+	}
+	withdrawal, err := jht.Compute(member, in.Payer.PaidContributions(member.ID, "JHT"), filed.Benefit, in.Today)
+	if err != nil {
+		return rules.Benefit{}, err
+	}
+	labelID, labelEN := "Jaminan Hari Tua", "Old-age savings (JHT)"
+	if filed.Benefit != "full" {
+		labelID, labelEN = "Pengambilan sebagian JHT", "Partial JHT withdrawal"
+	}
+	component := rules.Component{Code: "jht_" + filed.Benefit, LabelID: labelID, LabelEN: labelEN, Amount: withdrawal.Amount,
+		FormulaID: withdrawal.FormulaID, FormulaEN: withdrawal.FormulaEN}
+	return rules.Benefit{RuleBook: book.ID(), Regulation: "PP 46/2015 jo. PP 60/2015", Components: []rules.Component{component}, Total: withdrawal.Amount}, nil
 }
 
 func asField(err error, field string) error {

@@ -152,3 +152,27 @@ func describeMoneyPair(wage, declared *Money, wageField, declaredField string) e
 	}
 	return nil
 }
+
+// Percent is a rate in percent that arrives only as a decimal string ("5.63").
+type Percent struct{ decimal.Decimal }
+
+// UnmarshalJSON accepts a plain decimal string with up to 4 decimals.
+func (p *Percent) UnmarshalJSON(data []byte) error {
+	var text string
+	if len(data) == 0 || data[0] != '"' || json.Unmarshal(data, &text) != nil {
+		return problem.Field("", "rate_not_string", "a rate must be a decimal string such as \"5.63\", not a JSON number")
+	}
+	integer, fraction, _ := strings.Cut(text, ".")
+	if integer == "" || len(integer) > 3 || len(fraction) > 4 || strings.Trim(integer+fraction, "0123456789") != "" {
+		return problem.Field("", "invalid_rate", "%q is not a rate like \"5.63\" (at most 4 decimals)", text)
+	}
+	value, err := decimal.NewFromString(text)
+	if err != nil {
+		return problem.Field("", "invalid_rate", "%q is not a rate like \"5.63\"", text)
+	}
+	p.Decimal = value
+	return nil
+}
+
+// MarshalJSON writes the rate as a string.
+func (p Percent) MarshalJSON() ([]byte, error) { return json.Marshal(p.String()) }

@@ -48,6 +48,7 @@ var constructors = map[string]func() Command{
 	"RejectClaim":         func() Command { return &RejectClaim{} },
 	"RecordPayout":        func() Command { return &RecordPayout{} },
 	"Reverse":             func() Command { return &Reverse{} },
+	"CreditJHTReturn":     func() Command { return &CreditJHTReturn{} },
 }
 
 // Names lists every command name in alphabetical order, for help texts and the API.

@@ -1,6 +1,8 @@
 package command
 
 import (
+	"github.com/shopspring/decimal"
+
 	"github.com/tanahbumbu/jaminan/domain/calendar"
 	"github.com/tanahbumbu/jaminan/domain/problem"
 )
@@ -363,4 +365,27 @@ func (c *RecordPayout) Validate() error {
 
 func (c *Reverse) Validate() error {
 	return firstError(checkText("event_id", c.EventID, true, 64), checkText("reason", c.Reason, true, maxDescriptionRunes))
+}
+
+// CreditJHTReturn credits a year's JHT development return at a declared rate.
+type CreditJHTReturn struct {
+	NIK         string  `json:"nik"`
+	Year        int     `json:"year"`
+	RatePercent Percent `json:"rate_percent"`
+	Source      string  `json:"source"`
+}
+
+func (*CreditJHTReturn) Name() string { return "CreditJHTReturn" }
+
+func (c *CreditJHTReturn) Validate() error {
+	if err := firstError(checkNIK("nik", c.NIK), checkText("source", c.Source, true, maxDescriptionRunes)); err != nil {
+		return err
+	}
+	if c.Year < 1990 || c.Year > 2199 {
+		return problem.Field("year", "invalid_year", "must be a year such as 2024")
+	}
+	if !c.RatePercent.IsPositive() || c.RatePercent.GreaterThan(decimal.NewFromInt(100)) {
+		return problem.Field("rate_percent", "invalid_rate", "must be a decimal string above 0 and at most 100, e.g. \"5.63\"")
+	}
+	return nil
 }

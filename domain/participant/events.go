@@ -96,5 +96,32 @@ func Events() *event.Registry {
 		func() event.Event { return &AccidentReported{} },
 		func() event.Event { return &DeathReported{} },
 		func() event.Event { return &ClaimLodged{} },
+		func() event.Event { return &JHTReturnCredited{} },
+		func() event.Event { return &JHTDebited{} },
 	)
 }
+
+// JHTReturnCredited: a year's development return on the JHT balance, at a declared rate.
+type JHTReturnCredited struct {
+	Year           int           `json:"year"`
+	RatePercent    string        `json:"rate_percent"`
+	Source         string        `json:"source"`
+	Method         string        `json:"method"`
+	AverageBalance command.Money `json:"average_balance"`
+	Amount         command.Money `json:"amount"`
+	CreditedOn     calendar.Date `json:"credited_on"`
+}
+
+// JHTDebited: JHT paid out on an approved claim; the participant stream
+// guards the balance, so two claims can never spend it twice.
+type JHTDebited struct {
+	ClaimID string        `json:"claim_id"`
+	Kind    string        `json:"kind"` // full, partial_10, partial_30
+	Amount  command.Money `json:"amount"`
+	DebitOn calendar.Date `json:"debited_on"`
+}
+
+func (JHTReturnCredited) EventType() string           { return "JHTReturnCredited" }
+func (JHTDebited) EventType() string                  { return "JHTDebited" }
+func (e JHTReturnCredited) OccurredOn() calendar.Date { return calendar.NewDate(e.Year, 12, 31) }
+func (e JHTDebited) OccurredOn() calendar.Date        { return e.DebitOn }

@@ -53,6 +53,9 @@ type State struct {
 	Claims      map[string]ClaimLodged
 	// DeathClaimID is the one death claim allowed, once lodged.
 	DeathClaimID string
+	// JHTReturns and JHTDebits are the JHT entries kept on the participant stream.
+	JHTReturns []JHTReturnCredited
+	JHTDebits  []JHTDebited
 	// Version is the stream version the state reflects.
 	Version int64
 }
@@ -87,6 +90,10 @@ func Evolve(state State, e event.Event) State {
 	case *DeathReported:
 		death := *e
 		state.Death = &death
+	case *JHTReturnCredited:
+		state.JHTReturns = append(append([]JHTReturnCredited(nil), state.JHTReturns...), *e)
+	case *JHTDebited:
+		state.JHTDebits = append(append([]JHTDebited(nil), state.JHTDebits...), *e)
 	case *ClaimLodged:
 		if state.Claims == nil {
 			state.Claims = map[string]ClaimLodged{}

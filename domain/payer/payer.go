@@ -141,3 +141,30 @@ func (s State) ArrearsMonths(d calendar.Date) (int, decimal.Decimal) {
 	}
 	return months, amount
 }
+
+// PaidContribution is one programme's contribution for one month, paid in full.
+type PaidContribution struct {
+	Period   calendar.Period
+	Employer decimal.Decimal
+	Worker   decimal.Decimal
+	Total    decimal.Decimal
+}
+
+// PaidContributions lists a participant's paid contributions to one
+// programme, oldest month first (JHT credits come from these).
+func (s State) PaidContributions(participantID, programme string) []PaidContribution {
+	var paid []PaidContribution
+	for _, period := range s.Periods() {
+		bill := s.Bills[period]
+		index, ok := bill.billed[participantID]
+		if !ok || !s.LinePaid(period, participantID) {
+			continue
+		}
+		for _, line := range bill.Lines[index].Lines {
+			if line.Programme == programme {
+				paid = append(paid, PaidContribution{Period: period, Employer: line.Employer.Decimal, Worker: line.Worker.Decimal, Total: line.Total.Decimal})
+			}
+		}
+	}
+	return paid
+}

@@ -22,6 +22,8 @@ const (
 	testTimeout = 2 * time.Minute
 	// racers is how many goroutines race one Exact append.
 	racers = 16
+	// raceRounds is how many times the racers race.
+	raceRounds = 5
 	// readerPage is the ReadAll page of the following reader.
 	readerPage = 100
 	// readerIdle is the reader's pause when it has caught up.
@@ -72,6 +74,7 @@ func RunWithFeatures(t *testing.T, features Features, newStore func(t *testing.T
 		{"HashesChain", testHashesChain},
 		{"VerifyPasses", testVerify},
 		{"RacingExactAppendsOneWins", testRacingExact},
+		{"RacingAnyAppendsAllSucceed", testRacingAny},
 		{"ConcurrentRetriesOfSameEventsStoreOnce", testConcurrentRetries},
 		{"ConcurrentWritersAndFollowingReader", func(ctx context.Context, t *testing.T, store eventstore.Store) {
 			testConcurrentWritersAndReader(ctx, t, store, features)
@@ -456,33 +459,73 @@ func VerifyStore(ctx context.Context, store eventstore.Store) (eventstore.Report
 }
 
 func testRacingExact(ctx context.Context, t *testing.T, store eventstore.Store) {
-	mustAppend(ctx, t, store, "claim-race", eventstore.NoStream(), Events("ClaimFiled", 1))
-	errs := make([]error, racers)
-	var wait sync.WaitGroup
-	start := make(chan struct{})
-	for racer := range racers {
-		wait.Go(func() {
-			<-start
-			_, errs[racer] = store.Append(ctx, "claim-race", eventstore.Exact(1), Events("ClaimApproved", 2))
-		})
+	version := mustAppend(ctx, t, store, "claim-race", eventstore.NoStream(), Events("ClaimFiled", 1)).NextExpectedVersion
+	// Several rounds: the first may find a store still warming up (opening
+	// connections) and serialise the racers by accident; later rounds race.
+	for round := range raceRounds {
+		errs := make([]error, racers)
+		var wait sync.WaitGroup
+		start := make(chan struct{})
+		for racer := range racers {
+			wait.Go(func() {
+				<-start
+				_, errs[racer] = store.Append(ctx, "claim-race", eventstore.Exact(version), Events("ClaimApproved", 2))
+			})
+		}
+		close(start)
+		wait.Wait()
+		wins := 0
+		for racer, err := range errs {
+			switch {
+			case err == nil:
+				wins++
+			case errors.Is(err, eventstore.ErrConcurrencyConflict):
+			default:
+				t.Errorf("round %d racer %d: got %v, want success or a conflict", round, racer, err)
+			}
+		}
+		if wins != 1 {
+			t.Errorf("round %d: %d racers won, want exactly 1", round, wins)
+		}
+		version += 2
 	}
-	close(start)
-	wait.Wait()
-	wins := 0
-	for racer, err := range errs {
-		switch {
-		case err == nil:
-			wins++
-		case errors.Is(err, eventstore.ErrConcurrencyConflict):
-		default:
-			t.Errorf("racer %d: got %v, want success or a conflict", racer, err)
+	if got := len(readStream(ctx, t, store, "claim-race")); got != int(version) {
+		t.Errorf("stream has %d events, want %d (the first and each round's winner's 2)", got, version)
+	}
+	if report, err := VerifyStore(ctx, store); err != nil || report.FirstBroken != nil {
+		t.Errorf("verify after the race: %v, %v", report.FirstBroken, err)
+	}
+}
+
+// testRacingAny: appends with Any never conflict; racing, they queue on the
+// stream and every one lands, chained in order.
+func testRacingAny(ctx context.Context, t *testing.T, store eventstore.Store) {
+	total := int64(0)
+	for round := range raceRounds {
+		errs := make([]error, racers)
+		var wait sync.WaitGroup
+		start := make(chan struct{})
+		for racer := range racers {
+			wait.Go(func() {
+				<-start
+				_, errs[racer] = store.Append(ctx, "payer-any", eventstore.Any(), Events("PaymentRecorded", 2))
+			})
+		}
+		close(start)
+		wait.Wait()
+		for racer, err := range errs {
+			if err != nil {
+				t.Errorf("round %d racer %d: %v", round, racer, err)
+				continue
+			}
+			total += 2
 		}
 	}
-	if wins != 1 {
-		t.Errorf("%d racers won, want exactly 1", wins)
+	if got := len(readStream(ctx, t, store, "payer-any")); int64(got) != total {
+		t.Errorf("stream has %d events, want %d", got, total)
 	}
-	if got := len(readStream(ctx, t, store, "claim-race")); got != 3 {
-		t.Errorf("stream has %d events, want 3 (the first and the winner's 2)", got)
+	if report, err := VerifyStore(ctx, store); err != nil || report.FirstBroken != nil {
+		t.Errorf("verify after the race: %v, %v", report.FirstBroken, err)
 	}
 }
 

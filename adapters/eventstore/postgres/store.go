@@ -264,7 +264,7 @@ type streamHead struct {
 
 // lockStream locks the stream's head row, creating it (version 0) for a new stream.
 func lockStream(ctx context.Context, tx pgx.Tx, streamID string) (streamHead, error) {
-	const lockHead = `SELECT version, last_hash FROM streams WHERE stream_id = $1`
+	const lockHead = `SELECT version, last_hash FROM streams WHERE stream_id = $1 FOR UPDATE`
 	var head streamHead
 	err := tx.QueryRow(ctx, lockHead, streamID).Scan(&head.version, &head.lastHash)
 	if err == nil {
@@ -717,6 +717,7 @@ func (s *Store) Verify(ctx context.Context, progress func(checked, head int64)) 
 		steps := []func() (*eventstore.Break, error){
 			func() (*eventstore.Break, error) { return walkPlaced(ctx, tx, chains, head, progress) },
 			func() (*eventstore.Break, error) { return walkUnplaced(ctx, tx, chains, &report.Unsealed) },
+			func() (*eventstore.Break, error) { return checkLeftBehind(ctx, tx) },
 			func() (*eventstore.Break, error) { return checkHeads(ctx, tx, chains) },
 		}
 		for _, step := range steps {
@@ -812,6 +813,29 @@ func walkUnplaced(ctx context.Context, tx pgx.Tx, chains *eventstore.Chains, uns
 		afterStream, afterVersion = events[len(events)-1].record.StreamID, events[len(events)-1].record.Version
 	}
 	return nil, nil
+}
+
+// checkLeftBehind finds an event without a position that sorts before the
+// last placed event in the sealer's (transaction_id, seq) order: the sealer
+// has passed it, so it would never be placed (a removed position, or a seal
+// that ignored the safe point).
+func checkLeftBehind(ctx context.Context, tx pgx.Tx) (*eventstore.Break, error) {
+	var streamID string
+	var version int64
+	err := tx.QueryRow(ctx, `WITH last AS (
+			SELECT e.transaction_id, e.seq FROM log_positions p JOIN events e ON e.seq = p.seq ORDER BY p.position DESC LIMIT 1)
+		SELECT e.stream_id, e.version FROM events e, last
+		WHERE (e.transaction_id, e.seq) < (last.transaction_id, last.seq)
+			AND NOT EXISTS (SELECT 1 FROM log_positions p WHERE p.seq = e.seq)
+		ORDER BY e.transaction_id, e.seq LIMIT 1`).Scan(&streamID, &version)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look for events left behind: %w", err)
+	}
+	return &eventstore.Break{StreamID: streamID, Version: version, Reason: "the event has no position but the global order " +
+		"has already passed it, so it would never get one: a position was removed or the sealer skipped it"}, nil
 }
 
 // storedHead is a row of the streams table.

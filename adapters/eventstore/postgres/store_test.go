@@ -25,7 +25,7 @@ const (
 	shortSealWait = 300 * time.Millisecond
 	// sealDeadline bounds how long a test waits for sealing to catch up
 	// (other tests' transactions on the server can hold it back briefly).
-	sealDeadline = 30 * time.Second
+	sealDeadline   = 30 * time.Second
 	sealRetryPause = 5 * time.Millisecond
 )
 
@@ -396,6 +396,23 @@ func TestVerifyNamesTheFirstBrokenPosition(t *testing.T) {
 			wantBreak(ctx, t, store, c.position, c.streamID, c.reasonPart)
 		})
 	}
+	t.Run("skipped event", func(t *testing.T) {
+		t.Parallel()
+		ctx := testContext(t)
+		store, _ := newTestStore(t, Config{})
+		appendUnsealed(ctx, t, store, "skipped", eventstore.NoStream(), eventstoretest.Events("E", 1))
+		appendUnsealed(ctx, t, store, "placed", eventstore.NoStream(), eventstoretest.Events("E", 1))
+		// A faulty sealer places the later transaction's event and not the earlier one.
+		placed, err := store.ReadStream(ctx, "placed", 1, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.pool.Exec(ctx, `INSERT INTO log_positions (position, seq, global_hash)
+			SELECT 1, seq, $1 FROM events WHERE stream_id = 'placed'`, eventstore.GlobalChainHash(eventstore.ZeroHash(), 1, placed[0].Hash)); err != nil {
+			t.Fatal(err)
+		}
+		wantBreak(ctx, t, store, 0, "skipped", "passed it")
+	})
 	t.Run("rehashed event", func(t *testing.T) {
 		t.Parallel()
 		ctx := testContext(t)

@@ -1,0 +1,126 @@
+// Package jht is the old-age savings account: a balance credited with every
+// paid JHT contribution and the yearly development return, and debited by
+// withdrawals. The balance is a query over the log (the participant's stream
+// and the payer's paid bills), never a stored number. Pure: no I/O, no clock.
+package jht
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/tanahbumbu/jaminan/domain/calendar"
+	"github.com/tanahbumbu/jaminan/domain/command"
+	"github.com/tanahbumbu/jaminan/domain/event"
+	"github.com/tanahbumbu/jaminan/domain/money"
+	"github.com/tanahbumbu/jaminan/domain/participant"
+	"github.com/tanahbumbu/jaminan/domain/payer"
+	"github.com/tanahbumbu/jaminan/domain/problem"
+)
+
+// ReturnMethod is how the development return is computed (RULES.md: policy;
+// the method is recorded in every JHTReturnCredited event).
+const ReturnMethod = "average_month_end_balance"
+
+// Statement is a JHT account as of a date.
+type Statement struct {
+	Contributions decimal.Decimal `json:"contributions"`
+	Returns       decimal.Decimal `json:"returns"`
+	Withdrawals   decimal.Decimal `json:"withdrawals"`
+	Balance       decimal.Decimal `json:"balance"`
+	MonthsPaid    int             `json:"months_paid"`
+}
+
+// StatementAsOf adds up the account on date asOf: contributions for months up
+// to asOf's month that are paid, returns for years ended by asOf, withdrawals made by asOf.
+func StatementAsOf(member participant.State, paid []payer.PaidContribution, asOf calendar.Date) Statement {
+	var statement Statement
+	for _, contribution := range paid {
+		if !contribution.Period.After(asOf.Period()) {
+			statement.Contributions = statement.Contributions.Add(contribution.Total)
+			statement.MonthsPaid++
+		}
+	}
+	for _, credited := range member.JHTReturns {
+		if !credited.OccurredOn().After(asOf) {
+			statement.Returns = statement.Returns.Add(credited.Amount.Decimal)
+		}
+	}
+	for _, debit := range member.JHTDebits {
+		if !debit.DebitOn.After(asOf) {
+			statement.Withdrawals = statement.Withdrawals.Add(debit.Amount.Decimal)
+		}
+	}
+	statement.Balance = statement.Contributions.Add(statement.Returns).Sub(statement.Withdrawals)
+	return statement
+}
+
+// CreditReturn decides CreditJHTReturn: the declared rate on the average of
+// the twelve month-end balances of a finished year, rounded half up to the rupiah.
+// A participant with no balance that year gets nothing (no event, no error).
+func CreditReturn(member participant.State, paid []payer.PaidContribution, c *command.CreditJHTReturn, today calendar.Date) ([]event.Event, error) {
+	if !member.Registered {
+		return nil, &problem.Error{Kind: problem.NotFound, Code: "participant_not_found", Field: "nik", Message: "no participant is registered with this NIK"}
+	}
+	if _, ok := member.Enrollment("JHT"); !ok {
+		return nil, problem.Field("nik", "not_enrolled_jht", "the participant is not enrolled in JHT")
+	}
+	for _, credited := range member.JHTReturns {
+		if credited.Year == c.Year {
+			if credited.RatePercent == c.RatePercent.String() && credited.Source == c.Source {
+				return nil, nil
+			}
+			return nil, &problem.Error{Kind: problem.Conflict, Code: "return_credited", Field: "year",
+				Message: fmt.Sprintf("the return for %d is credited already at %s%%", c.Year, credited.RatePercent)}
+		}
+	}
+	if !calendar.NewDate(c.Year, 12, 31).Before(today) {
+		return nil, problem.Field("year", "year_not_ended", "%d has not ended yet; returns are credited after the year", c.Year)
+	}
+	sum := decimal.Zero
+	for month := 1; month <= 12; month++ {
+		sum = sum.Add(StatementAsOf(member, paid, calendar.NewPeriod(c.Year, monthOf(month)).LastDay()).Balance)
+	}
+	if !sum.IsPositive() {
+		return nil, nil
+	}
+	amount := money.RoundRupiah(sum.Mul(c.RatePercent.Decimal).Div(decimal.NewFromInt(1200)))
+	average := sum.DivRound(decimal.NewFromInt(12), 2)
+	return []event.Event{&participant.JHTReturnCredited{Year: c.Year, RatePercent: c.RatePercent.String(), Source: c.Source, Method: ReturnMethod,
+		AverageBalance: command.Money{Decimal: average}, Amount: command.Money{Decimal: amount}, CreditedOn: today}}, nil
+}
+
+// Withdrawal is what a JHT claim pays, with its explanation.
+type Withdrawal struct {
+	Amount    decimal.Decimal
+	Statement Statement
+	FormulaID string
+	FormulaEN string
+}
+
+// Partial withdrawal shares (PP 60/2015): 10 % to prepare retirement, 30 % for housing.
+var partialPercent = map[string]int64{"partial_10": 10, "partial_30": 30}
+
+// Compute works out a withdrawal of the given kind from the balance on asOf.
+func Compute(member participant.State, paid []payer.PaidContribution, kind string, asOf calendar.Date) (Withdrawal, error) {
+	statement := StatementAsOf(member, paid, asOf)
+	if !statement.Balance.IsPositive() {
+		return Withdrawal{}, problem.Field("claim_id", "jht_balance_empty", "the JHT balance is %s", money.FormatIDR(statement.Balance))
+	}
+	balance := fmt.Sprintf("%s + %s − %s = %s", money.FormatIDR(statement.Contributions), money.FormatIDR(statement.Returns),
+		money.FormatIDR(statement.Withdrawals), money.FormatIDR(statement.Balance))
+	if kind == "full" {
+		return Withdrawal{Amount: statement.Balance, Statement: statement,
+			FormulaID: "iuran " + balance + " (iuran + hasil pengembangan − penarikan)", FormulaEN: "contributions " + balance + " (contributions + returns − withdrawals)"}, nil
+	}
+	share, ok := partialPercent[kind]
+	if !ok {
+		return Withdrawal{}, problem.Field("benefit", "unknown_value", "%q is not full, partial_10 or partial_30", kind)
+	}
+	amount := money.RoundRupiah(statement.Balance.Mul(decimal.NewFromInt(share)).Div(decimal.NewFromInt(100)))
+	formula := fmt.Sprintf("%d%% × %s = %s", share, money.FormatIDR(statement.Balance), money.FormatIDR(amount))
+	return Withdrawal{Amount: amount, Statement: statement, FormulaID: formula + " (saldo: " + balance + ")", FormulaEN: formula + " (balance: " + balance + ")"}, nil
+}
+
+func monthOf(month int) time.Month { return time.Month(month) }
