@@ -13,12 +13,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tanahbumbu/jaminan/adapters/httpapi"
 	"github.com/tanahbumbu/jaminan/adapters/postgres"
 	"github.com/tanahbumbu/jaminan/adapters/postgres/pgtest"
 	"github.com/tanahbumbu/jaminan/app"
 )
+
+// testNow is the clock of these tests, so dates in the fixtures never go stale.
+var testNow = time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
 
 const sliceJSONL = `{"command":"RegisterPayer","payer_id":"pemkab","name":"Pemerintah Kabupaten Tanah Bumbu","kind":"regency","risk_class":1}
 {"command":"RegisterParticipant","nik":"6310054507850001","name":"Santi","birth_date":"1985-07-05","category":"kader","segment":"BPU","kecamatan":"Kusan Hilir","desa":"Muara Pagatan Tengah","payer_id":"pemkab"}
@@ -35,7 +39,7 @@ const sliceJSONL = `{"command":"RegisterPayer","payer_id":"pemkab","name":"Pemer
 
 func newSystem(t *testing.T, database *pgtest.Database) *system {
 	t.Helper()
-	built, err := wire(database.Pool, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	built, err := wire(database.Pool, slog.New(slog.NewTextHandler(io.Discard, nil)), func() time.Time { return testNow })
 	if err != nil {
 		t.Fatal(err)
 	}

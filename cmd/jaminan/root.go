@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spf13/cobra"
@@ -70,7 +71,7 @@ func open(ctx context.Context) (*system, error) {
 		pool.Close()
 		return nil, err
 	}
-	built, err := wire(pool, logger)
+	built, err := wire(pool, logger, time.Now)
 	if err != nil {
 		pool.Close()
 		return nil, err
@@ -78,7 +79,8 @@ func open(ctx context.Context) (*system, error) {
 	return built, nil
 }
 
-func wire(pool *pgxpool.Pool, logger *slog.Logger) (*system, error) {
+// wire builds the system; now is the clock the command path passes to the domain.
+func wire(pool *pgxpool.Pool, logger *slog.Logger, now func() time.Time) (*system, error) {
 	store, err := pgstore.New(pool, pgstore.Config{})
 	if err != nil {
 		return nil, err
@@ -99,7 +101,7 @@ func wire(pool *pgxpool.Pool, logger *slog.Logger) (*system, error) {
 	if err != nil {
 		return nil, err
 	}
-	application, err := app.New(app.Config{Store: store, Directory: nikDirectory, Library: library, Places: places})
+	application, err := app.New(app.Config{Store: store, Directory: nikDirectory, Library: library, Places: places, Now: now})
 	if err != nil {
 		return nil, err
 	}
