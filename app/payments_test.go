@@ -64,3 +64,26 @@ func TestVulnerableWorkerPackage(t *testing.T) {
 		t.Errorf("BPU due date: got %s, want 2024-05-15 (the 15th of the month itself)", assessed.DueDate)
 	}
 }
+
+// A non-wage earner's month paid by its due date is covered from its first
+// day; paid late, it covers only from the payment on, never back over an incident.
+func TestLatePaymentIsNotBackDatedOverADeath(t *testing.T) {
+	for _, test := range []struct {
+		name, paidOn string
+		covered      bool
+	}{{"paid by the due date", "2024-10-12", true}, {"paid after the due date and the death", "2024-10-20", false}} {
+		t.Run(test.name, func(t *testing.T) {
+			application := newApplication(t, memory.New())
+			mustRun(t, application, `{"command":"RegisterPayer","payer_id":"pemkab","name":"Pemkab","kind":"regency","risk_class":1}`)
+			mustRun(t, application, `{"command":"RegisterParticipant","nik":"6310054507850001","name":"Santi","birth_date":"1985-07-05","category":"kader","segment":"BPU","kecamatan":"Kusan Hilir","desa":"Muara Pagatan Tengah","payer_id":"pemkab"}`)
+			mustRun(t, application, `{"command":"Enroll","nik":"6310054507850001","programmes":["JKK","JKM"],"effective_date":"2024-01-01","declared_income":"1000000"}`)
+			mustRun(t, application, `{"command":"AssessContributions","payer_id":"pemkab","period":"2024-10"}`)
+			mustRun(t, application, `{"command":"ReportDeath","nik":"6310054507850001","date":"2024-10-07","cause":"other"}`)
+			mustRun(t, application, `{"command":"RecordPayment","payment_id":"p-10","payer_id":"pemkab","amount":"16800","paid_on":"`+test.paidOn+`","bank_reference":"B","period":"2024-10"}`)
+			_, err := run(t, application, `{"command":"FileClaim","claim_id":"jkm-santi","nik":"6310054507850001","programme":"JKM","benefit":"death","incident_date":"2024-10-07","heir":{"name":"Rahmadi","relationship":"spouse"}}`)
+			if covered := err == nil; covered != test.covered {
+				t.Errorf("claim accepted = %v (%v), want %v", covered, err, test.covered)
+			}
+		})
+	}
+}

@@ -2,9 +2,9 @@ package participant
 
 import "github.com/tanahbumbu/jaminan/domain/calendar"
 
-// PaidFunc tells whether the participant's contributions for a period are paid
-// in full. It comes from the payer's bills; nil means "nothing is paid".
-type PaidFunc func(period calendar.Period) bool
+// PaidFunc tells whether the participant's contributions for a period count
+// as paid on a date. It comes from the payer's bills; nil means "nothing is paid".
+type PaidFunc func(period calendar.Period, on calendar.Date) bool
 
 // ProgrammeCoverage is one programme's cover on one date, with the reason.
 type ProgrammeCoverage struct {
@@ -27,8 +27,8 @@ func (s State) CoverageOn(d calendar.Date, paid PaidFunc) []ProgrammeCoverage {
 			coverage.Reason = "not yet enrolled on " + d.String() + " (from " + enrollment.From.String() + ")"
 		case !enrollment.ActiveOn(d):
 			coverage.Reason = "membership ended on " + enrollment.Until.String()
-		case s.Segment == "BPU" && (paid == nil || !paid(d.Period())):
-			coverage.Reason = "contributions for " + d.Period().String() + " not paid (non-wage earners are covered in months paid)"
+		case s.Segment == "BPU" && (paid == nil || !paid(d.Period(), d)):
+			coverage.Reason = "contributions for " + d.Period().String() + " not paid by " + d.String() + " (non-wage earners are covered in months paid; a late payment covers only from the day it is made)"
 		default:
 			coverage.Covered = true
 			coverage.Reason = "enrolled since " + enrollment.From.String()

@@ -32,7 +32,7 @@ func member(segment string, events ...event.Event) State {
 }
 
 func TestCoverageOn(t *testing.T) {
-	paidMarch := func(p calendar.Period) bool { return p.String() == "2024-03" }
+	paidMarch := func(p calendar.Period, _ calendar.Date) bool { return p.String() == "2024-03" }
 	tests := []struct {
 		name    string
 		state   State

@@ -16,8 +16,16 @@ type Bill struct {
 	Lines     []BillLine
 	Total     decimal.Decimal
 	Allocated decimal.Decimal
+	// allocatedBy is the running allocated total after each payment, in order
+	// received, with its date: coverage must not be back-dated over an incident.
+	allocatedBy []allocationStep
 	// billed marks participants on the bill, so a second run only adds newcomers.
 	billed map[string]int // participant id -> index in Lines
+}
+
+type allocationStep struct {
+	paidOn     calendar.Date
+	cumulative decimal.Decimal
 }
 
 // Outstanding is what is still owed on the bill.
@@ -59,6 +67,7 @@ func Evolve(state State, e event.Event) State {
 		for _, allocation := range e.Allocations {
 			bill := state.Bills[allocation.Period]
 			bill.Allocated = bill.Allocated.Add(allocation.Amount.Decimal)
+			bill.allocatedBy = append(bill.allocatedBy, allocationStep{paidOn: e.PaidOn, cumulative: bill.Allocated})
 		}
 		state.Credit = state.Credit.Add(e.Credit.Decimal)
 		if state.Payments == nil {
@@ -77,6 +86,7 @@ func cloneBills(bills map[calendar.Period]*Bill) map[calendar.Period]*Bill {
 	for period, bill := range bills {
 		copied := *bill
 		copied.Lines = append([]BillLine(nil), bill.Lines...)
+		copied.allocatedBy = append([]allocationStep(nil), bill.allocatedBy...)
 		copied.billed = make(map[string]int, len(bill.billed))
 		for id, index := range bill.billed {
 			copied.billed[id] = index
@@ -125,9 +135,34 @@ func (s State) LinePaid(period calendar.Period, participantID string) bool {
 	return !cumulative.GreaterThan(bill.Allocated)
 }
 
-// PaidFunc is LinePaid for one participant, as participant.CoverageOn wants it.
-func (s State) PaidFunc(participantID string) func(calendar.Period) bool {
-	return func(period calendar.Period) bool { return s.LinePaid(period, participantID) }
+// LinePaidOn reports whether the participant's line counts as paid on date d:
+// paid in full by the due date covers the whole month; paid later covers it
+// only from the day the payment made it whole (RULES.md: reinstatement is
+// never back-dated over an incident).
+func (s State) LinePaidOn(period calendar.Period, participantID string, d calendar.Date) bool {
+	bill := s.Bills[period]
+	if bill == nil || !s.LinePaid(period, participantID) {
+		return false
+	}
+	needed := decimal.Zero
+	for i := 0; i <= bill.billed[participantID]; i++ {
+		needed = needed.Add(bill.Lines[i].Total.Decimal)
+	}
+	cutoff := d
+	if bill.DueDate.After(cutoff) {
+		cutoff = bill.DueDate
+	}
+	for _, step := range bill.allocatedBy {
+		if !step.paidOn.After(cutoff) && !needed.GreaterThan(step.cumulative) {
+			return true
+		}
+	}
+	return false
+}
+
+// PaidFunc is LinePaidOn for one participant, as participant.CoverageOn wants it.
+func (s State) PaidFunc(participantID string) func(calendar.Period, calendar.Date) bool {
+	return func(period calendar.Period, on calendar.Date) bool { return s.LinePaidOn(period, participantID, on) }
 }
 
 // ArrearsMonths counts bills due before d that are not paid in full.
