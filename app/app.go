@@ -163,6 +163,10 @@ func (a *Application) dispatch(ctx context.Context, c command.Command, meta Meta
 		return a.recordPayout(ctx, c, meta)
 	case *command.CreditJHTReturn:
 		return a.creditJHTReturn(ctx, c, meta)
+	case *command.Reverse:
+		return a.reverse(ctx, c, meta)
+	case *command.ClosePeriod:
+		return a.closePeriod(ctx, c, meta)
 	default:
 		return Result{}, problem.Field("command", "unsupported_command", "%s is part of the vocabulary but not available in this release", c.Name())
 	}

@@ -152,6 +152,23 @@ func RunSlice(t *testing.T, newStore func(t *testing.T) eventstore.Store) {
 	if state.Status() != claim.StatusPaid || !state.Outstanding().IsZero() {
 		t.Errorf("claim after payout: status %s outstanding %s, want paid and 0", state.Status(), state.Outstanding())
 	}
+	// The bank returns the transfer: the payout is reversed and the claim is payable again.
+	payoutEvent := mustRun(t, application, `{"command":"RecordPayout","payout_id":"po-1","claim_id":"jkm-1","amount":"42000000.00","paid_on":"2026-11-28","bank_reference":"BPJSTK-0042"}`)
+	if len(payoutEvent.Events) != 0 {
+		t.Fatal("a repeated payout appended")
+	}
+	history, err := application.Store().ReadStream(context.Background(), app.ClaimStream("jkm-1"), 3, 1)
+	if err != nil || len(history) != 1 || history[0].Type != "PayoutRecorded" {
+		t.Fatalf("claim stream version 3: %v %v", history, err)
+	}
+	mustRun(t, application, `{"command":"Reverse","event_id":"`+history[0].EventID.String()+`","reason":"bank_returned"}`)
+	state, err = application.LoadClaim(context.Background(), "jkm-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if state.Status() != claim.StatusApproved || !state.Outstanding().Equal(rupiah("42000000")) {
+		t.Errorf("after the payout's reversal: status %s outstanding %s, want approved and 42000000", state.Status(), state.Outstanding())
+	}
 }
 
 // TestBadInputAppendsNothing: each bad command gets an error naming the field, and the log does not move.

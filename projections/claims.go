@@ -56,5 +56,8 @@ func queueClaim(batch *pgx.Batch, id string, decoded Decoded) {
 			id, e.PayoutID, e.Amount.Decimal, e.PaidOn.Time(), e.BankReference, e.Payee, e.Relationship, position)
 		batch.Queue(`UPDATE rm_claims SET paid_out = paid_out + $2,
 			status = CASE WHEN paid_out + $2 >= total THEN 'paid' ELSE status END, position = $3 WHERE claim_id = $1`, id, e.Amount.Decimal, position)
+	case *claim.PayoutReversed:
+		batch.Queue(`UPDATE rm_payouts SET status = 'reversed', position = $2 WHERE payout_id = $1`, e.PayoutID, position)
+		batch.Queue(`UPDATE rm_claims SET paid_out = paid_out - $2, status = 'approved', position = $3 WHERE claim_id = $1`, id, e.Amount.Decimal, position)
 	}
 }

@@ -238,3 +238,8 @@ func ValidateAppend(streamID string, expected ExpectedVersion, events []EventDat
 	}
 	return nil
 }
+
+// EventFinder finds one event by id; stores that can implement it (corrections use it).
+type EventFinder interface {
+	EventByID(ctx context.Context, eventID uuid.UUID) (RecordedEvent, bool, error)
+}

@@ -21,6 +21,7 @@ type State struct {
 	Rejected *Rejected
 	Payouts  map[string]PayoutRecorded
 	PaidOut  decimal.Decimal
+	Reversed map[string]PayoutReversed // by payout id
 	Version  int64
 }
 
@@ -68,6 +69,14 @@ func Evolve(state State, e event.Event) State {
 		payouts[e.PayoutID] = *e
 		state.Payouts = payouts
 		state.PaidOut = state.PaidOut.Add(e.Amount.Decimal)
+	case *PayoutReversed:
+		reversed := make(map[string]PayoutReversed, len(state.Reversed)+1)
+		for id, reversal := range state.Reversed {
+			reversed[id] = reversal
+		}
+		reversed[e.PayoutID] = *e
+		state.Reversed = reversed
+		state.PaidOut = state.PaidOut.Sub(e.Amount.Decimal)
 	}
 	return state
 }

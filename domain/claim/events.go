@@ -99,5 +99,6 @@ func Events() *event.Registry {
 		func() event.Event { return &Approved{} },
 		func() event.Event { return &Rejected{} },
 		func() event.Event { return &PayoutRecorded{} },
+		func() event.Event { return &PayoutReversed{} },
 	)
 }

@@ -49,6 +49,7 @@ var constructors = map[string]func() Command{
 	"RecordPayout":        func() Command { return &RecordPayout{} },
 	"Reverse":             func() Command { return &Reverse{} },
 	"CreditJHTReturn":     func() Command { return &CreditJHTReturn{} },
+	"ClosePeriod":         func() Command { return &ClosePeriod{} },
 }
 
 // Names lists every command name in alphabetical order, for help texts and the API.

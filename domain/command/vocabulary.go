@@ -1,6 +1,7 @@
 package command
 
 import (
+	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 
 	"github.com/tanahbumbu/jaminan/domain/calendar"
@@ -144,10 +145,14 @@ type RecordPayout struct {
 	BankReference string        `json:"bank_reference"`
 }
 
-// Reverse reverses an earlier event (a payment or a payout) with a reason.
+// Reverse reverses an earlier event (a payment or a payout) with a reason
+// code. When the original falls in a closed period, PostToPeriod names the
+// open month that carries the correction.
 type Reverse struct {
-	EventID string `json:"event_id"`
-	Reason  string `json:"reason"`
+	EventID      string          `json:"event_id"`
+	Reason       string          `json:"reason"`
+	Note         string          `json:"note"`
+	PostToPeriod calendar.Period `json:"post_to_period"`
 }
 
 func (*RegisterPayer) Name() string       { return "RegisterPayer" }
@@ -364,7 +369,10 @@ func (c *RecordPayout) Validate() error {
 }
 
 func (c *Reverse) Validate() error {
-	return firstError(checkText("event_id", c.EventID, true, 64), checkText("reason", c.Reason, true, maxDescriptionRunes))
+	if _, err := uuid.Parse(c.EventID); err != nil {
+		return problem.Field("event_id", "invalid_event_id", "must be the UUID of a stored event (see jaminan history)")
+	}
+	return firstError(checkOneOf("reason", c.Reason, ReversalReasons...), checkText("note", c.Note, false, maxDescriptionRunes))
 }
 
 // CreditJHTReturn credits a year's JHT development return at a declared rate.
@@ -386,6 +394,27 @@ func (c *CreditJHTReturn) Validate() error {
 	}
 	if !c.RatePercent.IsPositive() || c.RatePercent.GreaterThan(decimal.NewFromInt(100)) {
 		return problem.Field("rate_percent", "invalid_rate", "must be a decimal string above 0 and at most 100, e.g. \"5.63\"")
+	}
+	return nil
+}
+
+// ReversalReasons are the reason codes a correction must give.
+var ReversalReasons = []string{"duplicate_entry", "wrong_amount", "wrong_payer", "wrong_date", "bank_returned", "other"}
+
+// ClosePeriod closes a payer's month: corrections to it then post into an open month.
+type ClosePeriod struct {
+	PayerID string          `json:"payer_id"`
+	Period  calendar.Period `json:"period"`
+}
+
+func (*ClosePeriod) Name() string { return "ClosePeriod" }
+
+func (c *ClosePeriod) Validate() error {
+	if err := checkID("payer_id", c.PayerID); err != nil {
+		return err
+	}
+	if c.Period.IsZero() {
+		return problem.Field("period", "missing_field", "is required (YYYY-MM)")
 	}
 	return nil
 }

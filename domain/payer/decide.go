@@ -39,6 +39,9 @@ func Assess(state State, c *command.AssessContributions, members []Member, libra
 	if err := requireRegistered(state); err != nil {
 		return nil, err
 	}
+	if state.Closed[c.Period] {
+		return nil, problem.Field("period", "period_closed", "%s is closed; nothing more can be billed to it", c.Period)
+	}
 	book, err := library.ForPeriod(c.Period)
 	if err != nil {
 		return nil, problem.Field("period", "no_rule_book", "%v", err)
@@ -116,6 +119,9 @@ func RecordPayment(state State, c *command.RecordPayment, library *rules.Library
 		}
 		return nil, &problem.Error{Kind: problem.Conflict, Code: "payment_exists", Field: "payment_id", Message: "payment " + c.PaymentID + " is recorded already with other data"}
 	}
+	if state.Closed[c.Period] {
+		return nil, problem.Field("period", "period_closed", "%s is closed; pay into an open month", c.Period)
+	}
 	open, err := openBills(state, c.Period)
 	if err != nil {
 		return nil, err
@@ -160,7 +166,7 @@ func openBills(state State, period calendar.Period) ([]*Bill, error) {
 	}
 	var open []*Bill
 	for _, p := range state.Periods() {
-		if bill := state.Bills[p]; bill.Outstanding().IsPositive() {
+		if bill := state.Bills[p]; bill.Outstanding().IsPositive() && !state.Closed[p] {
 			open = append(open, bill)
 		}
 	}

@@ -94,5 +94,7 @@ func Events() *event.Registry {
 		func() event.Event { return &ContributionsAssessed{} },
 		func() event.Event { return &PaymentReceived{} },
 		func() event.Event { return &LatePenaltyAssessed{} },
+		func() event.Event { return &PaymentReversed{} },
+		func() event.Event { return &PeriodClosed{} },
 	)
 }

@@ -42,7 +42,11 @@ type State struct {
 	Payments   map[string]PaymentReceived
 	Credit     decimal.Decimal
 	Penalties  decimal.Decimal
-	Version    int64
+	Closed     map[calendar.Period]bool
+	Reversed   map[string]PaymentReversed // by payment id
+	// PenaltyOf is the late-payment penalty each payment brought.
+	PenaltyOf map[string]decimal.Decimal
+	Version   int64
 }
 
 // Evolve applies one event.
@@ -76,8 +80,32 @@ func Evolve(state State, e event.Event) State {
 		state.Payments[e.PaymentID] = *e
 	case *LatePenaltyAssessed:
 		state.Penalties = state.Penalties.Add(e.Amount.Decimal)
+		state.PenaltyOf = cloneMap(state.PenaltyOf)
+		state.PenaltyOf[e.PaymentID] = state.PenaltyOf[e.PaymentID].Add(e.Amount.Decimal)
+	case *PaymentReversed:
+		state.Bills = cloneBills(state.Bills)
+		for _, allocation := range e.Allocations {
+			bill := state.Bills[allocation.Period]
+			bill.Allocated = bill.Allocated.Sub(allocation.Amount.Decimal)
+			bill.allocatedBy = append(bill.allocatedBy, allocationStep{paidOn: e.ReversedOn, cumulative: bill.Allocated})
+		}
+		state.Credit = state.Credit.Sub(e.Credit.Decimal)
+		state.Penalties = state.Penalties.Sub(e.Penalties.Decimal)
+		state.Reversed = cloneMap(state.Reversed)
+		state.Reversed[e.PaymentID] = *e
+	case *PeriodClosed:
+		state.Closed = cloneMap(state.Closed)
+		state.Closed[e.Period] = true
 	}
 	return state
+}
+
+func cloneMap[K comparable, V any](original map[K]V) map[K]V {
+	clone := make(map[K]V, len(original)+1)
+	for key, value := range original {
+		clone[key] = value
+	}
+	return clone
 }
 
 // cloneBills copies the map and the bills so Evolve never mutates a state the caller still holds.

@@ -41,6 +41,10 @@ const (
 	maxSealBatchesPerTick = 100
 	// sealLockID is the advisory lock that lets one sealer run at a time per database.
 	sealLockID = 7_061_999_002
+	// streamLockSpace is the first key of the per-stream advisory locks
+	// (the second is a hash of the stream id; a collision only queues two
+	// streams' appends together).
+	streamLockSpace = 7_061_999
 	// maxAppendAttempts bounds the retries of one Append (a concurrent
 	// retry of the same events, or a stream head written by a newer transaction).
 	maxAppendAttempts = 3
@@ -185,6 +189,17 @@ func (s *Store) Append(ctx context.Context, streamID string, expected eventstore
 
 // appendInTx is one attempt of Append inside tx (READ COMMITTED).
 func appendInTx(ctx context.Context, tx pgx.Tx, streamID string, expected eventstore.ExpectedVersion, events []eventstore.EventData, now time.Time) (appended, error) {
+	// Appends to one stream queue here before they touch the stream's row.
+	// A session waiting for a row lock can be given its transaction id while
+	// it waits (seen with many waiters), so the next version could get a
+	// lower id than the one before it and be sealed first. Waiting for an
+	// advisory lock takes no transaction id: each version's id is then
+	// higher than its predecessor's, which the UPDATE below asserts.
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, streamLockSpace, streamID); err != nil {
+		return appended{}, fmt.Errorf("queue for stream: %w", err)
+	}
+	// Under the lock every committed append to this stream is visible, so
+	// a concurrent retry of these very events shows up here, as a duplicate.
 	if out, found, err := findStored(ctx, tx, events); found || err != nil {
 		return out, err
 	}
@@ -193,11 +208,6 @@ func appendInTx(ctx context.Context, tx pgx.Tx, streamID string, expected events
 		return appended{}, err
 	}
 	if !expected.Matches(head.version) {
-		// A concurrent retry of these very events may have committed while
-		// this one waited for the lock: that is a duplicate, not a conflict.
-		if out, found, err := findStored(ctx, tx, events); found || err != nil {
-			return out, err
-		}
 		return appended{}, &eventstore.ConflictError{StreamID: streamID, Expected: expected, Actual: head.version}
 	}
 	records := chainRecords(streamID, head, events, now)
@@ -212,9 +222,8 @@ func appendInTx(ctx context.Context, tx pgx.Tx, streamID string, expected events
 		return appended{}, fmt.Errorf("update stream head: %w", err)
 	}
 	if tag.RowsAffected() != 1 {
-		// The head was written by a transaction with a higher id than ours
-		// (two creators of one new stream can get ids in either order). The
-		// sealer orders by transaction id, so committing would place this
+		// The head was written by a transaction with a higher id than ours.
+		// The sealer orders by transaction id, so committing would place this
 		// version before the previous one; a fresh transaction gets a higher id.
 		return appended{}, &retryError{cause: errors.New("stream head written by a newer transaction")}
 	}
