@@ -167,6 +167,10 @@ func (a *Application) dispatch(ctx context.Context, c command.Command, meta Meta
 		return a.reverse(ctx, c, meta)
 	case *command.ClosePeriod:
 		return a.closePeriod(ctx, c, meta)
+	case *command.SkipScholarshipTranche:
+		return a.skipTranche(ctx, c, meta)
+	case *command.EndScholarship:
+		return a.endScholarship(ctx, c, meta)
 	default:
 		return Result{}, problem.Field("command", "unsupported_command", "%s is part of the vocabulary but not available in this release", c.Name())
 	}

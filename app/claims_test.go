@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/tanahbumbu/jaminan/adapters/eventstore/memory"
@@ -43,5 +44,47 @@ func TestWorkAccidentDeathAndScholarship(t *testing.T) {
 	scholarship := decodeOnly[claim.Approved](t, application, mustRun(t, application, `{"command":"ApproveClaim","claim_id":"beasiswa-1"}`))
 	if !scholarship.Total.Equal(rupiah("129000000")) || len(scholarship.Tranches) != 13 {
 		t.Errorf("scholarship: got %s in %d tranches, want 129000000 in 13 (3 SMA + 5 university, and 5 university)", scholarship.Total, len(scholarship.Tranches))
+	}
+}
+
+// Each school year's tranche is its own event: paid, skipped or ended; the
+// commitment outstanding is always known (RULES.md example 11: one child
+// entering SD: 9,000,000 + 6,000,000 + 9,000,000 + 60,000,000 = 84,000,000).
+func TestScholarshipTranches(t *testing.T) {
+	application := newApplication(t, memory.New())
+	setUpMember(t, application)
+	mustRun(t, application, `{"command":"ReportAccident","accident_id":"acc-1","nik":"6310064203820002","date":"2024-11-04","reported_on":"2024-11-05"}`)
+	mustRun(t, application, `{"command":"ReportDeath","nik":"6310064203820002","date":"2024-11-04","cause":"work_accident","accident_id":"acc-1"}`)
+	mustRun(t, application, `{"command":"FileClaim","claim_id":"b-1","nik":"6310064203820002","programme":"SCHOLARSHIP","benefit":"scholarship","incident_date":"2024-11-04","heir":{"name":"Muhammad Ridwan","relationship":"spouse"},"details":{"children":[{"name":"Fikri","birth_date":"2017-08-21","level":"SD","grade":1}]}}`)
+	approved := decodeOnly[claim.Approved](t, application, mustRun(t, application, `{"command":"ApproveClaim","claim_id":"b-1"}`))
+	if !approved.Total.Equal(rupiah("84000000")) || len(approved.Tranches) != 17 {
+		t.Fatalf("commitment: got %s in %d tranches, want 84000000 in 17 (6 SD + 3 SMP + 3 SMA + 5 university)", approved.Total, len(approved.Tranches))
+	}
+	_, err := run(t, application, `{"command":"RecordPayout","payout_id":"b-2024","claim_id":"b-1","amount":"1500000","paid_on":"2026-11-28","bank_reference":"B"}`)
+	wantCode(t, err, "missing_field")
+	_, err = run(t, application, `{"command":"RecordPayout","payout_id":"b-2024","claim_id":"b-1","amount":"3000000","paid_on":"2026-11-28","bank_reference":"B","school_year":2024}`)
+	wantCode(t, err, "amount_mismatch")
+	mustRun(t, application, `{"command":"RecordPayout","payout_id":"b-2024","claim_id":"b-1","amount":"1500000","paid_on":"2026-11-28","bank_reference":"B","school_year":2024}`)
+	mustRun(t, application, `{"command":"SkipScholarshipTranche","claim_id":"b-1","child":"Fikri","school_year":2025,"reason":"not_enrolled_this_year"}`)
+	mustRun(t, application, `{"command":"EndScholarship","claim_id":"b-1","child":"Fikri","from_school_year":2035,"reason":"working"}`)
+	state, err := application.LoadClaim(context.Background(), "b-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	schedule, outstanding := state.Schedule()
+	counts := map[string]int{}
+	for _, tranche := range schedule {
+		counts[tranche.Status]++
+	}
+	if counts[claim.TranchePaid] != 1 || counts[claim.TrancheSkippedAs] != 1 {
+		t.Errorf("statuses: got %v, want 1 paid and 1 skipped", counts)
+	}
+	if !outstanding.Equal(state.Outstanding()) {
+		t.Errorf("schedule outstanding %s differs from the claim's %s", outstanding, state.Outstanding())
+	}
+	// School years 2024..2040: SD 2024-2029, SMP 2030-2032, SMA 2033-2035, university 2036-2040.
+	// Ended from 2035: SMA 2035 (3,000,000) and university 2036-2040 (60,000,000) are cancelled.
+	if want := rupiah("84000000").Sub(rupiah("1500000")).Sub(rupiah("1500000")).Sub(rupiah("63000000")); !outstanding.Equal(want) {
+		t.Errorf("outstanding commitment: got %s, want %s", outstanding, want)
 	}
 }

@@ -69,3 +69,21 @@ func (a *Application) closePeriod(ctx context.Context, c *command.ClosePeriod, m
 	events, err := payer.ClosePeriod(state, c, a.today())
 	return a.appendDecided(ctx, payerStream(c.PayerID), state.Version, c, meta, events, err)
 }
+
+func (a *Application) skipTranche(ctx context.Context, c *command.SkipScholarshipTranche, meta Meta) (Result, error) {
+	state, err := a.LoadClaim(ctx, c.ClaimID)
+	if err != nil {
+		return Result{}, err
+	}
+	events, err := claim.SkipTranche(state, c, a.today())
+	return a.appendDecided(ctx, claimStream(c.ClaimID), state.Version, c, meta, events, err)
+}
+
+func (a *Application) endScholarship(ctx context.Context, c *command.EndScholarship, meta Meta) (Result, error) {
+	state, err := a.LoadClaim(ctx, c.ClaimID)
+	if err != nil {
+		return Result{}, err
+	}
+	events, err := claim.EndScholarshipOf(state, c, a.today())
+	return a.appendDecided(ctx, claimStream(c.ClaimID), state.Version, c, meta, events, err)
+}

@@ -32,6 +32,8 @@ CREATE INDEX events_transaction_seq ON events (transaction_id, seq);
 -- The head of each stream, locked FOR UPDATE by every append: the expected
 -- version and the previous hash are read under that lock, so appends to one
 -- stream are serialised and appends to different streams stay concurrent.
+-- (Appends first queue on a per-stream advisory lock, which, unlike a row
+-- lock wait, gives them no transaction id while they wait.)
 -- last_transaction_id is the transaction that wrote the head; an append only
 -- commits when its own transaction id is greater, so a stream's versions are
 -- always in transaction-id order and hence in global order.

@@ -23,7 +23,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -208,6 +210,9 @@ func ValidateAppend(streamID string, expected ExpectedVersion, events []EventDat
 	if streamID == "" || len(streamID) > 200 {
 		errs = append(errs, errors.New("stream id must be 1 to 200 characters"))
 	}
+	if !isText(streamID) {
+		errs = append(errs, errors.New("stream id must be UTF-8 text without NUL"))
+	}
 	if !expected.Valid() {
 		errs = append(errs, errors.New("expected version not set: use Any, NoStream or Exact"))
 	}
@@ -223,14 +228,15 @@ func ValidateAppend(streamID string, expected ExpectedVersion, events []EventDat
 			errs = append(errs, fmt.Errorf("event %d: event id %s repeated in one append", i, event.EventID))
 		}
 		seen[event.EventID] = true
-		if event.Type == "" {
-			errs = append(errs, fmt.Errorf("event %d: type is empty", i))
+		if event.Type == "" || !isText(event.Type) {
+			errs = append(errs, fmt.Errorf("event %d: type must be non-empty UTF-8 text without NUL", i))
 		}
 		if event.SchemaVersion < 1 {
 			errs = append(errs, fmt.Errorf("event %d: schema version must be >= 1", i))
 		}
-		if !json.Valid(event.Data) {
-			errs = append(errs, fmt.Errorf("event %d: data is not valid JSON", i))
+		// json.Valid lets invalid UTF-8 through; every store must refuse it alike.
+		if !json.Valid(event.Data) || !utf8.Valid(event.Data) {
+			errs = append(errs, fmt.Errorf("event %d: data is not valid UTF-8 JSON", i))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -243,3 +249,7 @@ func ValidateAppend(streamID string, expected ExpectedVersion, events []EventDat
 type EventFinder interface {
 	EventByID(ctx context.Context, eventID uuid.UUID) (RecordedEvent, bool, error)
 }
+
+// isText reports whether s can be stored as text by every store (PostgreSQL
+// text refuses NUL and invalid UTF-8).
+func isText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }

@@ -6,18 +6,27 @@
 package importer
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/tanahbumbu/jaminan/app"
+	"github.com/tanahbumbu/jaminan/domain/calendar"
 	"github.com/tanahbumbu/jaminan/domain/command"
+	"github.com/tanahbumbu/jaminan/domain/participant"
 	"github.com/tanahbumbu/jaminan/domain/problem"
+	"github.com/tanahbumbu/jaminan/domain/reference"
 )
 
 // Bounds of one import file. A village list is a few hundred rows; the bounds
@@ -362,4 +371,266 @@ func firstPerField(errs []RowError) []RowError {
 		kept = append(kept, failure)
 	}
 	return kept
+}
+
+// ProgressThreshold is the row count above which a progress bar is shown.
+const ProgressThreshold = 200
+
+// progressThrottle limits how often the bar is redrawn.
+const progressThrottle = 100 * time.Millisecond
+
+// Options tune one Run.
+type Options struct {
+	// DryRun checks every row, reading the ledger but writing nothing.
+	DryRun bool
+	// Meta says who imports; it lands in every event's metadata.
+	Meta app.Meta
+	// Rejected are the rows the reader refused (Batch.Rejected); they are
+	// counted as read and failed and reported with the others.
+	Rejected []RowError
+	// Places validates kecamatan and desa in the dry check; nil means the
+	// embedded Tanah Bumbu list, the one the application uses.
+	Places *reference.Places
+	// Now is the clock of the dry check (birth dates in the future); nil means time.Now.
+	Now func() time.Time
+	// Progress receives a progress bar for runs over ProgressThreshold rows; nil means none.
+	Progress io.Writer
+}
+
+// Summary is what a run did (or, in a dry run, would do).
+type Summary struct {
+	DryRun         bool
+	RowsRead       int // data rows read from the file, good and bad
+	Registered     int // participants newly registered
+	Enrolled       int // participants newly enrolled (in some programme)
+	Unchanged      int // rows the ledger held already: a re-import
+	Failed         int // rows refused, by the reader or by the ledger
+	EventsAppended int
+	Duration       time.Duration
+	Errors         []RowError // by row number
+}
+
+// String is the summary as the command prints it.
+func (s Summary) String() string {
+	register, enroll := "registered", "enrolled"
+	if s.DryRun {
+		register, enroll = "would register", "would enroll"
+	}
+	var text strings.Builder
+	if s.DryRun {
+		text.WriteString("dry run: nothing was written\n")
+	}
+	for _, line := range []struct {
+		label string
+		value any
+	}{{"rows read", s.RowsRead}, {register, s.Registered}, {enroll, s.Enrolled}, {"unchanged", s.Unchanged},
+		{"failed", s.Failed}, {"events appended", s.EventsAppended}, {"duration", s.Duration.Round(time.Millisecond)}} {
+		fmt.Fprintf(&text, "%-16s %v\n", line.label, line.value)
+	}
+	return text.String()
+}
+
+// outcome is what one row did.
+type outcome struct {
+	registered, enrolled bool
+	events               int
+}
+
+// runner holds what every row of one Run needs.
+type runner struct {
+	application *app.Application
+	options     Options
+	policy      participant.Policy
+	today       calendar.Date
+	payers      map[string]bool // payer id -> registered, read once per run
+}
+
+// Run imports rows in file order through application.Execute. A row that
+// fails is reported in the summary and the run goes on; only a failure of the
+// ledger itself (the database gone, the context cancelled) stops it, with
+// the summary of the rows done so far.
+func Run(ctx context.Context, application *app.Application, rows []Row, options Options) (Summary, error) {
+	started := time.Now()
+	if application == nil {
+		return Summary{}, errors.New("importer: application is required")
+	}
+	run, err := newRunner(application, options)
+	if err != nil {
+		return Summary{}, err
+	}
+	summary := Summary{DryRun: options.DryRun, RowsRead: len(rows) + len(options.Rejected), Errors: slices.Clone(options.Rejected)}
+	bar := newProgress(options.Progress, len(rows))
+	defer bar.finish()
+	for _, row := range rows {
+		if err := ctx.Err(); err != nil {
+			return summary.done(started), fmt.Errorf("import stopped before row %d: %w", row.Number, err)
+		}
+		done, err := run.importRow(ctx, row)
+		summary.count(done, err == nil)
+		if err != nil {
+			failure, ok := describe(row.Number, err)
+			if !ok {
+				return summary.done(started), fmt.Errorf("row %d: %w", row.Number, err)
+			}
+			if done.registered {
+				failure.Message += " (the participant was registered; fix the row and import the file again)"
+			}
+			summary.Errors = append(summary.Errors, failure)
+		}
+		bar.add()
+	}
+	return summary.done(started), nil
+}
+
+func newRunner(application *app.Application, options Options) (*runner, error) {
+	if options.Places == nil {
+		places, err := reference.Load()
+		if err != nil {
+			return nil, fmt.Errorf("importer: %w", err)
+		}
+		options.Places = places
+	}
+	if options.Now == nil {
+		options.Now = time.Now
+	}
+	library := application.Library()
+	policy := participant.Policy{MinimumAge: library.MinimumAge(), JHTAge: library.JHTAge(), WageBaseLimits: library.WageBaseLimits}
+	return &runner{application: application, options: options, policy: policy,
+		today: calendar.DateOf(options.Now()), payers: map[string]bool{}}, nil
+}
+
+func (s *Summary) count(done outcome, succeeded bool) {
+	s.EventsAppended += done.events
+	if succeeded && !done.registered && !done.enrolled {
+		s.Unchanged++
+	}
+	if done.registered {
+		s.Registered++
+	}
+	if done.enrolled {
+		s.Enrolled++
+	}
+}
+
+// done counts the failed rows (a row may have several errors) and sorts the
+// errors by row.
+func (s Summary) done(started time.Time) Summary {
+	slices.SortStableFunc(s.Errors, func(a, b RowError) int { return a.Row - b.Row })
+	failed := map[int]bool{}
+	for _, failure := range s.Errors {
+		failed[failure.Row] = true
+	}
+	s.Failed = len(failed)
+	s.Duration = time.Since(started)
+	return s
+}
+
+// importRow checks the row against the ledger without writing (plan), then,
+// unless this is a dry run, executes both commands. Planning first means a
+// row that would fail at enrollment (too young, wage out of range) leaves no
+// half-done registration behind.
+func (r *runner) importRow(ctx context.Context, row Row) (outcome, error) {
+	planned, err := r.plan(ctx, row)
+	if err != nil || r.options.DryRun {
+		return planned, err
+	}
+	registered, err := r.application.Execute(ctx, row.Register, r.options.Meta)
+	if err != nil {
+		return outcome{}, err
+	}
+	done := outcome{registered: len(registered.Events) > 0, events: len(registered.Events)}
+	enrolled, err := r.application.Execute(ctx, row.Enroll, r.options.Meta)
+	if err != nil {
+		return done, err
+	}
+	done.enrolled = len(enrolled.Events) > 0
+	done.events += len(enrolled.Events)
+	return done, nil
+}
+
+// plan decides both commands with the domain's pure decide functions on the
+// participant's current state, read-only: the payer is loaded, the NIK is
+// looked up, nothing is reserved or appended.
+func (r *runner) plan(ctx context.Context, row Row) (outcome, error) {
+	if err := r.requirePayer(ctx, row.Register.PayerID); err != nil {
+		return outcome{}, err
+	}
+	state, err := r.application.ParticipantByNIK(ctx, row.Register.NIK)
+	if err != nil && !hasCode(err, "participant_not_found") {
+		return outcome{}, err
+	}
+	if err != nil {
+		state = participant.State{}
+	}
+	registration, err := participant.Register(state, row.Register, state.ID, r.options.Places, r.today)
+	if err != nil {
+		return outcome{}, err
+	}
+	next := state
+	for _, e := range registration {
+		next = participant.Evolve(next, e)
+	}
+	enrollment, err := participant.Enroll(next, row.Enroll, r.policy)
+	if err != nil {
+		return outcome{}, err
+	}
+	return outcome{registered: len(registration) > 0, enrolled: len(enrollment) > 0}, nil
+}
+
+// requirePayer refuses a row whose payer is not registered, as the API does.
+func (r *runner) requirePayer(ctx context.Context, payerID string) error {
+	registered, known := r.payers[payerID]
+	if !known {
+		state, err := r.application.LoadPayer(ctx, payerID)
+		if err != nil {
+			return err
+		}
+		registered = state.Registered
+		r.payers[payerID] = registered
+	}
+	if !registered {
+		return &problem.Error{Kind: problem.NotFound, Code: "payer_not_found", Field: ColumnPayerID,
+			Message: "no payer " + payerID + "; register it first (RegisterPayer)"}
+	}
+	return nil
+}
+
+func hasCode(err error, code string) bool {
+	failure, ok := problem.As(err)
+	return ok && failure.Code == code
+}
+
+// describe turns a domain error into a row error; anything else is the
+// ledger's own failure and stops the run.
+func describe(number int, err error) (RowError, bool) {
+	failure, ok := problem.As(err)
+	if !ok {
+		return RowError{}, false
+	}
+	return RowError{Row: number, Field: failure.Field, Code: failure.Code, Message: failure.Message}, true
+}
+
+// progress is an optional bar on the operator's terminal.
+type progress struct{ bar *progressbar.ProgressBar }
+
+func newProgress(output io.Writer, total int) progress {
+	if output == nil || total <= ProgressThreshold {
+		return progress{}
+	}
+	return progress{bar: progressbar.NewOptions(total, progressbar.OptionSetWriter(output),
+		progressbar.OptionSetDescription("importing participants"), progressbar.OptionShowCount(),
+		progressbar.OptionThrottle(progressThrottle), progressbar.OptionSetPredictTime(true),
+		progressbar.OptionOnCompletion(func() { fmt.Fprintln(output) }))}
+}
+
+func (p progress) add() {
+	if p.bar != nil {
+		_ = p.bar.Add(1) // drawing on a terminal; a failure there must not stop the import
+	}
+}
+
+func (p progress) finish() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+	}
 }

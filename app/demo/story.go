@@ -142,7 +142,7 @@ func (r *runner) payFirstTranches(claimID, payoutID, bankReference string) error
 		}
 	}
 	_, err = r.execute(&command.RecordPayout{PayoutID: payoutID, ClaimID: claimID, Amount: &command.Money{Decimal: amount},
-		PaidOn: state.Approved.ApprovedOn, BankReference: bankReference})
+		PaidOn: state.Approved.ApprovedOn, BankReference: bankReference, SchoolYear: first})
 	return err
 }
 

@@ -22,7 +22,12 @@ type State struct {
 	Payouts  map[string]PayoutRecorded
 	PaidOut  decimal.Decimal
 	Reversed map[string]PayoutReversed // by payout id
-	Version  int64
+	// Cancelled is scholarship money skipped or ended: no longer payable.
+	Cancelled decimal.Decimal
+	paidYears map[int]bool
+	skipped   map[string]bool
+	endedFrom map[string]int
+	Version   int64
 }
 
 // Status is derived, never stored.
@@ -30,7 +35,7 @@ func (s State) Status() string {
 	switch {
 	case s.Rejected != nil:
 		return StatusRejected
-	case s.Approved != nil && s.PaidOut.Equal(s.Approved.Total.Decimal):
+	case s.Approved != nil && s.Outstanding().IsZero():
 		return StatusPaid
 	case s.Approved != nil:
 		return StatusApproved
@@ -46,7 +51,7 @@ func (s State) Outstanding() decimal.Decimal {
 	if s.Approved == nil {
 		return decimal.Zero
 	}
-	return s.Approved.Total.Sub(s.PaidOut)
+	return s.Approved.Total.Sub(s.PaidOut).Sub(s.Cancelled)
 }
 
 // Evolve applies one event.
@@ -69,6 +74,18 @@ func Evolve(state State, e event.Event) State {
 		payouts[e.PayoutID] = *e
 		state.Payouts = payouts
 		state.PaidOut = state.PaidOut.Add(e.Amount.Decimal)
+		if e.SchoolYear != 0 {
+			state.paidYears = cloneMap(state.paidYears)
+			state.paidYears[e.SchoolYear] = true
+		}
+	case *TrancheSkipped:
+		state.skipped = cloneMap(state.skipped)
+		state.skipped[trancheKey(e.Child, e.SchoolYear)] = true
+		state.Cancelled = state.Cancelled.Add(e.Amount.Decimal)
+	case *ScholarshipEnded:
+		state.endedFrom = cloneMap(state.endedFrom)
+		state.endedFrom[e.Child] = e.FromSchoolYear
+		state.Cancelled = state.Cancelled.Add(e.Amount.Decimal)
 	case *PayoutReversed:
 		reversed := make(map[string]PayoutReversed, len(state.Reversed)+1)
 		for id, reversal := range state.Reversed {
@@ -77,6 +94,18 @@ func Evolve(state State, e event.Event) State {
 		reversed[e.PayoutID] = *e
 		state.Reversed = reversed
 		state.PaidOut = state.PaidOut.Sub(e.Amount.Decimal)
+		if year := state.Payouts[e.PayoutID].SchoolYear; year != 0 {
+			state.paidYears = cloneMap(state.paidYears)
+			delete(state.paidYears, year)
+		}
 	}
 	return state
+}
+
+func cloneMap[K comparable, V any](original map[K]V) map[K]V {
+	clone := make(map[K]V, len(original)+1)
+	for key, value := range original {
+		clone[key] = value
+	}
+	return clone
 }

@@ -249,7 +249,7 @@ func RecordPayout(state State, c *command.RecordPayout) ([]event.Event, error) {
 		return nil, &problem.Error{Kind: problem.NotFound, Code: "claim_not_found", Field: "claim_id", Message: "no claim " + c.ClaimID + " is filed"}
 	}
 	if existing, ok := state.Payouts[c.PayoutID]; ok {
-		if existing.Amount.Equal(c.Amount.Decimal) && existing.PaidOn.Equal(c.PaidOn) && existing.BankReference == c.BankReference {
+		if existing.Amount.Equal(c.Amount.Decimal) && existing.PaidOn.Equal(c.PaidOn) && existing.BankReference == c.BankReference && existing.SchoolYear == c.SchoolYear {
 			return nil, nil
 		}
 		return nil, &problem.Error{Kind: problem.Conflict, Code: "payout_exists", Field: "payout_id", Message: "payout " + c.PayoutID + " is recorded already with other data"}
@@ -260,6 +260,9 @@ func RecordPayout(state State, c *command.RecordPayout) ([]event.Event, error) {
 	if c.PaidOn.Before(state.Approved.ApprovedOn) {
 		return nil, problem.Field("paid_on", "before_approval", "is before the approval on %s", state.Approved.ApprovedOn)
 	}
+	if err := checkScholarshipPayout(state, c); err != nil {
+		return nil, err
+	}
 	if c.Amount.GreaterThan(state.Outstanding()) {
 		return nil, problem.Field("amount", "exceeds_outstanding", "%s is more than the %s still payable on this claim", money.FormatIDR(c.Amount.Decimal), money.FormatIDR(state.Outstanding()))
 	}
@@ -267,5 +270,5 @@ func RecordPayout(state State, c *command.RecordPayout) ([]event.Event, error) {
 	if state.Filed.Heir != nil {
 		payee, relationship = state.Filed.Heir.FullName, state.Filed.Heir.Relationship
 	}
-	return []event.Event{&PayoutRecorded{PayoutID: c.PayoutID, Amount: *c.Amount, PaidOn: c.PaidOn, BankReference: c.BankReference, Payee: payee, Relationship: relationship}}, nil
+	return []event.Event{&PayoutRecorded{PayoutID: c.PayoutID, Amount: *c.Amount, PaidOn: c.PaidOn, BankReference: c.BankReference, Payee: payee, Relationship: relationship, SchoolYear: c.SchoolYear}}, nil
 }

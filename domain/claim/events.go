@@ -80,6 +80,7 @@ type PayoutRecorded struct {
 	BankReference string        `json:"bank_reference"`
 	Payee         string        `json:"payee"`
 	Relationship  string        `json:"relationship"`
+	SchoolYear    int           `json:"school_year,omitempty"`
 }
 
 func (Filed) EventType() string          { return "ClaimFiled" }
@@ -100,5 +101,7 @@ func Events() *event.Registry {
 		func() event.Event { return &Rejected{} },
 		func() event.Event { return &PayoutRecorded{} },
 		func() event.Event { return &PayoutReversed{} },
+		func() event.Event { return &TrancheSkipped{} },
+		func() event.Event { return &ScholarshipEnded{} },
 	)
 }

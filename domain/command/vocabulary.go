@@ -136,13 +136,15 @@ type RejectClaim struct {
 	Reason  string `json:"reason"`
 }
 
-// RecordPayout records money paid out on an approved claim.
+// RecordPayout records money paid out on an approved claim. For a
+// scholarship claim SchoolYear names the year whose tranches it pays.
 type RecordPayout struct {
 	PayoutID      string        `json:"payout_id"`
 	ClaimID       string        `json:"claim_id"`
 	Amount        *Money        `json:"amount"`
 	PaidOn        calendar.Date `json:"paid_on"`
 	BankReference string        `json:"bank_reference"`
+	SchoolYear    int           `json:"school_year"`
 }
 
 // Reverse reverses an earlier event (a payment or a payout) with a reason
@@ -360,6 +362,11 @@ func (c *RejectClaim) Validate() error {
 }
 
 func (c *RecordPayout) Validate() error {
+	if c.SchoolYear != 0 {
+		if err := checkSchoolYear("school_year", c.SchoolYear); err != nil {
+			return err
+		}
+	}
 	err := firstError(checkID("payout_id", c.PayoutID), checkID("claim_id", c.ClaimID), checkDate("paid_on", c.PaidOn),
 		checkText("bank_reference", c.BankReference, true, maxNameRunes))
 	if err != nil {
@@ -415,6 +422,45 @@ func (c *ClosePeriod) Validate() error {
 	}
 	if c.Period.IsZero() {
 		return problem.Field("period", "missing_field", "is required (YYYY-MM)")
+	}
+	return nil
+}
+
+// ScholarshipEndReasons say why a child's scholarship stops or a year is skipped.
+var ScholarshipEndReasons = []string{"married", "working", "age_limit", "left_school", "not_enrolled_this_year", "other"}
+
+// SkipScholarshipTranche skips one child's tranche for one school year.
+type SkipScholarshipTranche struct {
+	ClaimID    string `json:"claim_id"`
+	Child      string `json:"child"`
+	SchoolYear int    `json:"school_year"`
+	Reason     string `json:"reason"`
+}
+
+// EndScholarship ends a child's scholarship from a school year on.
+type EndScholarship struct {
+	ClaimID        string `json:"claim_id"`
+	Child          string `json:"child"`
+	FromSchoolYear int    `json:"from_school_year"`
+	Reason         string `json:"reason"`
+}
+
+func (*SkipScholarshipTranche) Name() string { return "SkipScholarshipTranche" }
+func (*EndScholarship) Name() string         { return "EndScholarship" }
+
+func (c *SkipScholarshipTranche) Validate() error {
+	return firstError(checkID("claim_id", c.ClaimID), checkText("child", c.Child, true, maxNameRunes),
+		checkSchoolYear("school_year", c.SchoolYear), checkOneOf("reason", c.Reason, ScholarshipEndReasons...))
+}
+
+func (c *EndScholarship) Validate() error {
+	return firstError(checkID("claim_id", c.ClaimID), checkText("child", c.Child, true, maxNameRunes),
+		checkSchoolYear("from_school_year", c.FromSchoolYear), checkOneOf("reason", c.Reason, ScholarshipEndReasons...))
+}
+
+func checkSchoolYear(field string, year int) error {
+	if year < 1990 || year > 2199 {
+		return problem.Field(field, "invalid_school_year", "must be the first calendar year of a school year, e.g. 2024 for 2024/2025")
 	}
 	return nil
 }

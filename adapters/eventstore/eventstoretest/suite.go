@@ -232,6 +232,8 @@ func testInvalidAppends(ctx context.Context, t *testing.T, store eventstore.Stor
 	repeated[1].EventID = repeated[0].EventID
 	noID, noType, badJSON, noSchema := Event("X", 1), Event("", 1), Event("X", 1), Event("X", 1)
 	noID.EventID, badJSON.Data, noSchema.SchemaVersion = uuid.Nil, json.RawMessage(`{"amount": 2500000.`), 0
+	badUTF8 := Event("X", 1)
+	badUTF8.Data = json.RawMessage("{\"name\":\"\xff\"}")
 	cases := []struct {
 		name     string
 		streamID string
@@ -247,6 +249,8 @@ func testInvalidAppends(ctx context.Context, t *testing.T, store eventstore.Stor
 		{"empty type", "s-1", eventstore.NoStream(), []eventstore.EventData{noType}},
 		{"invalid JSON", "s-1", eventstore.NoStream(), []eventstore.EventData{badJSON}},
 		{"schema version 0", "s-1", eventstore.NoStream(), []eventstore.EventData{noSchema}},
+		{"invalid UTF-8 in data", "s-1", eventstore.NoStream(), []eventstore.EventData{badUTF8}},
+		{"NUL in stream id", "s-\x00", eventstore.NoStream(), Events("X", 1)},
 	}
 	for _, c := range cases {
 		if _, err := store.Append(ctx, c.streamID, c.expected, c.events); !errors.Is(err, eventstore.ErrInvalidAppend) {

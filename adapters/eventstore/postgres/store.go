@@ -1,12 +1,14 @@
 // Package postgres is the PostgreSQL event store, jaminan's default log
 // (schema: migrations/001_event_log.sql).
 //
-// An append stores its events under the stream's row lock and commits; the
-// events then get their global positions from the sealer, which places only
-// events whose transaction is older than every transaction still running
-// (transaction_id < pg_snapshot_xmin), in (transaction_id, seq) order, and
-// chains a hash over each position. Readers of the global order therefore
-// never skip an event that commits late: it cannot be placed behind them.
+// An append queues on its stream (an advisory lock, then the stream's row
+// lock), checks the expected version, stores its events hash-chained on the
+// stream's last one, and commits. The events then get their global positions
+// from the sealer, which places only events whose transaction is older than
+// every transaction still running (transaction_id < pg_snapshot_xmin), in
+// (transaction_id, seq) order, and chains a hash over each position. Readers
+// of the global order therefore never skip an event that commits late: it
+// cannot be placed behind them. Append seals and waits for its own positions.
 package postgres
 
 import (
@@ -154,9 +156,14 @@ type appended struct {
 }
 
 // Append stores events at the end of streamID if its version matches, then
-// waits (at most Config.SealWait) for their global positions. When that wait
-// ends first, the error wraps ErrNotSealed and the result holds the stored
-// events without positions.
+// waits (at most Config.SealWait) for their global positions.
+//
+// Errors: eventstore.ErrInvalidAppend (nothing stored); a
+// *eventstore.ConflictError, matching eventstore.ErrConcurrencyConflict
+// (nothing stored); eventstore.ErrEventIDReused (nothing stored); ErrNotSealed
+// (stored, and the result holds the events without positions; a retry with
+// the same event ids returns them once placed); anything else from the
+// database, after which a retry with the same event ids is safe.
 func (s *Store) Append(ctx context.Context, streamID string, expected eventstore.ExpectedVersion, events []eventstore.EventData) (eventstore.AppendResult, error) {
 	if err := eventstore.ValidateAppend(streamID, expected, events); err != nil {
 		return eventstore.AppendResult{}, err
@@ -273,7 +280,7 @@ type streamHead struct {
 
 // lockStream locks the stream's head row, creating it (version 0) for a new stream.
 func lockStream(ctx context.Context, tx pgx.Tx, streamID string) (streamHead, error) {
-	const lockHead = `SELECT version, last_hash FROM streams WHERE stream_id = $1 FOR UPDATE`
+	const lockHead = `SELECT version, last_hash FROM streams WHERE stream_id = $1`
 	var head streamHead
 	err := tx.QueryRow(ctx, lockHead, streamID).Scan(&head.version, &head.lastHash)
 	if err == nil {

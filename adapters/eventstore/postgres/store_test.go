@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -301,7 +302,37 @@ func TestSealPlacesABacklogInBatches(t *testing.T) {
 	if placed != total {
 		t.Fatalf("placed %d of %d events", placed, total)
 	}
-	mustVerify(ctx, t, store, total, 0)
+	var calls []string
+	report, err := store.Verify(ctx, func(checked, head int64) { calls = append(calls, fmt.Sprintf("%d/%d", checked, head)) })
+	if err != nil || report.FirstBroken != nil || report.Events != total || report.Streams != streams {
+		t.Fatalf("verify: %+v, %v", report, err)
+	}
+	if got, want := strings.Join(calls, " "), fmt.Sprintf("%d/%d %d/%d", eventstore.VerifyPageSize, total, total, total); got != want {
+		t.Errorf("progress: got %s, want %s", got, want)
+	}
+}
+
+// TestSealRefusesTransactionIDsFromTheFuture: a log restored into another
+// cluster, whose transaction counter is behind the stored ids, is reported
+// instead of silently never placing new events.
+func TestSealRefusesTransactionIDsFromTheFuture(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	store, database := newTestStore(t, Config{})
+	if _, err := store.Append(ctx, "restored", eventstore.NoStream(), eventstoretest.Events("E", 1)); err != nil {
+		t.Fatal(err)
+	}
+	for _, statement := range []string{
+		`ALTER TABLE events DISABLE TRIGGER events_append_only`,
+		`UPDATE events SET transaction_id = (pg_current_xact_id()::text::bigint + 1000000000)::text::xid8`,
+	} {
+		if _, err := database.Pool.Exec(ctx, statement); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := store.Seal(ctx); err == nil || !strings.Contains(err.Error(), "restored into another cluster") {
+		t.Errorf("seal: got %v, want the restore named", err)
+	}
 }
 
 // TestLogIsAppendOnly: the database refuses to change or remove the log.
