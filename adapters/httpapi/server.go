@@ -7,9 +7,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -19,6 +21,7 @@ import (
 
 	"github.com/tanahbumbu/jaminan/app"
 	"github.com/tanahbumbu/jaminan/domain/calendar"
+	"github.com/tanahbumbu/jaminan/domain/claim"
 	"github.com/tanahbumbu/jaminan/domain/command"
 	"github.com/tanahbumbu/jaminan/domain/money"
 	"github.com/tanahbumbu/jaminan/domain/problem"
@@ -48,6 +51,7 @@ func New(application *app.Application, pool *pgxpool.Pool, runner *projections.R
 		r.Post("/commands/{name}", server.postCommand)
 		r.Get("/participants/{nik}", server.getParticipant)
 		r.Get("/participants/{nik}/coverage", server.getCoverage)
+		r.Get("/claims/{id}", server.getClaim)
 		r.Get("/status", server.getStatus)
 	})
 	router.NotFound(func(w http.ResponseWriter, _ *http.Request) {
@@ -229,4 +233,35 @@ func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"projections": statuses})
+}
+
+// ClaimView is a claim as the log says now: the decision with every component
+// and formula, the scholarship schedule, and what is paid and outstanding.
+type ClaimView struct {
+	ClaimID     string                   `json:"claim_id"`
+	Status      string                   `json:"status"`
+	Filed       *claim.Filed             `json:"filed"`
+	Approved    *claim.Approved          `json:"approved,omitempty"`
+	Rejected    *claim.Rejected          `json:"rejected,omitempty"`
+	Schedule    []claim.ScheduledTranche `json:"schedule,omitempty"`
+	PaidOut     string                   `json:"paid_out"`
+	Outstanding string                   `json:"outstanding"`
+	Version     int64                    `json:"version"`
+}
+
+func (s *Server) getClaim(w http.ResponseWriter, r *http.Request) {
+	id := chi.URLParam(r, "id")
+	state, err := s.application.LoadClaim(r.Context(), id)
+	if err != nil {
+		s.writeError(w, err)
+		return
+	}
+	if state.Filed == nil {
+		writeProblem(w, http.StatusNotFound, app.ErrorView{Code: "claim_not_found", Message: "no claim " + id + " in the log", Field: "id"})
+		return
+	}
+	schedule, _ := state.Schedule()
+	w.Header().Set("ETag", fmt.Sprintf("%q", strconv.FormatInt(state.Version, 10)))
+	writeJSON(w, http.StatusOK, ClaimView{ClaimID: id, Status: state.Status(), Filed: state.Filed, Approved: state.Approved, Rejected: state.Rejected,
+		Schedule: schedule, PaidOut: money.Format(state.PaidOut), Outstanding: money.Format(state.Outstanding()), Version: state.Version})
 }

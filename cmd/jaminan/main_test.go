@@ -153,6 +153,13 @@ func assertReadModels(t *testing.T, built *system) {
 		t.Errorf("payouts read model: got %s, want 42000000.00", payoutTotal)
 	}
 	getJSON(t, server.URL+"/api/v1/participants/6310000000000000", http.StatusNotFound, &map[string]any{})
+	var claimView httpapi.ClaimView
+	getJSON(t, server.URL+"/api/v1/claims/jkm-santi", http.StatusOK, &claimView)
+	if claimView.Status != "paid" || claimView.Outstanding != "0.00" || claimView.Approved == nil || len(claimView.Approved.Components) != 3 ||
+		claimView.Approved.Components[0].FormulaID == "" {
+		t.Errorf("claim view: got %+v", claimView)
+	}
+	getJSON(t, server.URL+"/api/v1/claims/none", http.StatusNotFound, &map[string]any{})
 }
 
 func getJSON(t *testing.T, url string, wantStatus int, target any) {
