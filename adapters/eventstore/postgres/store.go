@@ -280,7 +280,7 @@ type streamHead struct {
 
 // lockStream locks the stream's head row, creating it (version 0) for a new stream.
 func lockStream(ctx context.Context, tx pgx.Tx, streamID string) (streamHead, error) {
-	const lockHead = `SELECT version, last_hash FROM streams WHERE stream_id = $1`
+	const lockHead = `SELECT version, last_hash FROM streams WHERE stream_id = $1 FOR UPDATE`
 	var head streamHead
 	err := tx.QueryRow(ctx, lockHead, streamID).Scan(&head.version, &head.lastHash)
 	if err == nil {
