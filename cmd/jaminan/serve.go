@@ -12,6 +12,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ThreeDotsLabs/watermill"
+
+	"github.com/tanahbumbu/jaminan/adapters/bus"
 	"github.com/tanahbumbu/jaminan/adapters/directory"
 	"github.com/tanahbumbu/jaminan/adapters/httpapi"
 )
@@ -21,6 +24,7 @@ const (
 	projectionPollInterval = 500 * time.Millisecond
 	sealInterval           = 200 * time.Millisecond
 	shutdownTimeout        = 10 * time.Second
+	relayInterval          = 200 * time.Millisecond
 )
 
 func newServeCommand() *cobra.Command {
@@ -44,7 +48,10 @@ projection caught up with the log until interrupted (Ctrl-C).`,
 				built.logger.Warn("JAMINAN_NIK_KEY is not set: the NIK directory uses the development key " + directory.DevelopmentKey + "; set a secret key in production")
 			}
 			go func() { _ = built.runner.Run(ctx, projectionPollInterval) }()
-			go built.store.RunSealer(ctx, sealInterval)
+			go func() { _ = built.store.RunSealer(ctx, sealInterval) }()
+			if err := startRelay(ctx, built); err != nil {
+				return err
+			}
 			server := &http.Server{Addr: address, Handler: httpapi.New(built.application, built.pool, built.runner, built.logger),
 				ReadHeaderTimeout: 10 * time.Second}
 			errs := make(chan error, 1)
@@ -65,4 +72,27 @@ projection caught up with the log until interrupted (Ctrl-C).`,
 	}
 	cmd.Flags().StringVar(&address, "addr", "127.0.0.1:8080", "address to listen on")
 	return cmd
+}
+
+// startRelay publishes the log to NATS JetStream through Watermill when
+// JAMINAN_NATS_URL is set (process managers and outside systems subscribe there).
+func startRelay(ctx context.Context, built *system) error {
+	url := os.Getenv("JAMINAN_NATS_URL")
+	if url == "" {
+		return nil
+	}
+	publisher, err := bus.NewNATSPublisher(bus.NATSConfig{URL: url}, watermill.NewSlogLogger(built.logger))
+	if err != nil {
+		return fmt.Errorf("connect to NATS at JAMINAN_NATS_URL: %w", err)
+	}
+	relay, err := bus.NewRelay(bus.RelayConfig{Pool: built.pool, Store: built.store, Publisher: publisher, Name: "nats"})
+	if err != nil {
+		return err
+	}
+	go func() {
+		defer publisher.Close()
+		relay.Run(ctx, relayInterval, func(err error) { built.logger.Error("relay to NATS failed; retrying", "error", err) })
+	}()
+	built.logger.Info("publishing the log to NATS JetStream", "topic", bus.DefaultTopic)
+	return nil
 }
