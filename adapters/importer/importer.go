@@ -15,7 +15,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -65,8 +67,8 @@ var (
 // ErrUnsupportedFormat is returned for a file that is neither .csv nor .xlsx.
 var ErrUnsupportedFormat = errors.New("unsupported file type: want .csv or .xlsx")
 
-// errTooLarge wraps every refusal of a file over the bounds.
-var errTooLarge = errors.New("file too large")
+// ErrTooLarge wraps every refusal of a file over the bounds (MaxRows, MaxFileBytes).
+var ErrTooLarge = errors.New("file too large")
 
 // Row is one good spreadsheet row: the two commands it becomes.
 type Row struct {
@@ -125,11 +127,11 @@ func ReadFile(path string) (Batch, error) {
 
 func tooLarge(what string) error {
 	return fmt.Errorf("%s is larger than %d MB: %w; split it into files of at most %d rows and %d MB",
-		what, MaxFileBytes>>20, errTooLarge, MaxRows, MaxFileBytes>>20)
+		what, MaxFileBytes>>20, ErrTooLarge, MaxRows, MaxFileBytes>>20)
 }
 
 func tooManyRows() error {
-	return fmt.Errorf("more than %d data rows: %w; split the file", MaxRows, errTooLarge)
+	return fmt.Errorf("more than %d data rows: %w; split the file", MaxRows, ErrTooLarge)
 }
 
 // table turns header-named records into rows; both readers feed it.
@@ -158,7 +160,7 @@ func newTable(header []string) (*table, error) {
 		case !utf8.ValidString(name):
 			return nil, &RowError{Row: 1, Field: fmt.Sprintf("column %d", i+1), Code: "invalid_utf8", Message: "the header is not UTF-8; save the file as \"CSV UTF-8\""}
 		case !slices.Contains(allColumns(), name):
-			unknown = append(unknown, fmt.Sprintf("%q", cell))
+			unknown = append(unknown, strings.TrimSpace(cell))
 		case t.has(name):
 			duplicate = append(duplicate, name)
 		default:
@@ -187,7 +189,11 @@ func headerError(missing, unknown, duplicate []string) error {
 		parts = append(parts, "missing column(s): "+strings.Join(missing, ", "))
 	}
 	if len(unknown) > 0 {
-		parts = append(parts, "unknown column(s): "+strings.Join(unknown, ", "))
+		quoted := make([]string, len(unknown))
+		for i, name := range unknown {
+			quoted[i] = strconv.Quote(name)
+		}
+		parts = append(parts, "unknown column(s): "+strings.Join(quoted, ", "))
 	}
 	if len(duplicate) > 0 {
 		parts = append(parts, "column(s) named twice: "+strings.Join(duplicate, ", "))
@@ -255,7 +261,7 @@ func (t *table) checkCells(number int, record []string) []RowError {
 		}
 	}
 	if len(record) > t.width && !isBlank(record[t.width:]) {
-		errs = append(errs, RowError{Row: number, Code: "extra_cells", Message: fmt.Sprintf("has values beyond the %d columns of the header", t.width)})
+		errs = append(errs, RowError{Row: number, Code: "extra_cells", Message: fmt.Sprintf("has values beyond the %d columns of the header; a cell that contains the separator must be in double quotes", t.width)})
 	}
 	slices.SortFunc(errs, func(a, b RowError) int { return strings.Compare(a.Field, b.Field) })
 	return errs
@@ -308,7 +314,7 @@ func decode(name string, fields map[string]any) (command.Command, error) {
 
 // splitProgrammes reads "JKK;JKM;JHT"; commas and spaces separate too.
 func splitProgrammes(cell string) []string {
-	return strings.FieldsFunc(cell, func(r rune) bool { return r == ';' || r == ',' || r == ' ' || r == '/' })
+	return strings.FieldsFunc(cell, func(r rune) bool { return r == ';' || r == ',' || r == ' ' })
 }
 
 var (
@@ -442,10 +448,16 @@ type runner struct {
 	options     Options
 	policy      participant.Policy
 	today       calendar.Date
+	payersMutex sync.Mutex
 	payers      map[string]bool // payer id -> registered, read once per run
 }
 
-// Run imports rows in file order through application.Execute. A row that
+// parallelRows is how many rows are imported at once. Rows are independent
+// (one participant each, and the reader refuses a NIK twice) and every append
+// waits for its commit, so a few rows in flight hide the round trips.
+const parallelRows = 4
+
+// Run imports rows through application.Execute, a few at a time. A row that
 // fails is reported in the summary and the run goes on; only a failure of the
 // ledger itself (the database gone, the context cancelled) stops it, with
 // the summary of the rows done so far.
@@ -458,28 +470,72 @@ func Run(ctx context.Context, application *app.Application, rows []Row, options 
 	if err != nil {
 		return Summary{}, err
 	}
-	summary := Summary{DryRun: options.DryRun, RowsRead: len(rows) + len(options.Rejected), Errors: slices.Clone(options.Rejected)}
 	bar := newProgress(options.Progress, len(rows))
-	defer bar.finish()
-	for _, row := range rows {
-		if err := ctx.Err(); err != nil {
-			return summary.done(started), fmt.Errorf("import stopped before row %d: %w", row.Number, err)
+	results, stopped := run.importAll(ctx, rows, bar)
+	bar.finish()
+	summary := Summary{DryRun: options.DryRun, RowsRead: len(rows) + len(options.Rejected), Errors: slices.Clone(options.Rejected)}
+	for i, result := range results {
+		summary.count(result.done, result.ran && result.err == nil)
+		if !result.ran || result.err == nil {
+			continue
 		}
-		done, err := run.importRow(ctx, row)
-		summary.count(done, err == nil)
-		if err != nil {
-			failure, ok := describe(row.Number, err)
-			if !ok {
-				return summary.done(started), fmt.Errorf("row %d: %w", row.Number, err)
-			}
-			if done.registered {
-				failure.Message += " (the participant was registered; fix the row and import the file again)"
-			}
-			summary.Errors = append(summary.Errors, failure)
+		failure, ok := describe(rows[i].Number, result.err)
+		if !ok {
+			continue // the ledger's own failure: stopped holds the first
 		}
-		bar.add()
+		if result.done.registered {
+			failure.Message += " (the participant was registered; fix the row and import the file again)"
+		}
+		summary.Errors = append(summary.Errors, failure)
+	}
+	if stopped != nil {
+		return summary.done(started), fmt.Errorf("import stopped: %w", stopped)
 	}
 	return summary.done(started), nil
+}
+
+// rowResult is what happened to one row; ran is false for rows never started.
+type rowResult struct {
+	done outcome
+	err  error
+	ran  bool
+}
+
+// importAll imports the rows parallelRows at a time. At the first failure of
+// the ledger itself (not a bad row) it hands out no more rows and returns
+// that failure; so it does when ctx ends.
+func (r *runner) importAll(ctx context.Context, rows []Row, bar progress) ([]rowResult, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	results := make([]rowResult, len(rows))
+	next := make(chan int)
+	var workers sync.WaitGroup
+	for range min(parallelRows, len(rows)) {
+		workers.Go(func() {
+			for i := range next {
+				done, err := r.importRow(ctx, rows[i])
+				results[i] = rowResult{done: done, err: err, ran: true}
+				if _, isRowError := problem.As(err); err != nil && !isRowError {
+					cancel(fmt.Errorf("row %d: %w", rows[i].Number, err)) // only the first cause is kept
+				}
+				bar.add()
+			}
+		})
+	}
+feed:
+	for i := range rows {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	workers.Wait()
+	if ctx.Err() != nil {
+		return results, context.Cause(ctx)
+	}
+	return results, nil
 }
 
 func newRunner(application *app.Application, options Options) (*runner, error) {
@@ -579,14 +635,18 @@ func (r *runner) plan(ctx context.Context, row Row) (outcome, error) {
 
 // requirePayer refuses a row whose payer is not registered, as the API does.
 func (r *runner) requirePayer(ctx context.Context, payerID string) error {
+	r.payersMutex.Lock()
 	registered, known := r.payers[payerID]
+	r.payersMutex.Unlock()
 	if !known {
 		state, err := r.application.LoadPayer(ctx, payerID)
 		if err != nil {
 			return err
 		}
 		registered = state.Registered
+		r.payersMutex.Lock()
 		r.payers[payerID] = registered
+		r.payersMutex.Unlock()
 	}
 	if !registered {
 		return &problem.Error{Kind: problem.NotFound, Code: "payer_not_found", Field: ColumnPayerID,
