@@ -88,3 +88,30 @@ func TestScholarshipTranches(t *testing.T) {
 		t.Errorf("outstanding commitment: got %s, want %s", outstanding, want)
 	}
 }
+
+// Every JKK benefit reachable through the command path, with RULES.md's figures.
+func TestJKKBenefitsThroughCommands(t *testing.T) {
+	tests := []struct {
+		name, wage, benefit, details, total string
+	}{
+		{"example 5: STMB 14 months, W = 3,000,000", "3000000", "temporary_incapacity", `{"months":14}`, "39000000"},
+		{"example 6: loss of one eye, W = 3,000,000", "3000000", "partial_disability", `{"body_part":"one_eye"}`, "84000000"},
+		{"example 4: total disability, W = 3,500,000", "3500000", "total_disability", `{}`, "208000000"},
+		{"transport by land capped at 5,000,000", "3000000", "transport", `{"transport_mode":"land","cost":"6000000"}`, "5000000"},
+		{"medical care as invoiced", "3000000", "medical", `{"cost":"2345678.50"}`, "2345679"},
+	}
+	for _, test := range tests {
+		t.Run(test.name, func(t *testing.T) {
+			application := newApplication(t, memory.New())
+			mustRun(t, application, payerLine)
+			mustRun(t, application, memberLine)
+			mustRun(t, application, `{"command":"Enroll","nik":"6310064203820002","programmes":["JKK","JKM","JHT"],"effective_date":"2024-01-01","wage":"`+test.wage+`"}`)
+			mustRun(t, application, `{"command":"ReportAccident","accident_id":"a","nik":"6310064203820002","date":"2024-06-03","reported_on":"2024-06-03"}`)
+			mustRun(t, application, `{"command":"FileClaim","claim_id":"k","nik":"6310064203820002","programme":"JKK","benefit":"`+test.benefit+`","incident_date":"2024-06-03","details":`+test.details+`}`)
+			approved := decodeOnly[claim.Approved](t, application, mustRun(t, application, `{"command":"ApproveClaim","claim_id":"k"}`))
+			if !approved.Total.Equal(rupiah(test.total)) {
+				t.Errorf("total: got %s, want %s", approved.Total, test.total)
+			}
+		})
+	}
+}
