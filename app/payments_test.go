@@ -87,3 +87,22 @@ func TestLatePaymentIsNotBackDatedOverADeath(t *testing.T) {
 		})
 	}
 }
+
+// Non-wage earners' arrears can be paid at most 3 months back (RULES.md, BPU).
+func TestBPUArrearsWindow(t *testing.T) {
+	application := newApplication(t, memory.New())
+	mustRun(t, application, `{"command":"RegisterPayer","payer_id":"pemkab","name":"Pemkab","kind":"regency","risk_class":1}`)
+	mustRun(t, application, `{"command":"RegisterParticipant","nik":"6310010101900001","name":"Rudi","birth_date":"1990-01-01","category":"pekerja_rentan","segment":"BPU","kecamatan":"Angsana","desa":"Bunati","payer_id":"pemkab"}`)
+	mustRun(t, application, `{"command":"Enroll","nik":"6310010101900001","programmes":["JKK","JKM"],"effective_date":"2024-01-01","declared_income":"1000000"}`)
+	for _, period := range []string{"2024-01", "2024-05"} {
+		mustRun(t, application, `{"command":"AssessContributions","payer_id":"pemkab","period":"`+period+`"}`)
+	}
+	_, err := run(t, application, `{"command":"RecordPayment","payment_id":"p-old","payer_id":"pemkab","amount":"16800","paid_on":"2024-06-01","bank_reference":"B","period":"2024-01"}`)
+	wantCode(t, err, "arrears_too_old")
+	// Without a period the payment skips January (5 months back) and pays May; the rest is credit.
+	received := decodeOnly[payer.PaymentReceived](t, application, mustRun(t, application,
+		`{"command":"RecordPayment","payment_id":"p-any","payer_id":"pemkab","amount":"33600","paid_on":"2024-06-01","bank_reference":"B"}`))
+	if len(received.Allocations) != 1 || received.Allocations[0].Period.String() != "2024-05" || !received.Credit.Equal(rupiah("16800")) {
+		t.Errorf("allocation: got %+v credit %s, want 16800 to 2024-05 and 16800 credit", received.Allocations, received.Credit)
+	}
+}

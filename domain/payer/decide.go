@@ -126,6 +126,10 @@ func RecordPayment(state State, c *command.RecordPayment, library *rules.Library
 	if err != nil {
 		return nil, err
 	}
+	open, err = withinArrearsWindow(open, c, library)
+	if err != nil {
+		return nil, err
+	}
 	received := &PaymentReceived{PaymentID: c.PaymentID, Amount: *c.Amount, PaidOn: c.PaidOn, BankReference: c.BankReference, Period: c.Period}
 	remaining := c.Amount.Decimal
 	var penalties []event.Event
@@ -199,4 +203,30 @@ func hasSegment(bill *Bill, segment string) bool {
 		}
 	}
 	return false
+}
+
+// withinArrearsWindow drops non-wage earners' bills older than the arrears a
+// payment may still settle (RULES.md: at most 3 months back); naming such a
+// month is an error. Those months stay unpaid and uncovered.
+func withinArrearsWindow(open []*Bill, c *command.RecordPayment, library *rules.Library) ([]*Bill, error) {
+	var kept []*Bill
+	for _, bill := range open {
+		if hasSegment(bill, "PU") {
+			kept = append(kept, bill)
+			continue
+		}
+		book, err := library.ForPeriod(bill.Period)
+		if err != nil {
+			return nil, problem.Field("period", "no_rule_book", "%v", err)
+		}
+		if bill.Period.MonthsUntil(c.PaidOn.Period()) <= book.ArrearsGraceMonths() {
+			kept = append(kept, bill)
+			continue
+		}
+		if !c.Period.IsZero() {
+			return nil, problem.Field("period", "arrears_too_old", "contributions of non-wage earners can be paid at most %d months back; %s is too old on %s",
+				book.ArrearsGraceMonths(), bill.Period, c.PaidOn)
+		}
+	}
+	return kept, nil
 }
