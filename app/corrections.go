@@ -62,28 +62,13 @@ func (a *Application) appendDecided(ctx context.Context, streamID string, versio
 }
 
 func (a *Application) closePeriod(ctx context.Context, c *command.ClosePeriod, meta Meta) (Result, error) {
-	state, err := a.LoadPayer(ctx, c.PayerID)
-	if err != nil {
-		return Result{}, err
-	}
-	events, err := payer.ClosePeriod(state, c, a.today())
-	return a.appendDecided(ctx, payerStream(c.PayerID), state.Version, c, meta, events, err)
+	return a.payerCommand(ctx, c.PayerID, c, meta, func(s payer.State) ([]event.Event, error) { return payer.ClosePeriod(s, c, a.today()) })
 }
 
 func (a *Application) skipTranche(ctx context.Context, c *command.SkipScholarshipTranche, meta Meta) (Result, error) {
-	state, err := a.LoadClaim(ctx, c.ClaimID)
-	if err != nil {
-		return Result{}, err
-	}
-	events, err := claim.SkipTranche(state, c, a.today())
-	return a.appendDecided(ctx, claimStream(c.ClaimID), state.Version, c, meta, events, err)
+	return a.claimCommand(ctx, c.ClaimID, c, meta, func(s claim.State) ([]event.Event, error) { return claim.SkipTranche(s, c, a.today()) })
 }
 
 func (a *Application) endScholarship(ctx context.Context, c *command.EndScholarship, meta Meta) (Result, error) {
-	state, err := a.LoadClaim(ctx, c.ClaimID)
-	if err != nil {
-		return Result{}, err
-	}
-	events, err := claim.EndScholarshipOf(state, c, a.today())
-	return a.appendDecided(ctx, claimStream(c.ClaimID), state.Version, c, meta, events, err)
+	return a.claimCommand(ctx, c.ClaimID, c, meta, func(s claim.State) ([]event.Event, error) { return claim.EndScholarshipOf(s, c, a.today()) })
 }

@@ -15,16 +15,34 @@ import (
 	"github.com/tanahbumbu/jaminan/domain/problem"
 )
 
+// payerCommand loads a payer, decides, and appends at the version loaded.
+func (a *Application) payerCommand(ctx context.Context, payerID string, c command.Command, meta Meta, decide func(payer.State) ([]event.Event, error)) (Result, error) {
+	state, err := a.LoadPayer(ctx, payerID)
+	if err != nil {
+		return Result{}, err
+	}
+	events, err := decide(state)
+	if err != nil {
+		return Result{}, err
+	}
+	return a.append(ctx, payerStream(payerID), state.Version, c, meta, ruleBookOf(events), events)
+}
+
+// claimCommand loads a claim, decides, and appends at the version loaded.
+func (a *Application) claimCommand(ctx context.Context, claimID string, c command.Command, meta Meta, decide func(claim.State) ([]event.Event, error)) (Result, error) {
+	state, err := a.LoadClaim(ctx, claimID)
+	if err != nil {
+		return Result{}, err
+	}
+	events, err := decide(state)
+	if err != nil {
+		return Result{}, err
+	}
+	return a.append(ctx, claimStream(claimID), state.Version, c, meta, "", events)
+}
+
 func (a *Application) registerPayer(ctx context.Context, c *command.RegisterPayer, meta Meta) (Result, error) {
-	state, err := a.LoadPayer(ctx, c.PayerID)
-	if err != nil {
-		return Result{}, err
-	}
-	events, err := payer.Register(state, c, a.today())
-	if err != nil {
-		return Result{}, err
-	}
-	return a.append(ctx, payerStream(c.PayerID), state.Version, c, meta, "", events)
+	return a.payerCommand(ctx, c.PayerID, c, meta, func(s payer.State) ([]event.Event, error) { return payer.Register(s, c, a.today()) })
 }
 
 func (a *Application) registerParticipant(ctx context.Context, c *command.RegisterParticipant, meta Meta) (Result, error) {
@@ -134,15 +152,7 @@ func (a *Application) assessContributions(ctx context.Context, c *command.Assess
 }
 
 func (a *Application) recordPayment(ctx context.Context, c *command.RecordPayment, meta Meta) (Result, error) {
-	state, err := a.LoadPayer(ctx, c.PayerID)
-	if err != nil {
-		return Result{}, err
-	}
-	events, err := payer.RecordPayment(state, c, a.config.Library)
-	if err != nil {
-		return Result{}, err
-	}
-	return a.append(ctx, payerStream(c.PayerID), state.Version, c, meta, ruleBookOf(events), events)
+	return a.payerCommand(ctx, c.PayerID, c, meta, func(s payer.State) ([]event.Event, error) { return payer.RecordPayment(s, c, a.config.Library) })
 }
 
 // fileClaim lodges the claim on the participant first (coverage, one death
@@ -216,27 +226,11 @@ func (a *Application) approveClaim(ctx context.Context, c *command.ApproveClaim,
 }
 
 func (a *Application) rejectClaim(ctx context.Context, c *command.RejectClaim, meta Meta) (Result, error) {
-	state, err := a.LoadClaim(ctx, c.ClaimID)
-	if err != nil {
-		return Result{}, err
-	}
-	events, err := claim.Reject(state, c, a.today())
-	if err != nil {
-		return Result{}, err
-	}
-	return a.append(ctx, claimStream(c.ClaimID), state.Version, c, meta, "", events)
+	return a.claimCommand(ctx, c.ClaimID, c, meta, func(s claim.State) ([]event.Event, error) { return claim.Reject(s, c, a.today()) })
 }
 
 func (a *Application) recordPayout(ctx context.Context, c *command.RecordPayout, meta Meta) (Result, error) {
-	state, err := a.LoadClaim(ctx, c.ClaimID)
-	if err != nil {
-		return Result{}, err
-	}
-	events, err := claim.RecordPayout(state, c)
-	if err != nil {
-		return Result{}, err
-	}
-	return a.append(ctx, claimStream(c.ClaimID), state.Version, c, meta, "", events)
+	return a.claimCommand(ctx, c.ClaimID, c, meta, func(s claim.State) ([]event.Event, error) { return claim.RecordPayout(s, c) })
 }
 
 func (a *Application) creditJHTReturn(ctx context.Context, c *command.CreditJHTReturn, meta Meta) (Result, error) {

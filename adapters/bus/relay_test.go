@@ -18,6 +18,8 @@ import (
 	"github.com/tanahbumbu/jaminan/adapters/eventstore"
 	pgstore "github.com/tanahbumbu/jaminan/adapters/eventstore/postgres"
 	"github.com/tanahbumbu/jaminan/adapters/postgres/pgtest"
+	"github.com/tanahbumbu/jaminan/domain/event"
+	"github.com/tanahbumbu/jaminan/projections"
 )
 
 const eventCount = 120
@@ -88,16 +90,13 @@ func TestRelayPublishesTheLogInOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	envelopes := consume(messages)
-	relay, err := bus.NewRelay(bus.RelayConfig{Pool: database.Pool, Store: store, Publisher: pubsub, Name: "test", BatchSize: 50})
-	if err != nil {
-		t.Fatal(err)
-	}
-	published, err := relay.Pass(context.Background())
+	relay := newRelayRunner(t, database, store, pubsub, "test", bus.DefaultTopic)
+	published, err := relay.CatchUp(context.Background())
 	if err != nil || published != eventCount {
 		t.Fatalf("first pass: published %d (%v), want %d", published, err, eventCount)
 	}
 	receiveInOrder(t, envelopes, eventCount)
-	if again, err := relay.Pass(context.Background()); err != nil || again != 0 {
+	if again, err := relay.CatchUp(context.Background()); err != nil || again != 0 {
 		t.Errorf("second pass: published %d (%v), want 0: the checkpoint did not hold", again, err)
 	}
 }
@@ -140,12 +139,25 @@ func TestRelayOverNATSJetStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	envelopes := consume(messages)
-	relay, err := bus.NewRelay(bus.RelayConfig{Pool: database.Pool, Store: store, Publisher: publisher, Name: "nats", Topic: topic, BatchSize: 40})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if published, err := relay.Pass(context.Background()); err != nil || published != eventCount {
+	relay := newRelayRunner(t, database, store, publisher, "nats", topic)
+	if published, err := relay.CatchUp(context.Background()); err != nil || published != eventCount {
 		t.Fatalf("published %d (%v), want %d", published, err, eventCount)
 	}
 	receiveInOrder(t, envelopes, eventCount)
+}
+
+// newRelayRunner runs the relay as the only projection of a runner, in batches of 40.
+func newRelayRunner(t *testing.T, database *pgtest.Database, store eventstore.Store, publisher message.Publisher, name, topic string) *projections.Runner {
+	t.Helper()
+	relay, err := bus.NewRelay(publisher, name, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runner, err := projections.NewRunner(projections.Config{Pool: database.Pool, Store: store, BatchSize: 40,
+		Decode:      func(eventstore.RecordedEvent) (event.Event, error) { return nil, nil }, // the relay forwards stored bytes
+		Projections: []projections.Projection{relay}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runner
 }

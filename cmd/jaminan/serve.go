@@ -17,6 +17,7 @@ import (
 	"github.com/tanahbumbu/jaminan/adapters/bus"
 	"github.com/tanahbumbu/jaminan/adapters/directory"
 	"github.com/tanahbumbu/jaminan/adapters/httpapi"
+	"github.com/tanahbumbu/jaminan/projections"
 )
 
 // Intervals of the serve loops.
@@ -85,13 +86,19 @@ func startRelay(ctx context.Context, built *system) error {
 	if err != nil {
 		return fmt.Errorf("connect to NATS at JAMINAN_NATS_URL: %w", err)
 	}
-	relay, err := bus.NewRelay(bus.RelayConfig{Pool: built.pool, Store: built.store, Publisher: publisher, Name: "nats"})
+	relay, err := bus.NewRelay(publisher, "nats", bus.DefaultTopic)
+	if err != nil {
+		return err
+	}
+	// Its own runner: a broker outage holds back the relay, never the read models.
+	runner, err := projections.NewRunner(projections.Config{Pool: built.pool, Store: built.store, Decode: built.application.Decode,
+		Projections: []projections.Projection{relay}, Logger: built.logger})
 	if err != nil {
 		return err
 	}
 	go func() {
 		defer publisher.Close()
-		relay.Run(ctx, relayInterval, func(err error) { built.logger.Error("relay to NATS failed; retrying", "error", err) })
+		_ = runner.Run(ctx, relayInterval)
 	}()
 	built.logger.Info("publishing the log to NATS JetStream", "topic", bus.DefaultTopic)
 	return nil
