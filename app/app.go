@@ -167,6 +167,8 @@ func (a *Application) dispatch(ctx context.Context, c command.Command, meta Meta
 		return a.reverse(ctx, c, meta)
 	case *command.ClosePeriod:
 		return a.closePeriod(ctx, c, meta)
+	case *command.ChangePayer:
+		return a.changePayer(ctx, c, meta)
 	case *command.SkipScholarshipTranche:
 		return a.skipTranche(ctx, c, meta)
 	case *command.EndScholarship:

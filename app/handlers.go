@@ -134,7 +134,7 @@ func (a *Application) assessContributions(ctx context.Context, c *command.Assess
 		if err != nil {
 			return Result{}, err
 		}
-		if !member.Registered || member.PayerID != c.PayerID {
+		if !member.Registered || member.PayerAt(c.Period.LastDay()) != c.PayerID {
 			continue
 		}
 		wage, ok := member.WageOn(c.Period.LastDay())
@@ -163,10 +163,6 @@ func (a *Application) fileClaim(ctx context.Context, c *command.FileClaim, meta 
 	if err != nil {
 		return Result{}, err
 	}
-	payerState, err := a.LoadPayer(ctx, member.PayerID)
-	if err != nil {
-		return Result{}, err
-	}
 	claimState, err := a.LoadClaim(ctx, c.ClaimID)
 	if err != nil {
 		return Result{}, err
@@ -175,7 +171,11 @@ func (a *Application) fileClaim(ctx context.Context, c *command.FileClaim, meta 
 	if err != nil {
 		return Result{}, err
 	}
-	lodged, err := participant.LodgeClaim(member, c, payerState.PaidFunc(member.ID), a.today())
+	billing, err := a.Billing(ctx, member)
+	if err != nil {
+		return Result{}, err
+	}
+	lodged, err := participant.LodgeClaim(member, c, billing.PaidFunc(), a.today())
 	if err != nil {
 		return Result{}, err
 	}
@@ -206,7 +206,11 @@ func (a *Application) approveClaim(ctx context.Context, c *command.ApproveClaim,
 	if err != nil {
 		return Result{}, err
 	}
-	events, err := claim.Approve(claimState, c, claim.Inputs{Participant: member, Payer: payerState, Library: a.config.Library, Today: a.today()})
+	billing, err := a.Billing(ctx, member)
+	if err != nil {
+		return Result{}, err
+	}
+	events, err := claim.Approve(claimState, c, claim.Inputs{Participant: member, Payer: payerState, Billing: billing, Library: a.config.Library, Today: a.today()})
 	if err != nil || len(events) == 0 {
 		return Result{}, err
 	}
@@ -238,13 +242,32 @@ func (a *Application) creditJHTReturn(ctx context.Context, c *command.CreditJHTR
 	if err != nil {
 		return Result{}, err
 	}
-	payerState, err := a.LoadPayer(ctx, member.PayerID)
+	billing, err := a.Billing(ctx, member)
 	if err != nil {
 		return Result{}, err
 	}
-	events, err := jht.CreditReturn(member, payerState.PaidContributions(member.ID, "JHT"), c, a.today())
+	events, err := jht.CreditReturn(member, billing.PaidContributions("JHT"), c, a.today())
 	if err != nil {
 		return Result{}, err
 	}
 	return a.append(ctx, participantStream(member.ID), member.Version, c, meta, "", events)
+}
+
+// changePayer moves the participant in the directory first (idempotent), so a
+// crash before the event leaves nothing a retry cannot finish.
+func (a *Application) changePayer(ctx context.Context, c *command.ChangePayer, meta Meta) (Result, error) {
+	target, err := a.LoadPayer(ctx, c.PayerID)
+	if err != nil {
+		return Result{}, err
+	}
+	if !target.Registered {
+		return Result{}, &problem.Error{Kind: problem.NotFound, Code: "payer_not_found", Field: "payer_id", Message: "no payer " + c.PayerID + "; register it first (RegisterPayer)"}
+	}
+	return a.participantCommand(ctx, c.NIK, c, meta, func(s participant.State) ([]event.Event, error) {
+		events, err := participant.ChangePayer(s, c)
+		if err != nil || len(events) == 0 {
+			return events, err
+		}
+		return events, a.config.Directory.MovePayer(ctx, s.ID, c.PayerID)
+	})
 }

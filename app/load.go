@@ -70,6 +70,19 @@ func (a *Application) LoadClaim(ctx context.Context, claimID string) (claim.Stat
 	return state, nil
 }
 
+// Billing loads every payer the participant has had, for coverage and JHT.
+func (a *Application) Billing(ctx context.Context, member participant.State) (payer.Billing, error) {
+	var states []payer.State
+	for _, payerID := range member.PayerIDs() {
+		state, err := a.LoadPayer(ctx, payerID)
+		if err != nil {
+			return payer.Billing{}, err
+		}
+		states = append(states, state)
+	}
+	return payer.NewBilling(member.ID, states...), nil
+}
+
 // ParticipantByNIK resolves a NIK and loads the participant.
 func (a *Application) ParticipantByNIK(ctx context.Context, nik string) (participant.State, error) {
 	id, found, err := a.config.Directory.Lookup(ctx, nik)

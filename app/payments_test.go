@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/tanahbumbu/jaminan/adapters/eventstore/memory"
@@ -104,5 +105,38 @@ func TestBPUArrearsWindow(t *testing.T) {
 		`{"command":"RecordPayment","payment_id":"p-any","payer_id":"pemkab","amount":"33600","paid_on":"2024-06-01","bank_reference":"B"}`))
 	if len(received.Allocations) != 1 || received.Allocations[0].Period.String() != "2024-05" || !received.Credit.Equal(rupiah("16800")) {
 		t.Errorf("allocation: got %+v credit %s, want 16800 to 2024-05 and 16800 credit", received.Allocations, received.Credit)
+	}
+}
+
+// A participant moves from the village to the regency: each month is billed
+// by its payer, and coverage and JHT read the bills of both.
+func TestChangePayer(t *testing.T) {
+	application := newApplication(t, memory.New())
+	setUpMember(t, application)
+	mustRun(t, application, `{"command":"RegisterPayer","payer_id":"pemkab","name":"Pemkab","kind":"regency","risk_class":1}`)
+	mustRun(t, application, `{"command":"AssessContributions","payer_id":"desa-pakatellu","period":"2024-01"}`)
+	mustRun(t, application, `{"command":"RecordPayment","payment_id":"p1","payer_id":"desa-pakatellu","amount":"187200","paid_on":"2024-02-10","bank_reference":"B","period":"2024-01"}`)
+	_, err := run(t, application, `{"command":"ChangePayer","nik":"6310064203820002","payer_id":"nobody","effective_date":"2024-02-01"}`)
+	wantCode(t, err, "payer_not_found")
+	mustRun(t, application, `{"command":"ChangePayer","nik":"6310064203820002","payer_id":"pemkab","effective_date":"2024-02-01"}`)
+	if again := mustRun(t, application, `{"command":"ChangePayer","nik":"6310064203820002","payer_id":"pemkab","effective_date":"2024-02-01"}`); len(again.Events) != 0 {
+		t.Error("a repeated ChangePayer appended")
+	}
+	// February is billed to the regency, not the village.
+	_, err = run(t, application, `{"command":"AssessContributions","payer_id":"desa-pakatellu","period":"2024-02"}`)
+	wantCode(t, err, "nothing_to_assess")
+	mustRun(t, application, `{"command":"AssessContributions","payer_id":"pemkab","period":"2024-02"}`)
+	mustRun(t, application, `{"command":"RecordPayment","payment_id":"p2","payer_id":"pemkab","amount":"187200","paid_on":"2024-03-10","bank_reference":"B","period":"2024-02"}`)
+	member, err := application.ParticipantByNIK(context.Background(), "6310064203820002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	billing, err := application.Billing(context.Background(), member)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paid := billing.PaidContributions("JHT")
+	if len(paid) != 2 || paid[0].Period.String() != "2024-01" || paid[1].Period.String() != "2024-02" {
+		t.Errorf("JHT paid across payers: got %+v, want January (village) and February (regency)", paid)
 	}
 }

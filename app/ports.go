@@ -17,6 +17,8 @@ type Directory interface {
 	Lookup(ctx context.Context, nik string) (participantID string, found bool, err error)
 	// Reserve returns the id already reserved for the NIK, or reserves candidateID.
 	Reserve(ctx context.Context, nik, payerID, candidateID string) (participantID string, err error)
+	// MovePayer files the participant under another payer (idempotent).
+	MovePayer(ctx context.Context, participantID, payerID string) error
 	// ParticipantsOfPayer lists the participant ids reserved under a payer, sorted.
 	ParticipantsOfPayer(ctx context.Context, payerID string) ([]string, error)
 }

@@ -57,6 +57,8 @@ func queueParticipant(batch *pgx.Batch, id string, decoded Decoded) {
 		batch.Queue(`UPDATE rm_participants SET status = 'ended', ended_on = $2, end_reason = $3, position = $4 WHERE participant_id = $1`,
 			id, e.Date.Time(), e.Reason, position)
 		batch.Queue(`UPDATE rm_coverage SET covered_until = $2, position = $3 WHERE participant_id = $1 AND covered_until IS NULL`, id, e.Date.Time(), position)
+	case *participant.PayerChanged:
+		batch.Queue(`UPDATE rm_participants SET payer_id = $2, position = $3 WHERE participant_id = $1`, id, e.PayerID, position)
 	case *participant.DeathReported:
 		batch.Queue(`UPDATE rm_participants SET died_on = $2, position = $3 WHERE participant_id = $1`, id, e.Date.Time(), position)
 	default:

@@ -82,6 +82,14 @@ func (d *Postgres) Reserve(ctx context.Context, nik, payerID, candidateID string
 	return id, nil
 }
 
+// MovePayer files the participant under another payer.
+func (d *Postgres) MovePayer(ctx context.Context, participantID, payerID string) error {
+	if _, err := d.pool.Exec(ctx, `UPDATE participant_directory SET payer_id = $2 WHERE participant_id = $1`, participantID, payerID); err != nil {
+		return fmt.Errorf("move participant to payer: %w", err)
+	}
+	return nil
+}
+
 // ParticipantsOfPayer lists the ids under a payer.
 func (d *Postgres) ParticipantsOfPayer(ctx context.Context, payerID string) ([]string, error) {
 	rows, err := d.pool.Query(ctx, `SELECT participant_id FROM participant_directory WHERE payer_id = $1 ORDER BY participant_id`, payerID)
@@ -127,6 +135,18 @@ func (d *Memory) Reserve(_ context.Context, nik, payerID, candidateID string) (s
 	}
 	d.byHash[hash] = entry{participantID: candidateID, payerID: payerID}
 	return candidateID, nil
+}
+
+// MovePayer files the participant under another payer.
+func (d *Memory) MovePayer(_ context.Context, participantID, payerID string) error {
+	d.mutex.Lock()
+	defer d.mutex.Unlock()
+	for hash, found := range d.byHash {
+		if found.participantID == participantID {
+			d.byHash[hash] = entry{participantID: participantID, payerID: payerID}
+		}
+	}
+	return nil
 }
 
 // ParticipantsOfPayer lists the ids under a payer.

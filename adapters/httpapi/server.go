@@ -212,13 +212,13 @@ func (s *Server) getCoverage(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, err)
 			return
 		}
-		payerState, err := s.application.LoadPayer(r.Context(), member.PayerID)
+		billing, err := s.application.Billing(r.Context(), member)
 		if err != nil {
 			s.writeError(w, err)
 			return
 		}
 		response["as_of"] = date
-		response["coverage"] = member.CoverageOn(date, payerState.PaidFunc(member.ID))
+		response["coverage"] = member.CoverageOn(date, billing.PaidFunc())
 	} else if len(spans) == 0 {
 		writeProblem(w, http.StatusNotFound, app.ErrorView{Code: "participant_not_found", Message: "no coverage for this NIK in the read model", Field: "nik"})
 		return

@@ -38,9 +38,11 @@ func File(state State, c *command.FileClaim, member participant.State, today cal
 // Inputs are the facts approval needs besides the claim.
 type Inputs struct {
 	Participant participant.State
-	Payer       payer.State
-	Library     *rules.Library
-	Today       calendar.Date
+	Payer       payer.State // the current payer: its arrears decide who pays first
+	// Billing is every payer's bills for the participant (coverage, JHT).
+	Billing payer.Billing
+	Library *rules.Library
+	Today   calendar.Date
 }
 
 // Approve decides ApproveClaim: the benefit is computed now, once, by the rule
@@ -156,7 +158,7 @@ func jhtBenefit(book *rules.Book, filed *Filed, in Inputs) (rules.Benefit, error
 			member.JHTDebits = append(member.JHTDebits, debit)
 		}
 	}
-	withdrawal, err := jht.Compute(member, in.Payer.PaidContributions(member.ID, "JHT"), filed.Benefit, in.Today)
+	withdrawal, err := jht.Compute(member, in.Billing.PaidContributions("JHT"), filed.Benefit, in.Today)
 	if err != nil {
 		return rules.Benefit{}, err
 	}
@@ -210,7 +212,7 @@ func scholarship(book *rules.Book, filed *Filed, details *command.Details) (rule
 func itoaYears(n int) string { return decimal.NewFromInt(int64(n)).String() }
 
 func eligibility(in Inputs, filed *Filed, membershipMonths int, book *rules.Book) Eligibility {
-	covered, reason := in.Participant.CoveredOn(coverageProgramme(filed, in.Participant), filed.IncidentDate, in.Payer.PaidFunc(in.Participant.ID))
+	covered, reason := in.Participant.CoveredOn(coverageProgramme(filed, in.Participant), filed.IncidentDate, in.Billing.PaidFunc())
 	if !covered {
 		reason = "not covered: " + reason
 	}

@@ -50,6 +50,7 @@ var constructors = map[string]func() Command{
 	"Reverse":                func() Command { return &Reverse{} },
 	"CreditJHTReturn":        func() Command { return &CreditJHTReturn{} },
 	"ClosePeriod":            func() Command { return &ClosePeriod{} },
+	"ChangePayer":            func() Command { return &ChangePayer{} },
 	"SkipScholarshipTranche": func() Command { return &SkipScholarshipTranche{} },
 	"EndScholarship":         func() Command { return &EndScholarship{} },
 }

@@ -464,3 +464,16 @@ func checkSchoolYear(field string, year int) error {
 	}
 	return nil
 }
+
+// ChangePayer moves a participant to another payer from a date.
+type ChangePayer struct {
+	NIK           string        `json:"nik"`
+	PayerID       string        `json:"payer_id"`
+	EffectiveDate calendar.Date `json:"effective_date"`
+}
+
+func (*ChangePayer) Name() string { return "ChangePayer" }
+
+func (c *ChangePayer) Validate() error {
+	return firstError(checkNIK("nik", c.NIK), checkID("payer_id", c.PayerID), checkDate("effective_date", c.EffectiveDate))
+}

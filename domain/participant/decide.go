@@ -275,3 +275,17 @@ func ReportDeath(state State, c *command.ReportDeath) ([]event.Event, error) {
 	}
 	return events, nil
 }
+
+// ChangePayer decides ChangePayer; the same payer decides nothing.
+func ChangePayer(state State, c *command.ChangePayer) ([]event.Event, error) {
+	if err := requireLiving(state); err != nil {
+		return nil, err
+	}
+	if state.PayerAt(c.EffectiveDate) == c.PayerID && state.PayerID == c.PayerID {
+		return nil, nil
+	}
+	if last := len(state.PayerChanges); last > 0 && c.EffectiveDate.Before(state.PayerChanges[last-1].EffectiveDate) {
+		return nil, problem.Field("effective_date", "before_last_change", "is before the last payer change on %s", state.PayerChanges[last-1].EffectiveDate)
+	}
+	return []event.Event{&PayerChanged{PayerID: c.PayerID, PreviousPayerID: state.PayerID, EffectiveDate: c.EffectiveDate}}, nil
+}

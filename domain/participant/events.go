@@ -98,6 +98,7 @@ func Events() *event.Registry {
 		func() event.Event { return &ClaimLodged{} },
 		func() event.Event { return &JHTReturnCredited{} },
 		func() event.Event { return &JHTDebited{} },
+		func() event.Event { return &PayerChanged{} },
 	)
 }
 
@@ -120,6 +121,16 @@ type JHTDebited struct {
 	Amount  command.Money `json:"amount"`
 	DebitOn calendar.Date `json:"debited_on"`
 }
+
+// PayerChanged: from a date another payer pays the participant's contributions.
+type PayerChanged struct {
+	PayerID         string        `json:"payer_id"`
+	PreviousPayerID string        `json:"previous_payer_id"`
+	EffectiveDate   calendar.Date `json:"effective_date"`
+}
+
+func (PayerChanged) EventType() string           { return "PayerChanged" }
+func (e PayerChanged) OccurredOn() calendar.Date { return e.EffectiveDate }
 
 func (JHTReturnCredited) EventType() string           { return "JHTReturnCredited" }
 func (JHTDebited) EventType() string                  { return "JHTDebited" }

@@ -56,6 +56,8 @@ type State struct {
 	// JHTReturns and JHTDebits are the JHT entries kept on the participant stream.
 	JHTReturns []JHTReturnCredited
 	JHTDebits  []JHTDebited
+	// PayerChanges are the payer's changes after registration, in order.
+	PayerChanges []PayerChanged
 	// Version is the stream version the state reflects.
 	Version int64
 }
@@ -90,6 +92,9 @@ func Evolve(state State, e event.Event) State {
 	case *DeathReported:
 		death := *e
 		state.Death = &death
+	case *PayerChanged:
+		state.PayerID = e.PayerID
+		state.PayerChanges = append(append([]PayerChanged(nil), state.PayerChanges...), *e)
 	case *JHTReturnCredited:
 		state.JHTReturns = append(append([]JHTReturnCredited(nil), state.JHTReturns...), *e)
 	case *JHTDebited:
@@ -191,4 +196,30 @@ func (s State) MembershipMonths(programme string, d calendar.Date) int {
 // String never prints the NIK or the name: states end up in logs.
 func (s State) String() string {
 	return fmt.Sprintf("participant %s (version %d)", s.ID, s.Version)
+}
+
+// PayerAt is the payer on date d.
+func (s State) PayerAt(d calendar.Date) string {
+	payerID := s.PayerID
+	if len(s.PayerChanges) > 0 {
+		payerID = s.PayerChanges[0].PreviousPayerID
+	}
+	for _, change := range s.PayerChanges {
+		if !change.EffectiveDate.After(d) {
+			payerID = change.PayerID
+		}
+	}
+	return payerID
+}
+
+// PayerIDs lists every payer the participant has had, first to last.
+func (s State) PayerIDs() []string {
+	if len(s.PayerChanges) == 0 {
+		return []string{s.PayerID}
+	}
+	ids := []string{s.PayerChanges[0].PreviousPayerID}
+	for _, change := range s.PayerChanges {
+		ids = append(ids, change.PayerID)
+	}
+	return ids
 }

@@ -231,3 +231,37 @@ func (s State) PaidContributions(participantID, programme string) []PaidContribu
 	}
 	return paid
 }
+
+// Billing is one participant's bills across every payer they have had: each
+// month is billed by the payer of that month, so a line is paid in whichever.
+type Billing struct {
+	participantID string
+	payers        []State
+}
+
+// NewBilling gathers the payers' states for one participant.
+func NewBilling(participantID string, payers ...State) Billing {
+	return Billing{participantID: participantID, payers: payers}
+}
+
+// PaidFunc tells whether the participant's month counts as paid on a date.
+func (b Billing) PaidFunc() func(calendar.Period, calendar.Date) bool {
+	return func(period calendar.Period, on calendar.Date) bool {
+		for _, state := range b.payers {
+			if state.LinePaidOn(period, b.participantID, on) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// PaidContributions merges every payer's paid contributions to a programme, oldest month first.
+func (b Billing) PaidContributions(programme string) []PaidContribution {
+	var paid []PaidContribution
+	for _, state := range b.payers {
+		paid = append(paid, state.PaidContributions(b.participantID, programme)...)
+	}
+	sort.Slice(paid, func(i, j int) bool { return paid[i].Period.Before(paid[j].Period) })
+	return paid
+}
