@@ -128,6 +128,11 @@ func (a *Application) assessContributions(ctx context.Context, c *command.Assess
 	if err != nil {
 		return Result{}, err
 	}
+	book, err := a.config.Library.ForPeriod(c.Period)
+	if err != nil {
+		return Result{}, problem.Field("period", "no_rule_book", "%v", err)
+	}
+	var lapses Result
 	members := make([]payer.Member, 0, len(ids))
 	for _, id := range ids {
 		member, err := a.LoadParticipant(ctx, id)
@@ -137,6 +142,9 @@ func (a *Application) assessContributions(ctx context.Context, c *command.Assess
 		if !member.Registered || member.PayerAt(c.Period.LastDay()) != c.PayerID {
 			continue
 		}
+		if member, err = a.applyLapse(ctx, member, state, c, meta, book.ArrearsGraceMonths(), &lapses); err != nil {
+			return Result{}, err
+		}
 		wage, ok := member.WageOn(c.Period.LastDay())
 		programmes := member.ProgrammesIn(c.Period)
 		if !ok || len(programmes) == 0 {
@@ -145,10 +153,35 @@ func (a *Application) assessContributions(ctx context.Context, c *command.Assess
 		members = append(members, payer.Member{ParticipantID: id, Segment: member.Segment, WageBase: wage, Programmes: programmes})
 	}
 	events, err := payer.Assess(state, c, members, a.config.Library)
-	if err != nil {
-		return Result{}, err
+	if domainError, ok := problem.As(err); ok && domainError.Code == "nothing_to_assess" && len(lapses.Events) > 0 {
+		return lapses, nil // the run's only outcome is the lapses it recorded
 	}
-	return a.append(ctx, payerStream(c.PayerID), state.Version, c, meta, ruleBookOf(events), events)
+	if err != nil {
+		return lapses, err
+	}
+	billed, err := a.append(ctx, payerStream(c.PayerID), state.Version, c, meta, ruleBookOf(events), events)
+	return Result{Events: append(lapses.Events, billed.Events...)}, err
+}
+
+// applyLapse records a non-wage earner's lapse or reactivation before billing
+// them, and returns the participant as the new events leave it.
+func (a *Application) applyLapse(ctx context.Context, member participant.State, bills payer.State, c *command.AssessContributions, meta Meta, graceMonths int, into *Result) (participant.State, error) {
+	billed := func(p calendar.Period) bool { return bills.Billed(p, member.ID) }
+	paid := func(p calendar.Period) bool { return bills.LinePaid(p, member.ID) }
+	events := participant.DecideLapse(member, c.Period, graceMonths, billed, paid)
+	if len(events) == 0 {
+		return member, nil
+	}
+	result, err := a.append(ctx, participantStream(member.ID), member.Version, c, meta, "", events)
+	if err != nil {
+		return member, err
+	}
+	into.Events = append(into.Events, result.Events...)
+	for _, e := range events {
+		member = participant.Evolve(member, e)
+	}
+	member.Version += int64(len(result.Events))
+	return member, nil
 }
 
 func (a *Application) recordPayment(ctx context.Context, c *command.RecordPayment, meta Meta) (Result, error) {

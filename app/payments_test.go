@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/tanahbumbu/jaminan/adapters/eventstore/memory"
+	"github.com/tanahbumbu/jaminan/domain/participant"
 	"github.com/tanahbumbu/jaminan/domain/payer"
 )
 
@@ -138,5 +139,30 @@ func TestChangePayer(t *testing.T) {
 	paid := billing.PaidContributions("JHT")
 	if len(paid) != 2 || paid[0].Period.String() != "2024-01" || paid[1].Period.String() != "2024-02" {
 		t.Errorf("JHT paid across payers: got %+v, want January (village) and February (regency)", paid)
+	}
+}
+
+// RULES.md, BPU: after 3 consecutive unpaid months the membership becomes
+// inactive (an event) and is not billed; paying an unpaid month reactivates it.
+func TestBPULapseAndReactivation(t *testing.T) {
+	application := newApplication(t, memory.New())
+	mustRun(t, application, `{"command":"RegisterPayer","payer_id":"self-rudi","name":"Rudi","kind":"self","risk_class":1}`)
+	mustRun(t, application, `{"command":"RegisterParticipant","nik":"6310010101900001","name":"Rudi","birth_date":"1990-01-01","category":"pekerja_rentan","segment":"BPU","kecamatan":"Angsana","desa":"Bunati","payer_id":"self-rudi"}`)
+	mustRun(t, application, `{"command":"Enroll","nik":"6310010101900001","programmes":["JKK","JKM"],"effective_date":"2024-01-01","declared_income":"1000000"}`)
+	for _, period := range []string{"2024-01", "2024-02", "2024-03"} {
+		mustRun(t, application, `{"command":"AssessContributions","payer_id":"self-rudi","period":"`+period+`"}`)
+	}
+	lapsed := decodeOnly[participant.MembershipInactive](t, application, mustRun(t, application, `{"command":"AssessContributions","payer_id":"self-rudi","period":"2024-04"}`))
+	if lapsed.FromPeriod.String() != "2024-04" || len(lapsed.UnpaidPeriods) != 3 {
+		t.Fatalf("lapse: got %+v, want from 2024-04 after 3 unpaid months", lapsed)
+	}
+	_, err := run(t, application, `{"command":"AssessContributions","payer_id":"self-rudi","period":"2024-05"}`)
+	wantCode(t, err, "nothing_to_assess") // the only member is inactive: not billed
+	mustRun(t, application, `{"command":"RecordPayment","payment_id":"p-mar","payer_id":"self-rudi","amount":"16800","paid_on":"2024-05-20","bank_reference":"B","period":"2024-03"}`)
+	result := mustRun(t, application, `{"command":"AssessContributions","payer_id":"self-rudi","period":"2024-06"}`)
+	reactivated := decodeOnly[participant.MembershipReactivated](t, application, result)
+	assessed := decodeOnly[payer.ContributionsAssessed](t, application, result)
+	if reactivated.FromPeriod.String() != "2024-06" || !assessed.Total.Equal(rupiah("16800")) {
+		t.Errorf("reactivation: got %+v and a bill of %s, want from 2024-06 and 16800", reactivated, assessed.Total)
 	}
 }

@@ -99,6 +99,8 @@ func Events() *event.Registry {
 		func() event.Event { return &JHTReturnCredited{} },
 		func() event.Event { return &JHTDebited{} },
 		func() event.Event { return &PayerChanged{} },
+		func() event.Event { return &MembershipInactive{} },
+		func() event.Event { return &MembershipReactivated{} },
 	)
 }
 

@@ -56,6 +56,8 @@ type State struct {
 	// JHTReturns and JHTDebits are the JHT entries kept on the participant stream.
 	JHTReturns []JHTReturnCredited
 	JHTDebits  []JHTDebited
+	// Inactive is set while a non-wage earner's membership is inactive for unpaid months.
+	Inactive *MembershipInactive
 	// PayerChanges are the payer's changes after registration, in order.
 	PayerChanges []PayerChanged
 	// Version is the stream version the state reflects.
@@ -92,6 +94,11 @@ func Evolve(state State, e event.Event) State {
 	case *DeathReported:
 		death := *e
 		state.Death = &death
+	case *MembershipInactive:
+		inactive := *e
+		state.Inactive = &inactive
+	case *MembershipReactivated:
+		state.Inactive = nil
 	case *PayerChanged:
 		state.PayerID = e.PayerID
 		state.PayerChanges = append(append([]PayerChanged(nil), state.PayerChanges...), *e)
@@ -168,8 +175,12 @@ func (s State) FirstEnrolled() (calendar.Date, bool) {
 	return first, !first.IsZero()
 }
 
-// ProgrammesIn lists the programmes active on any day of the period, in a fixed order.
+// ProgrammesIn lists the programmes active on any day of the period, in a
+// fixed order; none while the membership is inactive for unpaid months.
 func (s State) ProgrammesIn(period calendar.Period) []string {
+	if s.Inactive != nil && !period.Before(s.Inactive.FromPeriod) {
+		return nil
+	}
 	var programmes []string
 	for _, name := range []string{"JKK", "JKM", "JHT"} {
 		enrollment, ok := s.Enrollment(name)

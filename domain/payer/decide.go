@@ -68,7 +68,7 @@ func Assess(state State, c *command.AssessContributions, members []Member, libra
 		if state.Bills[c.Period] != nil {
 			return nil, nil // every member is billed already
 		}
-		return nil, problem.Field("period", "nothing_to_assess", "no participant of payer %s is enrolled in %s", state.ID, c.Period)
+		return nil, problem.Field("period", "nothing_to_assess", "no participant of payer %s is enrolled and active in %s", state.ID, c.Period)
 	}
 	if bill := state.Bills[c.Period]; bill != nil {
 		assessed.DueDate = bill.DueDate // a supplement keeps the bill's due date
