@@ -147,7 +147,7 @@ func (a *Application) assessContributions(ctx context.Context, c *command.Assess
 		}
 		wage, ok := member.WageOn(c.Period.LastDay())
 		programmes := member.ProgrammesIn(c.Period)
-		if !ok || len(programmes) == 0 {
+		if !ok || len(programmes) == 0 || !projectStartsIn(member, c.Period) {
 			continue
 		}
 		members = append(members, payer.Member{ParticipantID: id, Segment: member.Segment, WageBase: wage, Programmes: programmes})
@@ -303,4 +303,14 @@ func (a *Application) changePayer(ctx context.Context, c *command.ChangePayer, m
 		}
 		return events, a.config.Directory.MovePayer(ctx, s.ID, c.PayerID)
 	})
+}
+
+// projectStartsIn: a construction project is billed once, in the month it starts;
+// everyone else is billed every month.
+func projectStartsIn(member participant.State, period calendar.Period) bool {
+	if member.Segment != "construction" {
+		return true
+	}
+	first, ok := member.FirstEnrolled()
+	return ok && first.Period() == period
 }

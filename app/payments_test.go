@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/tanahbumbu/jaminan/adapters/eventstore/memory"
+	"github.com/tanahbumbu/jaminan/domain/calendar"
 	"github.com/tanahbumbu/jaminan/domain/participant"
 	"github.com/tanahbumbu/jaminan/domain/payer"
 )
@@ -164,5 +165,33 @@ func TestBPULapseAndReactivation(t *testing.T) {
 	assessed := decodeOnly[payer.ContributionsAssessed](t, application, result)
 	if reactivated.FromPeriod.String() != "2024-06" || !assessed.Total.Equal(rupiah("16800")) {
 		t.Errorf("reactivation: got %+v and a bill of %s, want from 2024-06 and 16800", reactivated, assessed.Total)
+	}
+}
+
+// RULES.md, Construction: a project is billed once on its contract value in
+// tiers — 750,000,000: JKK 0.21 % of 100 M + 0.17 % of 400 M + 0.13 % of 250 M =
+// 210,000 + 680,000 + 325,000 = 1,215,000; JKM 0.03 % = 225,000 — and covered for its term.
+func TestConstructionProject(t *testing.T) {
+	application := newApplication(t, memory.New())
+	mustRun(t, application, `{"command":"RegisterPayer","payer_id":"cv-pakatellu","name":"CV Pakatellu Jaya","kind":"bumdes","risk_class":3}`)
+	mustRun(t, application, `{"command":"RegisterParticipant","nik":"6310060101900007","name":"Jumadi","birth_date":"1990-01-01","category":"konstruksi","segment":"construction","kecamatan":"Kusan Tengah","desa":"Pakatellu","payer_id":"cv-pakatellu"}`)
+	_, err := run(t, application, `{"command":"Enroll","nik":"6310060101900007","programmes":["JKK","JKM"],"effective_date":"2024-03-01","wage":"3000000"}`)
+	wantCode(t, err, "missing_field")
+	mustRun(t, application, `{"command":"Enroll","nik":"6310060101900007","programmes":["JKK","JKM"],"effective_date":"2024-03-01","contract_value":"750000000","project_end":"2024-08-31"}`)
+	assessed := decodeOnly[payer.ContributionsAssessed](t, application, mustRun(t, application, `{"command":"AssessContributions","payer_id":"cv-pakatellu","period":"2024-03"}`))
+	if !assessed.Total.Equal(rupiah("1440000")) || !assessed.Lines[0].Lines[0].Total.Equal(rupiah("1215000")) || !assessed.Lines[0].Lines[1].Total.Equal(rupiah("225000")) {
+		t.Errorf("project bill: got %s (%+v), want 1215000 + 225000 = 1440000", assessed.Total, assessed.Lines[0].Lines)
+	}
+	_, err = run(t, application, `{"command":"AssessContributions","payer_id":"cv-pakatellu","period":"2024-04"}`)
+	wantCode(t, err, "nothing_to_assess")
+	member, err := application.ParticipantByNIK(context.Background(), "6310060101900007")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for date, want := range map[string]bool{"2024-08-31": true, "2024-09-01": false} {
+		on, _ := calendar.ParseDate(date)
+		if covered, _ := member.CoveredOn("JKK", on, nil); covered != want {
+			t.Errorf("JKK on %s: covered = %v, want %v (the project's term)", date, covered, want)
+		}
 	}
 }

@@ -36,6 +36,9 @@ type Enroll struct {
 	EffectiveDate  calendar.Date `json:"effective_date"`
 	Wage           *Money        `json:"wage"`
 	DeclaredIncome *Money        `json:"declared_income"`
+	// ContractValue and ProjectEnd enroll a construction worker for one project.
+	ContractValue *Money        `json:"contract_value"`
+	ProjectEnd    calendar.Date `json:"project_end"`
 }
 
 // ChangeWage changes the wage (PU) or declared income (BPU) from a date.
@@ -212,6 +215,18 @@ func (c *Enroll) Validate() error {
 			return problem.Field("programmes", "duplicate_value", "%s is listed twice", programme)
 		}
 		seen[programme] = true
+	}
+	if c.ContractValue != nil {
+		if c.Wage != nil || c.DeclaredIncome != nil {
+			return problem.Field("contract_value", "ambiguous_wage_base", "a construction project has a contract value, not a wage or a declared income")
+		}
+		if !c.ContractValue.IsPositive() {
+			return problem.Field("contract_value", "invalid_money", "must be more than zero")
+		}
+		if c.ProjectEnd.IsZero() || !c.ProjectEnd.After(c.EffectiveDate) {
+			return problem.Field("project_end", "missing_field", "a construction project needs its last day, after effective_date")
+		}
+		return nil
 	}
 	return describeMoneyPair(c.Wage, c.DeclaredIncome, "wage", "declared_income")
 }

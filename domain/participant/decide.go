@@ -84,6 +84,9 @@ func Enroll(state State, c *command.Enroll, policy Policy) ([]event.Event, error
 	if err := requireLiving(state); err != nil {
 		return nil, err
 	}
+	if state.Segment == "construction" || c.ContractValue != nil {
+		return enrollProject(state, c, policy)
+	}
 	wageKind, wage, err := wageBase(state, c.Wage, c.DeclaredIncome, c.EffectiveDate, policy)
 	if err != nil {
 		return nil, err
@@ -128,8 +131,8 @@ func checkProgrammes(segment string, programmes []string) error {
 	for _, programme := range programmes {
 		has[programme] = true
 	}
-	if segment == "construction" {
-		return problem.Field("segment", "unsupported_segment", "construction workers are enrolled per project with its contract value; project enrollment is not available yet")
+	if segment == "construction" && has["JHT"] {
+		return problem.Field("programmes", "jht_not_for_construction", "construction workers are covered by JKK and JKM for the project's term")
 	}
 	if !has["JKK"] || !has["JKM"] {
 		return problem.Field("programmes", "jkk_jkm_required", "JKK and JKM are enrolled together; JHT is added to them")
@@ -288,4 +291,28 @@ func ChangePayer(state State, c *command.ChangePayer) ([]event.Event, error) {
 		return nil, problem.Field("effective_date", "before_last_change", "is before the last payer change on %s", state.PayerChanges[last-1].EffectiveDate)
 	}
 	return []event.Event{&PayerChanged{PayerID: c.PayerID, PreviousPayerID: state.PayerID, EffectiveDate: c.EffectiveDate}}, nil
+}
+
+// enrollProject enrolls a construction worker in JKK and JKM for one project,
+// on its contract value, covered from effective_date to project_end.
+func enrollProject(state State, c *command.Enroll, policy Policy) ([]event.Event, error) {
+	if state.Segment != "construction" {
+		return nil, problem.Field("contract_value", "wrong_wage_field", "only construction workers are enrolled on a contract value; segment %s has a wage or declared income", state.Segment)
+	}
+	if c.ContractValue == nil {
+		return nil, problem.Field("contract_value", "missing_field", "a construction worker is enrolled per project: give contract_value and project_end")
+	}
+	if err := checkAge(state, c.EffectiveDate, policy); err != nil {
+		return nil, err
+	}
+	if err := checkProgrammes(state.Segment, c.Programmes); err != nil {
+		return nil, err
+	}
+	if existing, ok := state.Enrollment("JKK"); ok {
+		if existing.From.Equal(c.EffectiveDate) {
+			return nil, nil
+		}
+		return nil, &problem.Error{Kind: problem.Conflict, Code: "already_enrolled", Field: "effective_date", Message: "enrolled already for a project from " + existing.From.String()}
+	}
+	return []event.Event{&Enrolled{Programmes: c.Programmes, EffectiveDate: c.EffectiveDate, WageBase: *c.ContractValue, WageKind: "contract_value", Until: c.ProjectEnd}}, nil
 }

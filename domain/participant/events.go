@@ -29,7 +29,9 @@ type Enrolled struct {
 	EffectiveDate calendar.Date `json:"effective_date"`
 	// WageBase is the wage (PU) or declared income (BPU).
 	WageBase command.Money `json:"wage_base"`
-	WageKind string        `json:"wage_kind"` // "wage" or "declared_income"
+	WageKind string        `json:"wage_kind"` // "wage", "declared_income" or "contract_value"
+	// Until is the last covered day of a construction project (zero otherwise).
+	Until calendar.Date `json:"until,omitempty"`
 }
 
 // WageChanged: the wage base changes from a date.

@@ -73,7 +73,7 @@ func Evolve(state State, e event.Event) State {
 		state.Registered = true
 	case *Enrolled:
 		for _, programme := range e.Programmes {
-			state.Enrollments = append(state.Enrollments, Enrollment{Programme: programme, From: e.EffectiveDate})
+			state.Enrollments = append(state.Enrollments, Enrollment{Programme: programme, From: e.EffectiveDate, Until: e.Until})
 		}
 		state.Wages = withWage(state.Wages, WageStep{From: e.EffectiveDate, Amount: e.WageBase.Decimal})
 	case *WageChanged:

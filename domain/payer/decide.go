@@ -28,7 +28,7 @@ func Register(state State, c *command.RegisterPayer, today calendar.Date) ([]eve
 type Member struct {
 	ParticipantID string
 	Segment       string
-	WageBase      decimal.Decimal
+	WageBase      decimal.Decimal // the contract value for a construction project
 	Programmes    []string
 	JKPEnrolled   bool
 }
@@ -78,6 +78,9 @@ func Assess(state State, c *command.AssessContributions, members []Member, libra
 }
 
 func billLine(book *rules.Book, riskClass int, member Member) (BillLine, error) {
+	if member.Segment == "construction" {
+		return projectLine(book, member)
+	}
 	programmes := make([]rules.Programme, 0, len(member.Programmes))
 	for _, programme := range member.Programmes {
 		programmes = append(programmes, rules.Programme(programme))
@@ -229,4 +232,20 @@ func withinArrearsWindow(open []*Bill, c *command.RecordPayment, library *rules.
 		}
 	}
 	return kept, nil
+}
+
+// projectLine bills a construction project once, on its contract value (RULES.md, Construction).
+func projectLine(book *rules.Book, member Member) (BillLine, error) {
+	assessment, err := book.ConstructionContribution(member.WageBase)
+	if err != nil {
+		return BillLine{}, problem.Field("period", "assessment_failed", "participant %s: %v", member.ParticipantID, err)
+	}
+	line := BillLine{ParticipantID: member.ParticipantID, Segment: member.Segment, WageBase: command.Money{Decimal: member.WageBase},
+		Total: command.Money{Decimal: assessment.Total}}
+	for _, contribution := range assessment.Lines {
+		line.Lines = append(line.Lines, ContributionLine{Programme: string(contribution.Programme), Rate: contribution.Rate,
+			Employer: command.Money{Decimal: contribution.Employer}, Worker: command.Money{Decimal: contribution.Worker},
+			Total: command.Money{Decimal: contribution.Total}})
+	}
+	return line, nil
 }
