@@ -63,6 +63,10 @@ func writeExplanation(output io.Writer, claimID string, state claim.State, langu
 	}
 	say(fmt.Sprintf("Klaim %s: %s %s, tanggal kejadian %s, status %s", claimID, filed.Programme, filed.Benefit, filed.IncidentDate, state.Status()),
 		fmt.Sprintf("Claim %s: %s %s, incident on %s, status %s", claimID, filed.Programme, filed.Benefit, filed.IncidentDate, state.Status()))
+	if filed.Heir != nil {
+		say(fmt.Sprintf("Ahli waris: %s (%s), golongan %d dari 5", filed.Heir.FullName, filed.Heir.Relationship, filed.HeirClass),
+			fmt.Sprintf("Heir: %s (%s), class %d of 5 in the order of heirs", filed.Heir.FullName, filed.Heir.Relationship, filed.HeirClass))
+	}
 	if state.Rejected != nil {
 		say("Ditolak: "+state.Rejected.Reason, "Rejected: "+state.Rejected.Reason)
 		return

@@ -20,7 +20,7 @@ import (
 // participant.LodgeClaim, guards coverage and the one death claim).
 func File(state State, c *command.FileClaim, member participant.State, today calendar.Date) ([]event.Event, error) {
 	filed := &Filed{ClaimID: c.ClaimID, ParticipantID: member.ID, PayerID: member.PayerID, Programme: c.Programme, Benefit: c.Benefit,
-		IncidentDate: c.IncidentDate, Heir: c.Heir, Details: c.Details, FiledOn: today}
+		IncidentDate: c.IncidentDate, Heir: c.Heir, HeirClass: HeirClass(c.Heir), Details: c.Details, FiledOn: today}
 	if state.Filed != nil {
 		retry := *filed
 		retry.FiledOn = state.Filed.FiledOn
@@ -273,4 +273,17 @@ func RecordPayout(state State, c *command.RecordPayout) ([]event.Event, error) {
 		payee, relationship = state.Filed.Heir.FullName, state.Filed.Heir.Relationship
 	}
 	return []event.Event{&PayoutRecorded{PayoutID: c.PayoutID, Amount: *c.Amount, PaidOn: c.PaidOn, BankReference: c.BankReference, Payee: payee, Relationship: relationship, SchoolYear: c.SchoolYear}}, nil
+}
+
+// heirClasses is the order of heirs (RULES.md, Heirs): widow/widower and
+// children; else parents and grandchildren; else siblings; else parents-in-law;
+// else whoever the member named in writing.
+var heirClasses = map[string]int{"spouse": 1, "child": 1, "parent": 2, "grandchild": 2, "sibling": 3, "parent_in_law": 4, "named": 5}
+
+// HeirClass is the heir's class in that order, 0 when no heir is named.
+func HeirClass(heir *command.Heir) int {
+	if heir == nil {
+		return 0
+	}
+	return heirClasses[heir.Relationship]
 }

@@ -12,15 +12,18 @@ import (
 
 // Filed: a claim was filed.
 type Filed struct {
-	ClaimID       string           `json:"claim_id"`
-	ParticipantID string           `json:"participant_id"`
-	PayerID       string           `json:"payer_id"`
-	Programme     string           `json:"programme"`
-	Benefit       string           `json:"benefit"`
-	IncidentDate  calendar.Date    `json:"incident_date"`
-	Heir          *command.Heir    `json:"heir,omitempty"`
-	Details       *command.Details `json:"details,omitempty"`
-	FiledOn       calendar.Date    `json:"filed_on"`
+	ClaimID       string        `json:"claim_id"`
+	ParticipantID string        `json:"participant_id"`
+	PayerID       string        `json:"payer_id"`
+	Programme     string        `json:"programme"`
+	Benefit       string        `json:"benefit"`
+	IncidentDate  calendar.Date `json:"incident_date"`
+	Heir          *command.Heir `json:"heir,omitempty"`
+	// HeirClass is the heir's place in the order of RULES.md (1 spouse and
+	// children … 5 named in writing); filing under class N asserts no heir of a lower class survives.
+	HeirClass int              `json:"heir_class,omitempty"`
+	Details   *command.Details `json:"details,omitempty"`
+	FiledOn   calendar.Date    `json:"filed_on"`
 }
 
 // Component is one part of a benefit, with its formula in both languages.
