@@ -37,13 +37,15 @@ type Server struct {
 	pool        *pgxpool.Pool
 	runner      *projections.Runner
 	logger      *slog.Logger
+	metrics     *metrics
 }
 
 // New builds the API's handler.
 func New(application *app.Application, pool *pgxpool.Pool, runner *projections.Runner, logger *slog.Logger) http.Handler {
-	server := &Server{application: application, pool: pool, runner: runner, logger: logger}
+	server := &Server{application: application, pool: pool, runner: runner, logger: logger, metrics: newMetrics(runner)}
 	router := chi.NewRouter()
 	router.Use(server.logRequests)
+	router.Handle("/metrics", server.metrics.handler())
 	router.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -66,6 +68,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		recorder := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(recorder, r)
 		route := chi.RouteContext(r.Context()).RoutePattern()
+		s.metrics.observe(route, recorder.status, time.Since(start))
 		s.logger.Info("request", "method", r.Method, "route", route, "status", recorder.status, "duration_ms", time.Since(start).Milliseconds())
 	})
 }

@@ -160,6 +160,15 @@ func assertReadModels(t *testing.T, built *system) {
 		t.Errorf("claim view: got %+v", claimView)
 	}
 	getJSON(t, server.URL+"/api/v1/claims/none", http.StatusNotFound, &map[string]any{})
+	response, err := http.Get(server.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(response.Body)
+	response.Body.Close()
+	if !strings.Contains(string(body), `jaminan_projection_lag_events{projection="participants"} 0`) || !strings.Contains(string(body), "jaminan_http_requests_total") {
+		t.Errorf("metrics: lag or request counters missing:\n%.600s", body)
+	}
 }
 
 func getJSON(t *testing.T, url string, wantStatus int, target any) {
