@@ -1,0 +1,139 @@
+package projections
+
+import (
+	"context"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"github.com/tanahbumbu/jaminan/domain/participant"
+	"github.com/tanahbumbu/jaminan/domain/payer"
+)
+
+// Contributions projects rm_bills, rm_contributions, rm_payments and
+// rm_jht_balances. A bill's allocated total decides which of its lines are
+// paid (lines fill in billed order; a line is paid only when wholly covered),
+// and a JHT line turning paid or unpaid moves the participant's JHT balance,
+// so the four tables live in one projection and never disagree.
+type Contributions struct{}
+
+// Name is the checkpoint key.
+func (Contributions) Name() string { return "contributions" }
+
+// Tables it owns.
+func (Contributions) Tables() []string {
+	return []string{"rm_bills", "rm_contributions", "rm_payments", "rm_jht_balances"}
+}
+
+// Apply writes payer events and the participants' JHT credits and debits, in order.
+func (Contributions) Apply(ctx context.Context, tx pgx.Tx, events []Decoded) error {
+	batch := &pgx.Batch{}
+	for _, decoded := range events {
+		position := decoded.Recorded.Position
+		if payerID, ok := strings.CutPrefix(decoded.Recorded.StreamID, payerPrefix); ok {
+			queuePayerFinance(batch, payerID, position, decoded)
+			continue
+		}
+		if participantID, ok := strings.CutPrefix(decoded.Recorded.StreamID, participantPrefix); ok {
+			queueJHT(batch, participantID, position, decoded)
+		}
+	}
+	return sendBatch(ctx, tx, batch, "contributions")
+}
+
+func queuePayerFinance(batch *pgx.Batch, payerID string, position int64, decoded Decoded) {
+	switch e := decoded.Event.(type) {
+	case *payer.ContributionsAssessed:
+		queueAssessed(batch, payerID, position, e)
+	case *payer.PaymentReceived:
+		allocated := decimal.Zero
+		for _, allocation := range e.Allocations {
+			allocated = allocated.Add(allocation.Amount.Decimal)
+		}
+		batch.Queue(`INSERT INTO rm_payments (payment_id, payer_id, amount, paid_on, bank_reference, period, allocated, credit, status, position)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'received', $9)`,
+			e.PaymentID, payerID, e.Amount.Decimal, e.PaidOn.Time(), e.BankReference, periodOrNil(e.Period), allocated, e.Credit.Decimal, position)
+		for _, allocation := range e.Allocations {
+			queueAllocation(batch, payerID, allocation.Period.String(), allocation.Amount.Decimal, position)
+		}
+	case *payer.LatePenaltyAssessed:
+		batch.Queue(`UPDATE rm_payments SET penalties = penalties + $3, position = $4 WHERE payer_id = $1 AND payment_id = $2`,
+			payerID, e.PaymentID, e.Amount.Decimal, position)
+	case *payer.PaymentReversed:
+		batch.Queue(`UPDATE rm_payments SET status = 'reversed', reversed_on = $3, reversal_reason = $4, position = $5
+			WHERE payer_id = $1 AND payment_id = $2`, payerID, e.PaymentID, e.ReversedOn.Time(), e.Reason, position)
+		for _, allocation := range e.Allocations {
+			queueAllocation(batch, payerID, allocation.Period.String(), allocation.Amount.Decimal.Neg(), position)
+		}
+	case *payer.PeriodClosed:
+		batch.Queue(`UPDATE rm_bills SET closed = true, position = $3 WHERE payer_id = $1 AND period = $2`, payerID, e.Period.String(), position)
+	}
+}
+
+// queueAssessed adds a bill's (or a supplement's) lines after the lines billed
+// before, then the bill's totals. Statements of a batch run in order, so the
+// insert reads the bill as it was before this event.
+func queueAssessed(batch *pgx.Batch, payerID string, position int64, e *payer.ContributionsAssessed) {
+	var participants, programmes, segments, rates, covered, employers, workers, totals []string
+	var lineNumbers []int32
+	running := decimal.Zero
+	for index, line := range e.Lines {
+		running = running.Add(line.Total.Decimal)
+		for _, contribution := range line.Lines {
+			participants = append(participants, line.ParticipantID)
+			programmes = append(programmes, contribution.Programme)
+			segments = append(segments, line.Segment)
+			rates = append(rates, contribution.Rate)
+			lineNumbers = append(lineNumbers, int32(index+1))
+			covered = append(covered, moneyText(running))
+			employers = append(employers, moneyText(contribution.Employer.Decimal))
+			workers = append(workers, moneyText(contribution.Worker.Decimal))
+			totals = append(totals, moneyText(contribution.Total.Decimal))
+		}
+	}
+	period := e.Period.String()
+	batch.Queue(`INSERT INTO rm_contributions (payer_id, period, participant_id, programme, line_no, covered_through, segment, rate,
+			employer, worker, total, paid, due_date, position)
+		SELECT $1, $2, l.participant_id, l.programme, coalesce(b.lines, 0) + l.line_no, coalesce(b.total, 0) + l.covered, l.segment, l.rate,
+			l.employer, l.worker, l.total, false, $3, $4
+		FROM unnest($5::text[], $6::text[], $7::int[], $8::numeric[], $9::text[], $10::text[], $11::numeric[], $12::numeric[], $13::numeric[])
+			AS l(participant_id, programme, line_no, covered, segment, rate, employer, worker, total)
+		LEFT JOIN rm_bills b ON b.payer_id = $1 AND b.period = $2`,
+		payerID, period, e.DueDate.Time(), position, participants, programmes, lineNumbers, covered, segments, rates, employers, workers, totals)
+	batch.Queue(`INSERT INTO rm_bills (payer_id, period, due_date, lines, total, position) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (payer_id, period) DO UPDATE SET lines = rm_bills.lines + EXCLUDED.lines, total = rm_bills.total + EXCLUDED.total,
+			position = EXCLUDED.position`,
+		payerID, period, e.DueDate.Time(), int32(len(e.Lines)), running, position)
+}
+
+// queueAllocation moves a bill's allocated total (negative for a reversal),
+// then sets the paid flag of exactly the lines it covers now, and moves the
+// JHT balance of every participant whose JHT line changed.
+func queueAllocation(batch *pgx.Batch, payerID, period string, amount decimal.Decimal, position int64) {
+	batch.Queue(`UPDATE rm_bills SET allocated = allocated + $3, position = $4 WHERE payer_id = $1 AND period = $2`,
+		payerID, period, amount, position)
+	batch.Queue(`WITH changed AS (
+			UPDATE rm_contributions c SET paid = (c.covered_through <= b.allocated), position = $3
+			FROM rm_bills b
+			WHERE b.payer_id = $1 AND b.period = $2 AND c.payer_id = b.payer_id AND c.period = b.period
+				AND c.paid <> (c.covered_through <= b.allocated)
+			RETURNING c.participant_id, c.programme, c.total, c.paid)
+		INSERT INTO rm_jht_balances AS j (participant_id, contributions, position)
+		SELECT participant_id, sum(CASE WHEN paid THEN total ELSE -total END), $3 FROM changed WHERE programme = 'JHT' GROUP BY participant_id
+		ON CONFLICT (participant_id) DO UPDATE SET contributions = j.contributions + EXCLUDED.contributions, position = EXCLUDED.position`,
+		payerID, period, position)
+}
+
+func queueJHT(batch *pgx.Batch, participantID string, position int64, decoded Decoded) {
+	switch e := decoded.Event.(type) {
+	case *participant.JHTReturnCredited:
+		batch.Queue(`INSERT INTO rm_jht_balances AS j (participant_id, returns, position) VALUES ($1, $2, $3)
+			ON CONFLICT (participant_id) DO UPDATE SET returns = j.returns + EXCLUDED.returns, position = EXCLUDED.position`,
+			participantID, e.Amount.Decimal, position)
+	case *participant.JHTDebited:
+		batch.Queue(`INSERT INTO rm_jht_balances AS j (participant_id, withdrawals, position) VALUES ($1, $2, $3)
+			ON CONFLICT (participant_id) DO UPDATE SET withdrawals = j.withdrawals + EXCLUDED.withdrawals, position = EXCLUDED.position`,
+			participantID, e.Amount.Decimal, position)
+	}
+}

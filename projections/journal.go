@@ -1,0 +1,97 @@
+package projections
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tanahbumbu/jaminan/domain/claim"
+)
+
+// Journal projects journal_entries, the double-entry journal of every money
+// movement (postings.go has the rules), and keeps its own index of claims
+// (journal_claims) so a claim's entries know its programme and member.
+//
+//	ContributionsAssessed  Dr contributions_receivable:<payer>  Cr contribution_income:<programme>, JHT to jht_liability:<participant>
+//	PaymentReceived        Dr cash_at_bank                       Cr contributions_receivable:<payer> (allocations), payer_credit:<payer> (credit)
+//	LatePenaltyAssessed    Dr penalty_receivable:<payer>         Cr penalty_income
+//	PaymentReversed        the mirror of the payment and of its penalties
+//	JHTReturnCredited      Dr jht_development_return             Cr jht_liability:<participant>
+//	ClaimApproved          Dr benefit_expense:<programme>        Cr benefits_payable:<programme>
+//	                       (JHT: Dr jht_liability:<participant>; SCHOLARSHIP: Cr scholarship_commitments)
+//	PayoutRecorded         Dr benefits_payable:<programme> (or scholarship_commitments)  Cr cash_at_bank
+//	PayoutReversed         the mirror of the payout
+//	Tranche skipped/ended  Dr scholarship_commitments            Cr benefit_expense:SCHOLARSHIP
+type Journal struct{}
+
+// Name is the checkpoint key.
+func (Journal) Name() string { return "journal" }
+
+// Tables it owns.
+func (Journal) Tables() []string { return []string{"journal_entries", "journal_claims"} }
+
+// journalRows are the entries of a batch of events, as insert columns.
+type journalRows struct {
+	positions  []int64
+	numbers    []int32
+	types      []string
+	dates      []time.Time
+	accounts   []string
+	debits     []string
+	credits    []string
+	memos      []string
+	claimsSeen []Decoded
+}
+
+func (rows *journalRows) add(decoded Decoded, entries []posting) {
+	for index, entry := range entries {
+		rows.positions = append(rows.positions, decoded.Recorded.Position)
+		rows.numbers = append(rows.numbers, int32(index+1))
+		rows.types = append(rows.types, decoded.Recorded.Type)
+		rows.dates = append(rows.dates, decoded.Event.OccurredOn().Time())
+		rows.accounts = append(rows.accounts, entry.Account)
+		rows.debits = append(rows.debits, moneyText(entry.Debit))
+		rows.credits = append(rows.credits, moneyText(entry.Credit))
+		rows.memos = append(rows.memos, entry.Memo)
+	}
+}
+
+// Apply posts the batch's events, balanced per event, in one insert.
+func (Journal) Apply(ctx context.Context, tx pgx.Tx, events []Decoded) error {
+	claims, err := loadClaimRefs(ctx, tx, events)
+	if err != nil {
+		return err
+	}
+	rows := &journalRows{}
+	for _, decoded := range events {
+		if filed, ok := decoded.Event.(*claim.Filed); ok && strings.HasPrefix(decoded.Recorded.StreamID, claimPrefix) {
+			claims[strings.TrimPrefix(decoded.Recorded.StreamID, claimPrefix)] = claimRef{ParticipantID: filed.ParticipantID, PayerID: filed.PayerID, Programme: filed.Programme}
+			rows.claimsSeen = append(rows.claimsSeen, decoded)
+			continue
+		}
+		entries, err := postings(decoded.Recorded.StreamID, decoded.Event, claims)
+		if err != nil {
+			return fmt.Errorf("journal at position %d: %w", decoded.Recorded.Position, err)
+		}
+		rows.add(decoded, entries)
+	}
+	return sendBatch(ctx, tx, rows.batch(), "journal")
+}
+
+func (rows *journalRows) batch() *pgx.Batch {
+	batch := &pgx.Batch{}
+	for _, decoded := range rows.claimsSeen {
+		filed := decoded.Event.(*claim.Filed)
+		batch.Queue(`INSERT INTO journal_claims (claim_id, participant_id, payer_id, programme, position) VALUES ($1, $2, $3, $4, $5)`,
+			strings.TrimPrefix(decoded.Recorded.StreamID, claimPrefix), filed.ParticipantID, filed.PayerID, filed.Programme, decoded.Recorded.Position)
+	}
+	if len(rows.positions) > 0 {
+		batch.Queue(`INSERT INTO journal_entries (position, entry_no, event_type, occurred_on, account, debit, credit, memo)
+			SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::date[], $5::text[], $6::numeric[], $7::numeric[], $8::text[])`,
+			rows.positions, rows.numbers, rows.types, rows.dates, rows.accounts, rows.debits, rows.credits, rows.memos)
+	}
+	return batch
+}

@@ -1,0 +1,108 @@
+package projections
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// scratchPoolConns bounds the connections of a scratch schema's pool.
+const scratchPoolConns = 4
+
+// Scratch is a throwaway schema holding empty copies of some projections'
+// tables and of projection_checkpoints, with a Runner whose connections put
+// that schema first on the search_path (then public), so the projections run
+// unchanged and write there, never to the live tables.
+type Scratch struct {
+	Schema      string
+	Runner      *Runner
+	live        *pgxpool.Pool
+	pool        *pgxpool.Pool
+	projections []Projection
+}
+
+// NewScratch creates schema <prefix>_<random> with copies (LIKE … INCLUDING
+// ALL) of the projections' tables, and a Runner for it. Drop removes it.
+func (r *Runner) NewScratch(ctx context.Context, prefix string, projections []Projection) (*Scratch, error) {
+	suffix := make([]byte, 6)
+	if _, err := rand.Read(suffix); err != nil {
+		return nil, err
+	}
+	scratch := &Scratch{Schema: prefix + "_" + hex.EncodeToString(suffix), live: r.config.Pool, projections: projections}
+	if err := scratch.create(ctx); err != nil {
+		return nil, err
+	}
+	config := r.config.Pool.Config()
+	config.MaxConns = scratchPoolConns
+	config.MinConns = 0
+	if config.ConnConfig.RuntimeParams == nil {
+		config.ConnConfig.RuntimeParams = map[string]string{}
+	}
+	config.ConnConfig.RuntimeParams["search_path"] = pgx.Identifier{scratch.Schema}.Sanitize() + ", public"
+	pool, err := pgxpool.NewWithConfig(ctx, config)
+	if err != nil {
+		return nil, scratch.dropAfter(ctx, fmt.Errorf("open scratch pool: %w", err))
+	}
+	scratch.pool = pool
+	runnerConfig := r.config
+	runnerConfig.Pool, runnerConfig.Projections = pool, projections
+	if scratch.Runner, err = NewRunner(runnerConfig); err != nil {
+		return nil, scratch.dropAfter(ctx, err)
+	}
+	return scratch, nil
+}
+
+func (s *Scratch) create(ctx context.Context) error {
+	tx, err := s.live.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	schema := pgx.Identifier{s.Schema}.Sanitize()
+	if _, err := tx.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		return fmt.Errorf("create scratch schema: %w", err)
+	}
+	for _, table := range append(s.Tables(), "projection_checkpoints") {
+		name := pgx.Identifier{table}.Sanitize()
+		if _, err := tx.Exec(ctx, "CREATE TABLE "+schema+"."+name+" (LIKE public."+name+" INCLUDING ALL)"); err != nil {
+			return fmt.Errorf("copy table %s into %s: %w", table, s.Schema, err)
+		}
+	}
+	return tx.Commit(ctx)
+}
+
+// Tables are the read-model tables copied into the scratch schema.
+func (s *Scratch) Tables() []string {
+	var tables []string
+	for _, projection := range s.projections {
+		tables = append(tables, projection.Tables()...)
+	}
+	return tables
+}
+
+// Positions are the scratch checkpoints of its projections.
+func (s *Scratch) Positions(ctx context.Context) (map[string]int64, error) {
+	return s.Runner.Checkpoints(ctx, s.projections)
+}
+
+func (s *Scratch) dropAfter(ctx context.Context, cause error) error {
+	if err := s.Drop(ctx); err != nil {
+		return fmt.Errorf("%w (and dropping %s: %v)", cause, s.Schema, err)
+	}
+	return cause
+}
+
+// Drop closes the scratch pool and drops the schema with whatever is left in it.
+func (s *Scratch) Drop(ctx context.Context) error {
+	if s.pool != nil {
+		s.pool.Close()
+	}
+	if _, err := s.live.Exec(context.WithoutCancel(ctx), "DROP SCHEMA IF EXISTS "+pgx.Identifier{s.Schema}.Sanitize()+" CASCADE"); err != nil {
+		return fmt.Errorf("drop scratch schema %s: %w", s.Schema, err)
+	}
+	return nil
+}

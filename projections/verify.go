@@ -1,0 +1,156 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Bounds of a verification.
+const (
+	// maxVerifyRounds bounds how often the scratch copy chases live
+	// checkpoints that moved while it was being built.
+	maxVerifyRounds = 20
+	// maxDifferencesPerTable bounds the differences reported for one table.
+	maxDifferencesPerTable = 1000
+)
+
+// personalColumns are left out of the rows a verification prints (UU PDP
+// 27/2022): they are compared, never shown.
+var personalColumns = []string{"nik", "name", "birth_date", "payee", "child"}
+
+// Difference is a row found in only one of the live and the re-derived read model.
+type Difference struct {
+	Table string
+	// Side is "live only" (the live table has it, the log does not give it)
+	// or "rebuilt only" (the log gives it, the live table lacks it).
+	Side string
+	// Row is the row as JSON, personal columns left out.
+	Row string
+}
+
+// TableCheck is the comparison of one table.
+type TableCheck struct {
+	Table       string
+	Rows        int64
+	Differences []Difference
+	// Truncated is true when more than maxDifferencesPerTable differ.
+	Truncated bool
+}
+
+// VerifyReport is a verification of read models against the log.
+type VerifyReport struct {
+	// Positions are the checkpoints both sides were compared at.
+	Positions map[string]int64
+	Tables    []TableCheck
+}
+
+// Differences counts every difference found.
+func (v VerifyReport) Differences() int {
+	count := 0
+	for _, table := range v.Tables {
+		count += len(table.Differences)
+	}
+	return count
+}
+
+// Verify re-derives the projections named (all when none) from the log into
+// a scratch schema, up to the live checkpoints, and compares every table row
+// by row with the live one (EXCEPT ALL both ways) in one snapshot. The
+// scratch schema is dropped at the end.
+func (r *Runner) Verify(ctx context.Context, names []string, progress func(events int)) (report VerifyReport, err error) {
+	selected, err := r.Select(names)
+	if err != nil {
+		return VerifyReport{}, err
+	}
+	scratch, err := r.NewScratch(ctx, "verify", selected)
+	if err != nil {
+		return VerifyReport{}, err
+	}
+	defer func() {
+		if dropErr := scratch.Drop(ctx); dropErr != nil && err == nil {
+			err = dropErr
+		}
+	}()
+	for round := 0; round < maxVerifyRounds; round++ {
+		targets, err := r.Checkpoints(ctx, selected)
+		if err != nil {
+			return VerifyReport{}, err
+		}
+		if _, err := scratch.Runner.ReplayTo(ctx, targets, DefaultReplayBatch, progress); err != nil {
+			return VerifyReport{}, fmt.Errorf("re-derive into %s: %w", scratch.Schema, err)
+		}
+		report, err := r.compare(ctx, scratch, selected)
+		if !errors.Is(err, errCheckpointsMoved) {
+			return report, err
+		}
+	}
+	return VerifyReport{}, fmt.Errorf("verify: the live read models kept moving for %d rounds; stop the live projections or retry", maxVerifyRounds)
+}
+
+var errCheckpointsMoved = errors.New("live checkpoints moved")
+
+// compare diffs every table in one repeatable-read snapshot, after checking
+// that the live and the scratch checkpoints agree in it.
+func (r *Runner) compare(ctx context.Context, scratch *Scratch, selected []Projection) (VerifyReport, error) {
+	tx, err := r.config.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return VerifyReport{}, err
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	live := map[string]int64{}
+	for _, projection := range selected {
+		if live[projection.Name()], err = checkpoint(ctx, tx, projection.Name()); err != nil {
+			return VerifyReport{}, err
+		}
+	}
+	rebuilt, err := scratch.Positions(ctx)
+	if err != nil {
+		return VerifyReport{}, err
+	}
+	if !maps.Equal(live, rebuilt) {
+		return VerifyReport{}, errCheckpointsMoved
+	}
+	report := VerifyReport{Positions: live}
+	for _, table := range scratch.Tables() {
+		check, err := compareTable(ctx, tx, scratch.Schema, table)
+		if err != nil {
+			return VerifyReport{}, err
+		}
+		report.Tables = append(report.Tables, check)
+	}
+	return report, nil
+}
+
+func compareTable(ctx context.Context, tx pgx.Tx, schema, table string) (TableCheck, error) {
+	check := TableCheck{Table: table}
+	live := "public." + pgx.Identifier{table}.Sanitize()
+	rebuilt := pgx.Identifier{schema, table}.Sanitize()
+	if err := tx.QueryRow(ctx, "SELECT count(*) FROM "+live).Scan(&check.Rows); err != nil {
+		return check, fmt.Errorf("count %s: %w", table, err)
+	}
+	rows, err := tx.Query(ctx, `SELECT side, (r - $1::text[])::text FROM (
+			SELECT 'live only' AS side, r FROM (SELECT to_jsonb(t) AS r FROM `+live+` t EXCEPT ALL SELECT to_jsonb(t) FROM `+rebuilt+` t) l
+			UNION ALL
+			SELECT 'rebuilt only', r FROM (SELECT to_jsonb(t) AS r FROM `+rebuilt+` t EXCEPT ALL SELECT to_jsonb(t) FROM `+live+` t) b
+		) d ORDER BY 2, 1 LIMIT $2`, personalColumns, maxDifferencesPerTable+1)
+	if err != nil {
+		return check, fmt.Errorf("compare %s: %w", table, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		difference := Difference{Table: table}
+		if err := rows.Scan(&difference.Side, &difference.Row); err != nil {
+			return check, fmt.Errorf("compare %s: %w", table, err)
+		}
+		if len(check.Differences) == maxDifferencesPerTable {
+			check.Truncated = true
+			break
+		}
+		check.Differences = append(check.Differences, difference)
+	}
+	return check, rows.Err()
+}
