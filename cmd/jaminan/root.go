@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -106,7 +107,7 @@ func wire(pool *pgxpool.Pool, logger *slog.Logger, now func() time.Time) (*syste
 		return nil, err
 	}
 	runner, err := projections.NewRunner(projections.Config{Pool: pool, Store: store, Decode: application.Decode,
-		Projections: projections.All(), Logger: logger})
+		Projections: projections.All(), Logger: logger, BatchSize: projectionBatchSize()})
 	if err != nil {
 		return nil, err
 	}
@@ -154,4 +155,14 @@ func newMigrateCommand() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// projectionBatchSize reads JAMINAN_PROJECTION_BATCH (events per projection
+// transaction); zero or unset means the runner's default.
+func projectionBatchSize() int {
+	size, err := strconv.Atoi(os.Getenv("JAMINAN_PROJECTION_BATCH"))
+	if err != nil || size < 1 {
+		return 0
+	}
+	return size
 }
