@@ -192,7 +192,7 @@ func (a *Application) append(ctx context.Context, streamID string, loadedVersion
 		}
 		key := streamID + "\x00" + strconv.FormatInt(loadedVersion, 10) + "\x00" + strconv.Itoa(i) + "\x00" + commandHash
 		data = append(data, eventstore.EventData{
-			EventID: uuid.NewSHA1(eventNamespace, []byte(key)), Type: e.EventType(), SchemaVersion: event.SchemaVersion,
+			EventID: uuid.NewSHA1(eventNamespace, []byte(key)), Type: e.EventType(), SchemaVersion: a.decoders.version(e.EventType()),
 			OccurredAt: e.OccurredOn().Time(), Data: body,
 			Metadata: eventstore.Metadata{CorrelationID: meta.CorrelationID, Actor: meta.Actor, Source: meta.Source, RuleBook: ruleBook, Command: c.Name()},
 		})

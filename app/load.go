@@ -30,6 +30,16 @@ func (d *decoders) decode(recorded eventstore.RecordedEvent) (event.Event, error
 	return nil, fmt.Errorf("unknown event type %q", recorded.Type)
 }
 
+// version is the schema version new events of a type are written with.
+func (d *decoders) version(eventType string) int {
+	for _, registry := range d.registries {
+		if registry.Knows(eventType) {
+			return registry.Version(eventType)
+		}
+	}
+	return event.FirstVersion
+}
+
 // LoadParticipant replays a participant's stream.
 func (a *Application) LoadParticipant(ctx context.Context, participantID string) (participant.State, error) {
 	events, version, err := a.loadStream(ctx, participantStream(participantID))

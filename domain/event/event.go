@@ -17,9 +17,10 @@ type Event interface {
 	OccurredOn() calendar.Date
 }
 
-// SchemaVersion is the current schema version of every event type. A type
-// whose shape changes gets version 2 and an upcaster from version 1.
-const SchemaVersion = 1
+// FirstVersion is every type's first schema version. A type whose shape
+// changes gets the next version and an upcaster from the one before; stored
+// events are never rewritten, they are upcast on read.
+const FirstVersion = 1
 
 // Upcaster rewrites stored data of an older version into the next version's shape.
 type Upcaster func(data json.RawMessage) (json.RawMessage, error)
@@ -28,11 +29,12 @@ type Upcaster func(data json.RawMessage) (json.RawMessage, error)
 type Registry struct {
 	constructors map[string]func() Event
 	upcasters    map[string]map[int]Upcaster // type -> from version -> to version+1
+	current      map[string]int              // type -> current version (FirstVersion when absent)
 }
 
 // NewRegistry registers the given prototypes (zero values of event structs, as pointers).
 func NewRegistry(constructors ...func() Event) *Registry {
-	registry := &Registry{constructors: map[string]func() Event{}, upcasters: map[string]map[int]Upcaster{}}
+	registry := &Registry{constructors: map[string]func() Event{}, upcasters: map[string]map[int]Upcaster{}, current: map[string]int{}}
 	for _, constructor := range constructors {
 		registry.constructors[constructor().EventType()] = constructor
 	}
@@ -42,12 +44,24 @@ func NewRegistry(constructors ...func() Event) *Registry {
 // Knows reports whether the type is registered.
 func (r *Registry) Knows(eventType string) bool { _, ok := r.constructors[eventType]; return ok }
 
-// AddUpcaster registers the step from version `from` to `from+1` of a type.
+// AddUpcaster registers the step from version `from` to `from+1` of a type,
+// which makes `from+1` the type's current version if it was older.
 func (r *Registry) AddUpcaster(eventType string, from int, upcaster Upcaster) {
 	if r.upcasters[eventType] == nil {
 		r.upcasters[eventType] = map[int]Upcaster{}
 	}
 	r.upcasters[eventType][from] = upcaster
+	if r.Version(eventType) < from+1 {
+		r.current[eventType] = from + 1
+	}
+}
+
+// Version is the type's current schema version: what new events are written with.
+func (r *Registry) Version(eventType string) int {
+	if version, ok := r.current[eventType]; ok {
+		return version
+	}
+	return FirstVersion
 }
 
 // Decode turns stored data into the current shape of the event.
@@ -56,7 +70,10 @@ func (r *Registry) Decode(eventType string, schemaVersion int, data json.RawMess
 	if !ok {
 		return nil, fmt.Errorf("unknown event type %q", eventType)
 	}
-	for version := schemaVersion; version < SchemaVersion; version++ {
+	if schemaVersion < FirstVersion || schemaVersion > r.Version(eventType) {
+		return nil, fmt.Errorf("event type %q: schema version %d is not known to this release (current %d)", eventType, schemaVersion, r.Version(eventType))
+	}
+	for version := schemaVersion; version < r.Version(eventType); version++ {
 		upcaster, ok := r.upcasters[eventType][version]
 		if !ok {
 			return nil, fmt.Errorf("event type %q: no upcaster from schema version %d", eventType, version)

@@ -4,6 +4,9 @@
 package participant
 
 import (
+	"encoding/json"
+	"errors"
+
 	"github.com/tanahbumbu/jaminan/domain/calendar"
 	"github.com/tanahbumbu/jaminan/domain/command"
 	"github.com/tanahbumbu/jaminan/domain/event"
@@ -90,7 +93,7 @@ func (e ClaimLodged) OccurredOn() calendar.Date      { return e.IncidentDate }
 
 // Events is the registry of this aggregate's event types.
 func Events() *event.Registry {
-	return event.NewRegistry(
+	registry := event.NewRegistry(
 		func() event.Event { return &Registered{} },
 		func() event.Event { return &Enrolled{} },
 		func() event.Event { return &WageChanged{} },
@@ -104,6 +107,30 @@ func Events() *event.Registry {
 		func() event.Event { return &MembershipInactive{} },
 		func() event.Event { return &MembershipReactivated{} },
 	)
+	registry.AddUpcaster("ParticipantEnrolled", 1, upcastEnrolledV1)
+	return registry
+}
+
+// upcastEnrolledV1: version 1 of ParticipantEnrolled carried "wage" (wage
+// earners) or "declared_income" (non-wage earners); version 2 carries one
+// "wage_base" and says which it is in "wage_kind".
+func upcastEnrolledV1(data json.RawMessage) (json.RawMessage, error) {
+	var v1 map[string]json.RawMessage
+	if err := json.Unmarshal(data, &v1); err != nil {
+		return nil, err
+	}
+	if _, ok := v1["wage_base"]; ok {
+		return data, nil // written by a pre-release build in today's shape
+	}
+	for _, kind := range []string{"wage", "declared_income"} {
+		if amount, ok := v1[kind]; ok {
+			delete(v1, kind)
+			v1["wage_base"] = amount
+			v1["wage_kind"], _ = json.Marshal(kind)
+			return json.Marshal(v1)
+		}
+	}
+	return nil, errors.New("ParticipantEnrolled v1 without wage or declared_income")
 }
 
 // JHTReturnCredited: a year's development return on the JHT balance, at a declared rate.
