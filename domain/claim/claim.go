@@ -67,12 +67,8 @@ func Evolve(state State, e event.Event) State {
 		rejected := *e
 		state.Rejected = &rejected
 	case *PayoutRecorded:
-		payouts := make(map[string]PayoutRecorded, len(state.Payouts)+1)
-		for id, payout := range state.Payouts {
-			payouts[id] = payout
-		}
-		payouts[e.PayoutID] = *e
-		state.Payouts = payouts
+		state.Payouts = cloneMap(state.Payouts)
+		state.Payouts[e.PayoutID] = *e
 		state.PaidOut = state.PaidOut.Add(e.Amount.Decimal)
 		if e.SchoolYear != 0 {
 			state.paidYears = cloneMap(state.paidYears)
@@ -87,12 +83,8 @@ func Evolve(state State, e event.Event) State {
 		state.endedFrom[e.Child] = e.FromSchoolYear
 		state.Cancelled = state.Cancelled.Add(e.Amount.Decimal)
 	case *PayoutReversed:
-		reversed := make(map[string]PayoutReversed, len(state.Reversed)+1)
-		for id, reversal := range state.Reversed {
-			reversed[id] = reversal
-		}
-		reversed[e.PayoutID] = *e
-		state.Reversed = reversed
+		state.Reversed = cloneMap(state.Reversed)
+		state.Reversed[e.PayoutID] = *e
 		state.PaidOut = state.PaidOut.Sub(e.Amount.Decimal)
 		if year := state.Payouts[e.PayoutID].SchoolYear; year != 0 {
 			state.paidYears = cloneMap(state.paidYears)

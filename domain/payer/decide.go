@@ -89,6 +89,11 @@ func billLine(book *rules.Book, riskClass int, member Member) (BillLine, error) 
 		Segment: rules.Segment(member.Segment), RiskClass: riskClass, WageBase: member.WageBase,
 		Programmes: programmes, JKPEnrolled: member.JKPEnrolled,
 	})
+	return lineOf(member, assessment, err)
+}
+
+// lineOf turns the rule book's assessment into the member's bill line.
+func lineOf(member Member, assessment rules.Assessment, err error) (BillLine, error) {
 	if err != nil {
 		return BillLine{}, problem.Field("period", "assessment_failed", "participant %s: %v", member.ParticipantID, err)
 	}
@@ -237,15 +242,5 @@ func withinArrearsWindow(open []*Bill, c *command.RecordPayment, library *rules.
 // projectLine bills a construction project once, on its contract value (RULES.md, Construction).
 func projectLine(book *rules.Book, member Member) (BillLine, error) {
 	assessment, err := book.ConstructionContribution(member.WageBase)
-	if err != nil {
-		return BillLine{}, problem.Field("period", "assessment_failed", "participant %s: %v", member.ParticipantID, err)
-	}
-	line := BillLine{ParticipantID: member.ParticipantID, Segment: member.Segment, WageBase: command.Money{Decimal: member.WageBase},
-		Total: command.Money{Decimal: assessment.Total}}
-	for _, contribution := range assessment.Lines {
-		line.Lines = append(line.Lines, ContributionLine{Programme: string(contribution.Programme), Rate: contribution.Rate,
-			Employer: command.Money{Decimal: contribution.Employer}, Worker: command.Money{Decimal: contribution.Worker},
-			Total: command.Money{Decimal: contribution.Total}})
-	}
-	return line, nil
+	return lineOf(member, assessment, err)
 }
