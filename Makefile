@@ -11,7 +11,7 @@ SERVER_URL = $(shell scripts/postgres-url)
 # The demo database on that server.
 DEMO_URL = $(shell scripts/postgres-url | sed -E 's#/postgres(\?|$$)#/jaminan\1#')
 
-.PHONY: all build demo serve test test-short bench lint up clean help
+.PHONY: all build demo serve test test-race bench lint up up-esdb clean help
 
 all: build
 
@@ -40,8 +40,11 @@ lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 
-up: ## start the docker-compose stack (needs a Docker engine)
-	docker compose up -d
+up: ## start PostgreSQL, NATS JetStream and jaminan with docker compose (needs a Docker engine)
+	docker compose up -d --build
+
+up-esdb: ## the same with EventStoreDB too (insecure single node, for development; see docs/scaling.md)
+	docker compose --profile esdb up -d --build
 
 clean: ## remove build output and the throwaway cluster
 	rm -rf bin .data
