@@ -93,17 +93,20 @@ func (s *Server) postCommand(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusRequestEntityTooLarge, app.ErrorView{Code: "too_large", Message: "the body is over the 64 KiB limit"})
 		return
 	}
-	decoded, err := command.Decode(chi.URLParam(r, "name"), body)
-	if err != nil {
-		s.writeError(w, err)
-		return
-	}
-	result, err := s.application.Execute(r.Context(), decoded, app.Meta{Actor: "api", Source: "http", CorrelationID: r.Header.Get("X-Correlation-ID")})
-	if err != nil {
-		s.writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "events": result.Views()})
+	name := chi.URLParam(r, "name")
+	s.withIdempotency(w, r, name, body, func(w http.ResponseWriter) {
+		decoded, err := command.Decode(name, body)
+		if err != nil {
+			s.writeError(w, err)
+			return
+		}
+		result, err := s.application.Execute(r.Context(), decoded, app.Meta{Actor: "api", Source: "http", CorrelationID: r.Header.Get("X-Correlation-ID")})
+		if err != nil {
+			s.writeError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"ok": true, "events": result.Views()})
+	})
 }
 
 // writeError maps a domain error kind to its status, once, for every route.

@@ -229,6 +229,30 @@ func TestCommandsOverHTTP(t *testing.T) {
 	if head != 1 {
 		t.Errorf("log head: got %d, want 1 (only the good command appended)", head)
 	}
+	// Idempotency-Key: the same key and body replay the first response; another body is a 409.
+	post := func(key, body string) (int, string) {
+		request, _ := http.NewRequest(http.MethodPost, server.URL+"/api/v1/commands/RegisterPayer", strings.NewReader(body))
+		request.Header.Set("Idempotency-Key", key)
+		response, err := http.DefaultClient.Do(request)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer response.Body.Close()
+		text, _ := io.ReadAll(response.Body)
+		return response.StatusCode, string(text)
+	}
+	first := `{"payer_id":"desa-batuah","name":"Pemerintah Desa Batuah","kind":"village_government","risk_class":1}`
+	status, body := post("key-1", first)
+	replayStatus, replay := post("key-1", first)
+	if status != http.StatusOK || replayStatus != status || replay != body || !strings.Contains(body, `"position":2`) {
+		t.Errorf("replay: got %d %s then %d %s, want the same 200 response with position 2", status, body, replayStatus, replay)
+	}
+	if status, _ := post("key-1", strings.Replace(first, "Batuah", "Betung", 1)); status != http.StatusConflict {
+		t.Errorf("same key, other body: got %d, want 409", status)
+	}
+	if head, _ := built.store.Head(context.Background()); head != 2 {
+		t.Errorf("log head after idempotent replays: got %d, want 2", head)
+	}
 }
 
 // TestCheckpointsSurviveDumpAndRestore: checkpoints are positions, so a
