@@ -27,15 +27,23 @@ through the same path as the API. Running it again appends nothing new.`,
 		Example: "  jaminan demo\n  jaminan demo --workers 10488 --seed 1",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			places, err := reference.Load()
+			if err != nil {
+				return err
+			}
+			if len(options.Kecamatan) == 1 && options.Kecamatan[0] == "all" {
+				options.Kecamatan = places.Kecamatan()
+			}
+			for _, kecamatan := range options.Kecamatan {
+				if !places.HasKecamatan(kecamatan) {
+					return &usageError{fmt.Errorf("--kecamatan: %q is not a kecamatan of Tanah Bumbu (%v)", kecamatan, places.Kecamatan())}
+				}
+			}
 			built, err := open(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer built.Close()
-			places, err := reference.Load()
-			if err != nil {
-				return err
-			}
 			var bar *progressbar.ProgressBar
 			if !quiet {
 				options.Progress = func(done, total int) {
@@ -69,5 +77,6 @@ through the same path as the API. Running it again appends nothing new.`,
 	cmd.Flags().Uint64Var(&options.Seed, "seed", 1, "random seed; the same seed gives the same demo")
 	cmd.Flags().IntVar(&options.Months, "months", 12, "months of contributions from January 2024")
 	cmd.Flags().BoolVar(&quiet, "quiet", false, "no progress bar")
+	cmd.Flags().StringSliceVar(&options.Kecamatan, "kecamatan", nil, "kecamatan to populate (default Kusan Hilir and Kusan Tengah); \"all\" for the 12 of Tanah Bumbu")
 	return cmd
 }
