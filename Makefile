@@ -36,6 +36,14 @@ test-race: ## the tests with the race detector
 	@url="$(SERVER_URL)"; [ -n "$$url" ] || exit 1; \
 	JAMINAN_TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 -timeout 30m ./...
 
+# Benchmarks: scratch databases on the same server, dropped afterwards; takes minutes (docs/BENCHMARKS.md).
+BENCH_RUNS   ?= 3
+BENCH_EVENTS ?= 200000
+
+bench: build ## measure appends, rebuild, history and memory against raw PostgreSQL; writes docs/BENCHMARKS.md (not part of test)
+	@url="$(SERVER_URL)"; [ -n "$$url" ] || exit 1; \
+	DATABASE_URL="$$url" ./$(BIN) bench --runs $(BENCH_RUNS) --events $(BENCH_EVENTS) --out docs/BENCHMARKS.md
+
 lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...

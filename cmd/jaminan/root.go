@@ -36,7 +36,7 @@ Every subcommand reads DATABASE_URL (default ` + defaultDatabaseURL + `).`,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(newMigrateCommand(), newServeCommand(), newApplyCommand(), newDemoCommand(),
-		newHistoryCommand(), newVerifyCommand(), newStatusCommand(), newExplainCommand(), newImportCommand(), newRebuildCommand())
+		newHistoryCommand(), newVerifyCommand(), newStatusCommand(), newExplainCommand(), newImportCommand(), newRebuildCommand(), newBenchCommand())
 	return root
 }
 

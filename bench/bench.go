@@ -1,0 +1,312 @@
+// Package bench measures jaminan against the raw PostgreSQL limit on the same
+// server: appends against bare INSERTs, a rebuild of the read models against
+// COPY, history against a plain SELECT, and the process's peak memory. Every
+// figure is measured beside its baseline in the same run, on the same scratch
+// database, so the ratio means something on a noisy machine. `jaminan bench`
+// runs it and writes docs/BENCHMARKS.md; it is never part of the tests.
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	pgstore "github.com/tanahbumbu/jaminan/adapters/eventstore/postgres"
+	"github.com/tanahbumbu/jaminan/app"
+	"github.com/tanahbumbu/jaminan/projections"
+)
+
+// Bounds of a benchmark run.
+const (
+	// DefaultRuns is how often each measurement runs; the report shows medians.
+	DefaultRuns = 3
+	maxRuns     = 25
+	// DefaultLogEvents is the size of the log the rebuild and history run over.
+	DefaultLogEvents = 200_000
+	minLogEvents     = 1_000
+	maxLogEvents     = 5_000_000
+)
+
+// Result is one figure of the report beside its baseline.
+type Result struct {
+	Name  string
+	Value float64
+	Unit  string
+	// Baseline is the same quantity for the raw PostgreSQL operation, measured
+	// in the same run on the same database; BaselineName says which.
+	Baseline     float64
+	BaselineName string
+	// Ratio is Value / Baseline (the median of the runs' ratios).
+	Ratio  float64
+	Target Target
+}
+
+// Target is a goal from the issue that a figure is held against.
+type Target struct {
+	Text string
+	// Met reports whether a result reaches the target; nil means no target.
+	Met func(Result) bool
+}
+
+func ratioAtLeast(ratio float64) Target {
+	return Target{Text: fmt.Sprintf("≥ %.2f× baseline", ratio), Met: func(r Result) bool { return r.Ratio >= ratio }}
+}
+
+func valueBelow(limit float64, unit string) Target {
+	return Target{Text: fmt.Sprintf("< %g %s", limit, unit), Met: func(r Result) bool { return r.Value < limit }}
+}
+
+func ratioAndValueAtLeast(ratio, value float64, unit string) Target {
+	return Target{Text: fmt.Sprintf("≥ %.2f× baseline and ≥ %s %s", ratio, thousands(value), unit),
+		Met: func(r Result) bool { return r.Ratio >= ratio && r.Value >= value }}
+}
+
+// System is the application wired on one scratch database.
+type System struct {
+	Store       *pgstore.Store
+	Application *app.Application
+	Runner      *projections.Runner
+}
+
+// Wire builds the System on a migrated database (cmd/jaminan passes its own wiring).
+type Wire func(pool *pgxpool.Pool) (System, error)
+
+// Config says where to measure and how much.
+type Config struct {
+	// ServerURL is any database URL on the server; scratch databases are created beside it.
+	ServerURL string
+	// Runs is how often each measurement runs; zero means DefaultRuns.
+	Runs int
+	// LogEvents is about how many events the log for rebuild and history holds; zero means DefaultLogEvents.
+	LogEvents int
+	Wire      Wire
+	// Progress receives one line per step; nil means io.Discard.
+	Progress io.Writer
+}
+
+func (c *Config) setDefaults() {
+	if c.Runs == 0 {
+		c.Runs = DefaultRuns
+	}
+	if c.LogEvents == 0 {
+		c.LogEvents = DefaultLogEvents
+	}
+	if c.Progress == nil {
+		c.Progress = io.Discard
+	}
+}
+
+// Validate reports every impossible field at once.
+func (c Config) Validate() error {
+	var errs []error
+	if c.ServerURL == "" {
+		errs = append(errs, errors.New("bench: server URL is empty: set DATABASE_URL"))
+	}
+	if c.Runs < 1 || c.Runs > maxRuns {
+		errs = append(errs, fmt.Errorf("bench: runs %d must be 1 to %d", c.Runs, maxRuns))
+	}
+	if c.LogEvents < minLogEvents || c.LogEvents > maxLogEvents {
+		errs = append(errs, fmt.Errorf("bench: log events %d must be %d to %d", c.LogEvents, minLogEvents, maxLogEvents))
+	}
+	if c.Wire == nil {
+		errs = append(errs, errors.New("bench: Wire is required"))
+	}
+	return errors.Join(errs...)
+}
+
+// Report is everything docs/BENCHMARKS.md shows.
+type Report struct {
+	Started  time.Time
+	Elapsed  time.Duration
+	Runs     int
+	Machine  Machine
+	Postgres Postgres
+	// LogEvents is how many events the rebuild and history log held.
+	LogEvents int64
+	Results   []Result
+}
+
+// Run creates the scratch databases, runs every measurement config.Runs
+// times, drops the databases and returns the medians.
+func Run(ctx context.Context, config Config) (Report, error) {
+	config.setDefaults()
+	if err := config.Validate(); err != nil {
+		return Report{}, err
+	}
+	say := func(format string, args ...any) {
+		fmt.Fprintf(config.Progress, "bench: "+format+"\n", args...)
+	}
+	report := Report{Started: time.Now(), Runs: config.Runs}
+	var err error
+	if report.Machine, err = describeMachine(ctx); err != nil {
+		return Report{}, err
+	}
+	if report.Postgres, err = describePostgres(ctx, config.ServerURL); err != nil {
+		return Report{}, err
+	}
+	say("%s; %d CPUs; %s; %d run(s) of each measurement", report.Postgres.Version, report.Machine.CPUs, report.Machine.GoVersion, config.Runs)
+	appends, err := runAppends(ctx, config, say)
+	if err != nil {
+		return Report{}, err
+	}
+	logResults, events, err := runLog(ctx, config, say)
+	if err != nil {
+		return Report{}, err
+	}
+	report.Results = append(appends, logResults...)
+	report.LogEvents = events
+	report.Elapsed = time.Since(report.Started)
+	return report, nil
+}
+
+// runAppends measures appends against bare INSERTs on one scratch database.
+func runAppends(ctx context.Context, config Config, say func(string, ...any)) (results []Result, err error) {
+	db, err := openScratch(ctx, config, appendPoolSize)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { err = errors.Join(err, db.drop(ctx)) }()
+	say("append database %s", db.name)
+	if err := createBareTable(ctx, db.pool); err != nil {
+		return nil, err
+	}
+	memory, err := startMemory()
+	if err != nil {
+		return nil, err
+	}
+	perRun := make([][]Result, 0, config.Runs)
+	for run := 1; run <= config.Runs; run++ {
+		var runResults []Result
+		for _, perAppend := range EventsPerAppend {
+			for _, clients := range ClientCounts {
+				result, err := AppendThroughput(ctx, db, run, clients, perAppend)
+				if err != nil {
+					return nil, err
+				}
+				say("run %d/%d: %s: %s (bare INSERT %s, %.2f×)", run, config.Runs, result.Name,
+					formatValue(result.Value, result.Unit), formatValue(result.Baseline, result.Unit), result.Ratio)
+				runResults = append(runResults, result)
+			}
+		}
+		latency, err := AppendLatency(ctx, db, run, LatencyClients)
+		if err != nil {
+			return nil, err
+		}
+		for _, result := range latency {
+			say("run %d/%d: %s: %s (bare INSERT %s)", run, config.Runs, result.Name,
+				formatValue(result.Value, result.Unit), formatValue(result.Baseline, result.Unit))
+		}
+		perRun = append(perRun, append(runResults, latency...))
+	}
+	results = medians(perRun)
+	peak, err := memory.result("peak RSS during the append load")
+	if err != nil {
+		return nil, err
+	}
+	say("%s: %s", peak.Name, formatValue(peak.Value, peak.Unit))
+	return append(results, peak), nil
+}
+
+// runLog builds the big log, then measures rebuild and history over it.
+func runLog(ctx context.Context, config Config, say func(string, ...any)) (results []Result, events int64, err error) {
+	db, err := openScratch(ctx, config, logPoolSize)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer func() { err = errors.Join(err, db.drop(ctx)) }()
+	say("log database %s: building a log of about %s events", db.name, thousands(float64(config.LogEvents)))
+	built, err := BuildLog(ctx, db, config.LogEvents, say)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := prepareRebuild(ctx, db); err != nil {
+		return nil, 0, err
+	}
+	memory, err := startMemory()
+	if err != nil {
+		return nil, 0, err
+	}
+	perRun := make([][]Result, 0, config.Runs)
+	for run := 1; run <= config.Runs; run++ {
+		rebuild, err := Rebuild(ctx, db, built.Events)
+		if err != nil {
+			return nil, 0, err
+		}
+		replay, err := RebuildInPlace(ctx, db, built.Events)
+		if err != nil {
+			return nil, 0, err
+		}
+		history, err := History(ctx, db, built.Participants, run)
+		if err != nil {
+			return nil, 0, err
+		}
+		runResults := append(append(rebuild, replay...), history...)
+		for _, result := range runResults {
+			say("run %d/%d: %s: %s (%s %s, %.2f×)", run, config.Runs, result.Name, formatValue(result.Value, result.Unit),
+				result.BaselineName, formatValue(result.Baseline, result.Unit), result.Ratio)
+		}
+		perRun = append(perRun, runResults)
+	}
+	results = medians(perRun)
+	peak, err := memory.result("peak RSS during rebuild and history")
+	if err != nil {
+		return nil, 0, err
+	}
+	say("%s: %s", peak.Name, formatValue(peak.Value, peak.Unit))
+	return append(results, peak), built.Events, nil
+}
+
+// medians folds the runs' results (the same names in the same order) into
+// one result each: the median value, baseline and ratio.
+func medians(perRun [][]Result) []Result {
+	if len(perRun) == 0 {
+		return nil
+	}
+	out := make([]Result, len(perRun[0]))
+	for i := range perRun[0] {
+		values, baselines, ratios := make([]float64, len(perRun)), make([]float64, len(perRun)), make([]float64, len(perRun))
+		for run, results := range perRun {
+			values[run], baselines[run], ratios[run] = results[i].Value, results[i].Baseline, results[i].Ratio
+		}
+		out[i] = perRun[0][i]
+		out[i].Value, out[i].Baseline, out[i].Ratio = median(values), median(baselines), median(ratios)
+	}
+	return out
+}
+
+func median(values []float64) float64 {
+	if len(values) == 0 {
+		return 0
+	}
+	sorted := append([]float64(nil), values...)
+	sort.Float64s(sorted)
+	middle := len(sorted) / 2
+	if len(sorted)%2 == 1 {
+		return sorted[middle]
+	}
+	return (sorted[middle-1] + sorted[middle]) / 2
+}
+
+// percentile is the nearest-rank percentile (0 < q <= 1) of durations, in milliseconds.
+func percentile(durations []time.Duration, q float64) float64 {
+	if len(durations) == 0 {
+		return 0
+	}
+	sorted := append([]time.Duration(nil), durations...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
+	rank := int(q*float64(len(sorted))+0.999999) - 1
+	rank = min(max(rank, 0), len(sorted)-1)
+	return float64(sorted[rank]) / float64(time.Millisecond)
+}
+
+func ratio(value, baseline float64) float64 {
+	if baseline == 0 {
+		return 0
+	}
+	return value / baseline
+}

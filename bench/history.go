@@ -1,0 +1,120 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/tanahbumbu/jaminan/app"
+	"github.com/tanahbumbu/jaminan/domain/calendar"
+)
+
+// The history measurements.
+const (
+	// historySamples participants are loaded per run.
+	historySamples = 1000
+	// historyTargetMillis is the issue's p99 goal.
+	historyTargetMillis = 20
+)
+
+// historyAsOf is the date the coverage is asked for: inside the log's year.
+var historyAsOf = calendar.NewDate(2024, time.October, 7)
+
+// streamRows are the rows ReadStream selects for one stream.
+const streamRows = `SELECT e.seq, e.stream_id, e.version, e.event_id, e.type, e.schema_version, e.occurred_at, e.recorded_at,
+	e.data, e.metadata, e.previous_hash, e.hash, p.position, p.global_hash
+	FROM events e LEFT JOIN log_positions p ON p.seq = e.seq WHERE e.stream_id = $1 ORDER BY e.version`
+
+// History is, over the big log, the p50 and p99 of loading one participant
+// (app.Application.LoadParticipant: ReadStream, decode, replay), and of the
+// coverage as of a date as the API answers it (the participant, its payer's
+// stream for the bills paid, CoverageOn), each against plain SELECTs of the
+// same streams' rows with nothing decoded.
+func History(ctx context.Context, db *scratch, participants []Participant, run int) ([]Result, error) {
+	random := rand.New(rand.NewPCG(benchSeed, uint64(run)))
+	var load, loadBase, asOf, asOfBase []time.Duration
+	for range historySamples {
+		member := participants[random.IntN(len(participants))]
+		streams := []string{app.ParticipantStream(member.ID)}
+		elapsed, err := timed(func() error { _, err := db.Application.LoadParticipant(ctx, member.ID); return err })
+		if err != nil {
+			return nil, fmt.Errorf("load participant %s: %w", member.ID, err)
+		}
+		load = append(load, elapsed)
+		if elapsed, err = timed(func() error { return selectStreams(ctx, db, streams) }); err != nil {
+			return nil, err
+		}
+		loadBase = append(loadBase, elapsed)
+		if elapsed, err = timed(func() error { return coverageAsOf(ctx, db.Application, member.ID) }); err != nil {
+			return nil, fmt.Errorf("coverage of %s as of %s: %w", member.ID, historyAsOf, err)
+		}
+		asOf = append(asOf, elapsed)
+		if elapsed, err = timed(func() error { return selectStreams(ctx, db, append(streams, app.PayerStream(member.PayerID))) }); err != nil {
+			return nil, err
+		}
+		asOfBase = append(asOfBase, elapsed)
+	}
+	const baseline = "SELECT of the same stream rows, not decoded"
+	var results []Result
+	for _, measured := range []struct {
+		name           string
+		value, against []time.Duration
+	}{
+		{"history: LoadParticipant", load, loadBase},
+		{fmt.Sprintf("history: coverage as of %s (participant + payer)", historyAsOf), asOf, asOfBase},
+	} {
+		for _, q := range []struct {
+			name     string
+			quantile float64
+		}{{"p50", 0.50}, {"p99", 0.99}} {
+			result := Result{Name: measured.name + " " + q.name, Value: percentile(measured.value, q.quantile), Unit: unitMillis,
+				Baseline: percentile(measured.against, q.quantile), BaselineName: baseline}
+			result.Ratio = ratio(result.Value, result.Baseline)
+			if q.name == "p99" {
+				result.Target = valueBelow(historyTargetMillis, unitMillis)
+			}
+			results = append(results, result)
+		}
+	}
+	return results, nil
+}
+
+// coverageAsOf answers GET /participants/{nik}/coverage?as_of= from the log.
+func coverageAsOf(ctx context.Context, application *app.Application, participantID string) error {
+	member, err := application.LoadParticipant(ctx, participantID)
+	if err != nil {
+		return err
+	}
+	billing, err := application.Billing(ctx, member)
+	if err != nil {
+		return err
+	}
+	if coverage := member.CoverageOn(historyAsOf, billing.PaidFunc()); len(coverage) == 0 {
+		return fmt.Errorf("no coverage: the synthetic participant is not enrolled")
+	}
+	return nil
+}
+
+// selectStreams reads the streams' rows as ReadStream would, without decoding them.
+func selectStreams(ctx context.Context, db *scratch, streams []string) error {
+	for _, stream := range streams {
+		rows, err := db.pool.Query(ctx, streamRows, stream)
+		if err != nil {
+			return fmt.Errorf("select stream %s: %w", stream, err)
+		}
+		for rows.Next() {
+			_ = rows.RawValues()
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("select stream %s: %w", stream, err)
+		}
+	}
+	return nil
+}
+
+func timed(fn func() error) (time.Duration, error) {
+	started := time.Now()
+	err := fn()
+	return time.Since(started), err
+}

@@ -1,0 +1,191 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tanahbumbu/jaminan/projections"
+)
+
+// The rebuild targets of the issue.
+const (
+	rebuildTargetRatio = 0.50
+	rebuildTargetRate  = 50_000
+)
+
+// logRows are the rows a rebuild reads: every placed event in position order,
+// with the columns the store's ReadAll selects.
+const logRows = `SELECT e.seq, e.stream_id, e.version, e.event_id, e.type, e.schema_version, e.occurred_at, e.recorded_at,
+	e.data, e.metadata, e.previous_hash, e.hash, p.position, p.global_hash
+	FROM log_positions p JOIN events e ON e.seq = p.seq ORDER BY p.position`
+
+// prepareRebuild vacuums the freshly built log (so no measurement pays for
+// setting hint bits on it) and creates bench_copy, the COPY baseline's target:
+// a plain table of logRows' columns, without indexes.
+func prepareRebuild(ctx context.Context, db *scratch) error {
+	if _, err := db.pool.Exec(ctx, `VACUUM ANALYZE`); err != nil {
+		return fmt.Errorf("vacuum the log: %w", err)
+	}
+	if _, err := db.pool.Exec(ctx, `CREATE TABLE bench_copy AS `+logRows+` WITH NO DATA`); err != nil {
+		return fmt.Errorf("create bench_copy: %w", err)
+	}
+	return nil
+}
+
+// resetReadModels empties every projection (Runner.Reset) and vacuums their
+// tables, so each rebuild starts from the same empty, compact read models.
+// It is not timed.
+func resetReadModels(ctx context.Context, db *scratch) error {
+	for _, name := range db.Runner.Names() {
+		if err := db.Runner.Reset(ctx, name); err != nil {
+			return fmt.Errorf("reset %s: %w", name, err)
+		}
+	}
+	tables := pgx.Identifier{"projection_checkpoints"}.Sanitize()
+	for _, projection := range projections.All() {
+		for _, table := range projection.Tables() {
+			tables += ", " + pgx.Identifier{table}.Sanitize()
+		}
+	}
+	if _, err := db.pool.Exec(ctx, `VACUUM ANALYZE `+tables); err != nil {
+		return fmt.Errorf("vacuum the read models: %w", err)
+	}
+	return nil
+}
+
+// Rebuild is the live runner re-projecting the whole log: every projection
+// Reset, then CatchUp (projections.All, its default batch), in log events per
+// second, against COPY of the same rows to the client and into a table.
+func Rebuild(ctx context.Context, db *scratch, events int64) ([]Result, error) {
+	if err := resetReadModels(ctx, db); err != nil {
+		return nil, err
+	}
+	started := time.Now()
+	if _, err := db.Runner.CatchUp(ctx); err != nil {
+		return nil, fmt.Errorf("rebuild with CatchUp: %w", err)
+	}
+	rate := float64(events) / time.Since(started).Seconds()
+	copyOut, err := CopyOut(ctx, db, events)
+	if err != nil {
+		return nil, err
+	}
+	copyIn, err := CopyIntoTable(ctx, db, events)
+	if err != nil {
+		return nil, err
+	}
+	name := "rebuild, Reset + CatchUp (all projections)"
+	return []Result{
+		{Name: name, Value: rate, Unit: unitRate, Baseline: copyOut, BaselineName: "COPY (SELECT … events JOIN log_positions) TO STDOUT",
+			Ratio: ratio(rate, copyOut), Target: ratioAndValueAtLeast(rebuildTargetRatio, rebuildTargetRate, unitRate)},
+		{Name: name, Value: rate, Unit: unitRate, Baseline: copyIn, BaselineName: "the same COPY piped into COPY bench_copy FROM STDIN",
+			Ratio: ratio(rate, copyIn)},
+	}, nil
+}
+
+// RebuildInPlace is `jaminan rebuild --in-place`: the log read once in
+// batches of projections.DefaultReplayBatch for all projections, against COPY
+// of the same rows to the client.
+func RebuildInPlace(ctx context.Context, db *scratch, events int64) ([]Result, error) {
+	if err := resetReadModels(ctx, db); err != nil {
+		return nil, err
+	}
+	started := time.Now()
+	if _, err := db.Runner.RebuildInPlace(ctx, nil, projections.DefaultReplayBatch, nil); err != nil {
+		return nil, fmt.Errorf("rebuild in place: %w", err)
+	}
+	rate := float64(events) / time.Since(started).Seconds()
+	copyOut, err := CopyOut(ctx, db, events)
+	if err != nil {
+		return nil, err
+	}
+	return []Result{{Name: "rebuild, RebuildInPlace (jaminan rebuild --in-place)", Value: rate, Unit: unitRate,
+		Baseline: copyOut, BaselineName: "COPY (SELECT … events JOIN log_positions) TO STDOUT", Ratio: ratio(rate, copyOut),
+		Target: ratioAndValueAtLeast(rebuildTargetRatio, rebuildTargetRate, unitRate)}}, nil
+}
+
+// readOnly is a projection that writes nothing: catching it up costs only
+// reading the log (ReadAll) and decoding it, the floor under every projection.
+type readOnly struct{}
+
+func (readOnly) Name() string     { return "bench_read_only" }
+func (readOnly) Tables() []string { return nil }
+func (readOnly) Apply(context.Context, pgx.Tx, []projections.Decoded) error {
+	return nil
+}
+
+// ReadFloor is CatchUp of a projection that writes nothing (ReadAll in the
+// runner's default batches, and decoding), against COPY of the same rows to
+// the client: what any rebuild pays before it writes a row.
+func ReadFloor(ctx context.Context, db *scratch, events int64) ([]Result, error) {
+	runner, err := projections.NewRunner(projections.Config{Pool: db.pool, Store: db.Store, Decode: db.Application.Decode,
+		Projections: []projections.Projection{readOnly{}}})
+	if err != nil {
+		return nil, err
+	}
+	if err := runner.Reset(ctx, readOnly{}.Name()); err != nil {
+		return nil, err
+	}
+	started := time.Now()
+	if _, err := runner.CatchUp(ctx); err != nil {
+		return nil, fmt.Errorf("read the log: %w", err)
+	}
+	rate := float64(events) / time.Since(started).Seconds()
+	copyOut, err := CopyOut(ctx, db, events)
+	if err != nil {
+		return nil, err
+	}
+	return []Result{{Name: "log read only: CatchUp of a projection that writes nothing", Value: rate, Unit: unitRate,
+		Baseline: copyOut, BaselineName: "COPY (SELECT … events JOIN log_positions) TO STDOUT", Ratio: ratio(rate, copyOut)}}, nil
+}
+
+// CopyOut is the raw read limit: the log's rows by COPY to this process, discarded, in rows per second.
+func CopyOut(ctx context.Context, db *scratch, events int64) (float64, error) {
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Release()
+	started := time.Now()
+	if _, err := conn.Conn().PgConn().CopyTo(ctx, io.Discard, `COPY (`+logRows+`) TO STDOUT`); err != nil {
+		return 0, fmt.Errorf("COPY the log out: %w", err)
+	}
+	return float64(events) / time.Since(started).Seconds(), nil
+}
+
+// CopyIntoTable is the raw read-and-write limit: the log's rows by COPY to
+// this process and straight back by COPY into bench_copy (emptied first,
+// untimed), in rows per second.
+func CopyIntoTable(ctx context.Context, db *scratch, events int64) (float64, error) {
+	if _, err := db.pool.Exec(ctx, `TRUNCATE bench_copy`); err != nil {
+		return 0, fmt.Errorf("empty bench_copy: %w", err)
+	}
+	source, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer source.Release()
+	target, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer target.Release()
+	reader, writer := io.Pipe()
+	copied := make(chan error, 1)
+	started := time.Now()
+	go func() {
+		_, err := source.Conn().PgConn().CopyTo(ctx, writer, `COPY (`+logRows+`) TO STDOUT`)
+		writer.CloseWithError(err)
+		copied <- err
+	}()
+	_, err = target.Conn().PgConn().CopyFrom(ctx, reader, `COPY bench_copy FROM STDIN`)
+	reader.CloseWithError(err) // unblocks the reader's side if the target failed
+	if err = errors.Join(err, <-copied); err != nil {
+		return 0, fmt.Errorf("COPY the log into bench_copy: %w", err)
+	}
+	return float64(events) / time.Since(started).Seconds(), nil
+}

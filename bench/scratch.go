@@ -1,0 +1,109 @@
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tanahbumbu/jaminan/adapters/postgres"
+)
+
+const (
+	// scratchPrefix names every database the benchmark creates.
+	scratchPrefix = "jaminan_bench"
+	// maintenanceDatabase is where scratch databases are created from.
+	maintenanceDatabase = "postgres"
+	// dropTimeout bounds dropping a scratch database, even after ctx ended.
+	dropTimeout = time.Minute
+	// appendPoolSize serves the most clients of the append measurements, plus slack.
+	appendPoolSize = 72
+	// logPoolSize serves the log builders and the runner.
+	logPoolSize = 24
+)
+
+// scratch is one throwaway database with the application wired on it.
+type scratch struct {
+	System
+	name      string
+	serverURL string
+	pool      *pgxpool.Pool
+}
+
+// openScratch creates, migrates and wires a database named jaminan_bench_<random>.
+func openScratch(ctx context.Context, config Config, maxConns int32) (*scratch, error) {
+	suffix := make([]byte, 6)
+	if _, err := rand.Read(suffix); err != nil {
+		return nil, fmt.Errorf("name scratch database: %w", err)
+	}
+	db := &scratch{name: scratchPrefix + "_" + hex.EncodeToString(suffix), serverURL: config.ServerURL}
+	err := withAdmin(ctx, config.ServerURL, func(admin *pgx.Conn) error {
+		_, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{db.name}.Sanitize())
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create scratch database %s: %w", db.name, err)
+	}
+	if err := db.open(ctx, config, maxConns); err != nil {
+		return nil, errors.Join(err, db.drop(ctx))
+	}
+	return db, nil
+}
+
+func (db *scratch) open(ctx context.Context, config Config, maxConns int32) error {
+	pool, err := postgres.Connect(ctx, postgres.Config{URL: withDatabase(config.ServerURL, db.name), MaxConns: maxConns})
+	if err != nil {
+		return err
+	}
+	db.pool = pool
+	if _, err := postgres.Migrate(ctx, pool); err != nil {
+		return err
+	}
+	if db.System, err = config.Wire(pool); err != nil {
+		return fmt.Errorf("wire the application: %w", err)
+	}
+	return nil
+}
+
+// drop closes the pool and removes the database, even when ctx has ended.
+func (db *scratch) drop(ctx context.Context) error {
+	if db.pool != nil {
+		db.pool.Close()
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), dropTimeout)
+	defer cancel()
+	err := withAdmin(ctx, db.serverURL, func(admin *pgx.Conn) error {
+		_, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{db.name}.Sanitize()+" WITH (FORCE)")
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("drop scratch database %s: %w", db.name, err)
+	}
+	return nil
+}
+
+// withAdmin runs fn on a connection to the server's maintenance database.
+func withAdmin(ctx context.Context, serverURL string, fn func(admin *pgx.Conn) error) error {
+	admin, err := pgx.Connect(ctx, withDatabase(serverURL, maintenanceDatabase))
+	if err != nil {
+		return fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	defer admin.Close(context.WithoutCancel(ctx))
+	return fn(admin)
+}
+
+// withDatabase swaps the database of a URL or of a keyword/value connection string.
+func withDatabase(serverURL, name string) string {
+	parsed, err := url.Parse(serverURL)
+	if err != nil || parsed.Scheme == "" {
+		return serverURL + " dbname=" + name
+	}
+	parsed.Path = "/" + name
+	return parsed.String()
+}

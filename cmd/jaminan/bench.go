@@ -1,0 +1,80 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/spf13/cobra"
+
+	"github.com/tanahbumbu/jaminan/bench"
+)
+
+func newBenchCommand() *cobra.Command {
+	var runs, events int
+	var out string
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Benchmark appends, rebuild, history and memory against the raw PostgreSQL limit",
+		Long: `Creates scratch databases on the server of DATABASE_URL (named jaminan_bench_*,
+dropped afterwards), measures each figure --runs times beside its baseline on the
+same database — appends against bare INSERTs, a rebuild of every read model against
+COPY of the log, history against a plain SELECT, and the process's peak memory —
+and writes the medians to --out. Progress goes to stderr. It takes several minutes;
+it is never part of the tests.`,
+		Example: "  jaminan bench\n  jaminan bench --runs 5 --events 1000000 --out /tmp/BENCHMARKS.md",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
+			defer stop()
+			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+			report, err := bench.Run(ctx, bench.Config{ServerURL: databaseURL(), Runs: runs, LogEvents: events, Progress: cmd.ErrOrStderr(),
+				Wire: func(pool *pgxpool.Pool) (bench.System, error) {
+					built, err := wire(pool, logger, time.Now)
+					if err != nil {
+						return bench.System{}, err
+					}
+					return bench.System{Store: built.store, Application: built.application, Runner: built.runner}, nil
+				}})
+			if err != nil {
+				return err
+			}
+			return writeBenchReport(report, out, runs, events)
+		},
+	}
+	cmd.Flags().IntVar(&runs, "runs", bench.DefaultRuns, "how often each measurement runs (the report shows medians)")
+	cmd.Flags().IntVar(&events, "events", bench.DefaultLogEvents, "about how many events the log for rebuild and history holds")
+	cmd.Flags().StringVar(&out, "out", "docs/BENCHMARKS.md", "where to write the report")
+	return cmd
+}
+
+// writeBenchReport writes the report to a temporary file beside out and renames it into place.
+func writeBenchReport(report bench.Report, out string, runs, events int) (err error) {
+	file, err := os.CreateTemp(filepath.Dir(out), ".benchmarks-*.md")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", out, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = os.Remove(file.Name())
+		}
+	}()
+	command := strings.Join([]string{"jaminan bench", fmt.Sprintf("--runs %d", runs), fmt.Sprintf("--events %d", events), "--out " + out}, " ")
+	if err := bench.WriteMarkdown(file, report, command); err != nil {
+		_ = file.Close()
+		return fmt.Errorf("write %s: %w", out, err)
+	}
+	if err := file.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", out, err)
+	}
+	if err := os.Rename(file.Name(), out); err != nil {
+		return fmt.Errorf("write %s: %w", out, err)
+	}
+	fmt.Fprintf(os.Stderr, "bench: wrote %s\n", out)
+	return nil
+}
