@@ -133,7 +133,7 @@ feed:
 	return log, nil
 }
 
-func reportBuild(done <-chan struct{}, started time.Time, appended *atomic.Int64, total int, say func(string, ...any)) {
+func reportBuild(done <-chan struct{}, started time.Time, appended *atomic.Int64, expectedEvents int, say func(string, ...any)) {
 	ticker := time.NewTicker(buildProgressEvery)
 	defer ticker.Stop()
 	for {
@@ -142,7 +142,7 @@ func reportBuild(done <-chan struct{}, started time.Time, appended *atomic.Int64
 			return
 		case <-ticker.C:
 			count := appended.Load()
-			say("building the log: %s of about %s events (%s events/s)", thousands(float64(count)), thousands(float64(total)),
+			say("building the log: %s of about %s events (%s events/s)", thousands(float64(count)), thousands(float64(expectedEvents)),
 				thousands(float64(count)/time.Since(started).Seconds()))
 		}
 	}
