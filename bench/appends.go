@@ -18,7 +18,7 @@ const (
 	// appendWarmup runs before each window and is not counted.
 	appendWarmup = 500 * time.Millisecond
 	// appendWindow is how long each configuration is counted.
-	appendWindow = 4 * time.Second
+	appendWindow = 3 * time.Second
 	// LatencyClients is the client count of the latency measurement.
 	LatencyClients = 16
 	// appendTarget is the goal at LatencyClients clients, as a ratio to bare INSERT.

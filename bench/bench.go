@@ -219,6 +219,7 @@ func runLog(ctx context.Context, config Config, say func(string, ...any)) (resul
 		return nil, 0, err
 	}
 	defer func() { err = errors.Join(err, db.drop(ctx)) }()
+	db.say = say
 	say("log database %s: building a log of about %s events", db.name, thousands(float64(config.LogEvents)))
 	built, err := BuildLog(ctx, db, config.LogEvents, say)
 	if err != nil {
@@ -233,24 +234,21 @@ func runLog(ctx context.Context, config Config, say func(string, ...any)) (resul
 	}
 	perRun := make([][]Result, 0, config.Runs)
 	for run := 1; run <= config.Runs; run++ {
-		rebuild, err := Rebuild(ctx, db, built.Events)
-		if err != nil {
-			return nil, 0, err
-		}
-		replay, err := RebuildInPlace(ctx, db, built.Events)
-		if err != nil {
-			return nil, 0, err
+		var runResults []Result
+		for _, measure := range []func(context.Context, *scratch, int64) ([]Result, error){Rebuild, RebuildInPlace, ReadFloor} {
+			results, err := measure(ctx, db, built.Events)
+			if err != nil {
+				return nil, 0, err
+			}
+			sayResults(say, run, config.Runs, results)
+			runResults = append(runResults, results...)
 		}
 		history, err := History(ctx, db, built.Participants, run)
 		if err != nil {
 			return nil, 0, err
 		}
-		runResults := append(append(rebuild, replay...), history...)
-		for _, result := range runResults {
-			say("run %d/%d: %s: %s (%s %s, %.2f×)", run, config.Runs, result.Name, formatValue(result.Value, result.Unit),
-				result.BaselineName, formatValue(result.Baseline, result.Unit), result.Ratio)
-		}
-		perRun = append(perRun, runResults)
+		sayResults(say, run, config.Runs, history)
+		perRun = append(perRun, append(runResults, history...))
 	}
 	results = medians(perRun)
 	peak, err := memory.result("peak RSS during rebuild and history")
@@ -259,6 +257,13 @@ func runLog(ctx context.Context, config Config, say func(string, ...any)) (resul
 	}
 	say("%s: %s", peak.Name, formatValue(peak.Value, peak.Unit))
 	return append(results, peak), built.Events, nil
+}
+
+func sayResults(say func(string, ...any), run, runs int, results []Result) {
+	for _, result := range results {
+		say("run %d/%d: %s: %s (%s %s, %.2f×)", run, runs, result.Name, formatValue(result.Value, result.Unit),
+			result.BaselineName, formatValue(result.Baseline, result.Unit), result.Ratio)
+	}
 }
 
 // medians folds the runs' results (the same names in the same order) into

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -26,6 +27,8 @@ const (
 	appendPoolSize = 72
 	// logPoolSize serves the log builders and the runner.
 	logPoolSize = 24
+	// rebuildProgressEvery is how often a rebuild reports its checkpoints.
+	rebuildProgressEvery = 15 * time.Second
 )
 
 // scratch is one throwaway database with the application wired on it.
@@ -34,6 +37,8 @@ type scratch struct {
 	name      string
 	serverURL string
 	pool      *pgxpool.Pool
+	// say reports progress during long measurements; nil means silence.
+	say func(string, ...any)
 }
 
 // openScratch creates, migrates and wires a database named jaminan_bench_<random>.
@@ -86,6 +91,35 @@ func (db *scratch) drop(ctx context.Context) error {
 		return fmt.Errorf("drop scratch database %s: %w", db.name, err)
 	}
 	return nil
+}
+
+// watch reports the projections' checkpoints every rebuildProgressEvery
+// until the returned stop is called.
+func (db *scratch) watch(ctx context.Context, what string) (stop func()) {
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		ticker := time.NewTicker(rebuildProgressEvery)
+		defer ticker.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ticker.C:
+			}
+			statuses, err := db.Runner.Status(ctx)
+			if err != nil || db.say == nil {
+				continue
+			}
+			parts := make([]string, 0, len(statuses))
+			for _, status := range statuses {
+				parts = append(parts, fmt.Sprintf("%s@%d", status.Name, status.Position))
+			}
+			db.say("%s: %s of %d", what, strings.Join(parts, " "), statuses[0].Head)
+		}
+	}()
+	return func() { close(done); <-stopped }
 }
 
 // withAdmin runs fn on a connection to the server's maintenance database.
