@@ -87,6 +87,9 @@ type Config struct {
 	Wire      Wire
 	// Progress receives one line per step; nil means io.Discard.
 	Progress io.Writer
+	// analyzeEvery is how often the scratch databases are analyzed by the
+	// benchmark itself: autovacuum's naptime when the server runs without it.
+	analyzeEvery time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -150,6 +153,9 @@ func Run(ctx context.Context, config Config) (Report, error) {
 		return Report{}, err
 	}
 	say("%s; %d CPUs; %s; %d run(s) of each measurement", report.Postgres.Version, report.Machine.CPUs, report.Machine.GoVersion, config.Runs)
+	if config.analyzeEvery = report.Postgres.AnalyzeEvery; config.analyzeEvery > 0 {
+		say("autovacuum is off on this server: the scratch databases are analyzed every %s instead", config.analyzeEvery)
+	}
 	appends, err := runAppends(ctx, config, say)
 	if err != nil {
 		return Report{}, err

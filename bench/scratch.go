@@ -39,6 +39,8 @@ type scratch struct {
 	pool      *pgxpool.Pool
 	// say reports progress during long measurements; nil means silence.
 	say func(string, ...any)
+	// stopAnalyzer ends the ANALYZE loop, when one runs.
+	stopAnalyzer func()
 }
 
 // openScratch creates, migrates and wires a database named jaminan_bench_<random>.
@@ -73,11 +75,43 @@ func (db *scratch) open(ctx context.Context, config Config, maxConns int32) erro
 	if db.System, err = config.Wire(pool); err != nil {
 		return fmt.Errorf("wire the application: %w", err)
 	}
+	db.stopAnalyzer = db.analyze(ctx, config.analyzeEvery)
 	return nil
+}
+
+// analyze runs ANALYZE on the database every interval until the returned stop
+// is called; with interval zero (autovacuum is on) it does nothing. It stands
+// in for autovacuum's analyze on a server that runs without: otherwise no
+// statistics ever change, so plans that pooled connections cached while the
+// tables were nearly empty are never replanned as they grow.
+func (db *scratch) analyze(ctx context.Context, interval time.Duration) (stop func()) {
+	if interval <= 0 {
+		return func() {}
+	}
+	done, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		ticker := time.NewTicker(interval)
+		defer ticker.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ticker.C:
+			}
+			if _, err := db.pool.Exec(ctx, `ANALYZE`); err != nil && db.say != nil && ctx.Err() == nil {
+				db.say("ANALYZE %s: %v", db.name, err)
+			}
+		}
+	}()
+	return func() { close(done); <-stopped }
 }
 
 // drop closes the pool and removes the database, even when ctx has ended.
 func (db *scratch) drop(ctx context.Context) error {
+	if db.stopAnalyzer != nil {
+		db.stopAnalyzer()
+	}
 	if db.pool != nil {
 		db.pool.Close()
 	}
