@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -39,6 +40,32 @@ type Meta struct {
 	Actor         string
 	Source        string
 	CorrelationID string
+	// IfMatch, when set, makes the command fail with PreconditionFailed unless
+	// that stream is still at that version (HTTP If-Match with a GET's ETag).
+	IfMatch *StreamVersion
+}
+
+// StreamVersion names one version of one stream; its ETag form is "stream@version".
+type StreamVersion struct {
+	Stream  string
+	Version int64
+}
+
+// ETag is the quoted entity tag of a stream version.
+func (v StreamVersion) ETag() string {
+	return `"` + v.Stream + "@" + strconv.FormatInt(v.Version, 10) + `"`
+}
+
+// ParseETag reads an If-Match value written by ETag (quotes and W/ optional).
+func ParseETag(value string) (StreamVersion, error) {
+	value = strings.TrimPrefix(strings.TrimSpace(value), "W/")
+	value = strings.Trim(value, `"`)
+	stream, version, ok := strings.Cut(value, "@")
+	number, err := strconv.ParseInt(version, 10, 64)
+	if !ok || stream == "" || err != nil || number < 0 {
+		return StreamVersion{}, problem.Field("If-Match", "invalid_if_match", "If-Match must be an ETag from a GET, like \"claim-jkm-santi@4\"; got %q", value)
+	}
+	return StreamVersion{Stream: stream, Version: number}, nil
 }
 
 // Result is what a command appended.
@@ -106,6 +133,9 @@ func (a *Application) Store() eventstore.Store { return a.config.Store }
 // Directory exposes the NIK directory (read APIs resolve NIKs through it).
 func (a *Application) Directory() Directory { return a.config.Directory }
 
+// Places exposes the reference list of kecamatan and desa.
+func (a *Application) Places() *reference.Places { return a.config.Places }
+
 // Library exposes the rule book.
 func (a *Application) Library() *rules.Library { return a.config.Library }
 
@@ -120,6 +150,9 @@ func (a *Application) today() calendar.Date { return calendar.DateOf(a.config.No
 // race with another writer is decided again on the new state, a bounded number of times.
 func (a *Application) Execute(ctx context.Context, c command.Command, meta Meta) (Result, error) {
 	if err := c.Validate(); err != nil {
+		return Result{}, err
+	}
+	if err := a.checkIfMatch(ctx, meta.IfMatch); err != nil {
 		return Result{}, err
 	}
 	var lastConflict error
@@ -183,6 +216,9 @@ func (a *Application) append(ctx context.Context, streamID string, loadedVersion
 	if len(events) == 0 {
 		return Result{}, nil
 	}
+	if meta.IfMatch != nil && meta.IfMatch.Stream == streamID && meta.IfMatch.Version != loadedVersion {
+		return Result{}, preconditionFailed(*meta.IfMatch, loadedVersion)
+	}
 	commandHash := hashCommand(c)
 	data := make([]eventstore.EventData, 0, len(events))
 	for i, e := range events {
@@ -202,6 +238,37 @@ func (a *Application) append(ctx context.Context, streamID string, loadedVersion
 		return Result{}, err
 	}
 	return Result{Events: appended.Events}, nil
+}
+
+// checkIfMatch fails before anything is decided when the named stream has
+// moved on; append checks again against the version the decision saw.
+func (a *Application) checkIfMatch(ctx context.Context, ifMatch *StreamVersion) error {
+	if ifMatch == nil {
+		return nil
+	}
+	newer, err := a.config.Store.ReadStream(ctx, ifMatch.Stream, ifMatch.Version+1, 1)
+	if err != nil {
+		return fmt.Errorf("check If-Match: %w", err)
+	}
+	if len(newer) > 0 {
+		return preconditionFailed(*ifMatch, newer[0].Version)
+	}
+	if ifMatch.Version > 0 {
+		current, err := a.config.Store.ReadStream(ctx, ifMatch.Stream, ifMatch.Version, 1)
+		if err != nil {
+			return fmt.Errorf("check If-Match: %w", err)
+		}
+		if len(current) == 0 {
+			return &problem.Error{Kind: problem.PreconditionFailed, Code: "version_mismatch", Field: "If-Match",
+				Message: fmt.Sprintf("%s has no version %d; GET it again for its ETag", ifMatch.Stream, ifMatch.Version)}
+		}
+	}
+	return nil
+}
+
+func preconditionFailed(expected StreamVersion, current int64) error {
+	return &problem.Error{Kind: problem.PreconditionFailed, Code: "version_mismatch", Field: "If-Match",
+		Message: fmt.Sprintf("%s is at version %d or later, not %d: someone changed it since you read it; GET it again and retry", expected.Stream, current, expected.Version)}
 }
 
 func hashCommand(c command.Command) string {

@@ -1,65 +1,140 @@
-// Package httpapi serves jaminan's JSON API (/api/v1). Errors are RFC 9457
-// problem documents mapped once from the domain's error kinds; logs carry the
-// route pattern, never the path (a path may hold a NIK).
+// Package httpapi serves jaminan's JSON API (/api/v1). Every route is one row
+// of a table (routes.go) that names its permission; the same table drives the
+// authentication middleware, the OpenAPI document and the routes×roles test.
+// Errors are RFC 9457 problem documents mapped once from the domain's error
+// kinds; logs carry the route pattern, never the path (a path may hold a NIK).
 package httpapi
 
 import (
 	"context"
-	"encoding/json"
+	"crypto/ed25519"
 	"errors"
-	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/shopspring/decimal"
 
+	"github.com/tanahbumbu/jaminan/adapters/tokens"
 	"github.com/tanahbumbu/jaminan/app"
-	"github.com/tanahbumbu/jaminan/domain/calendar"
-	"github.com/tanahbumbu/jaminan/domain/claim"
+	"github.com/tanahbumbu/jaminan/domain/access"
 	"github.com/tanahbumbu/jaminan/domain/command"
-	"github.com/tanahbumbu/jaminan/domain/money"
-	"github.com/tanahbumbu/jaminan/domain/problem"
 	"github.com/tanahbumbu/jaminan/projections"
 )
 
 // maxBodyBytes bounds a request body.
 const maxBodyBytes = command.MaxCommandBytes
 
-// Server holds what the handlers read.
-type Server struct {
-	application *app.Application
-	pool        *pgxpool.Pool
-	runner      *projections.Runner
-	logger      *slog.Logger
-	metrics     *metrics
+// Authenticator turns a presented bearer token into its holder.
+type Authenticator interface {
+	Authenticate(ctx context.Context, presented string) (tokens.Token, error)
 }
 
-// New builds the API's handler.
+// Config wires the API.
+type Config struct {
+	Application *app.Application
+	Pool        *pgxpool.Pool
+	Runner      *projections.Runner
+	Logger      *slog.Logger
+	// Tokens authenticates bearer tokens; nil means the api_tokens table in Pool.
+	Tokens Authenticator
+	// AuthDisabled serves every route to anyone as actor "anonymous"; for local
+	// demos and tests only (JAMINAN_AUTH=off), never in production.
+	AuthDisabled bool
+	// BundleKey signs audit bundles; nil means the development key (bundle.DevelopmentSeed).
+	BundleKey ed25519.PrivateKey
+	// Mounts are handlers of other packages (the dashboard page, its data)
+	// served under the same authentication.
+	Mounts []Mount
+}
+
+// Mount is a handler served at a pattern under one permission; Public serves
+// it without a token (the page's HTML and scripts hold no data).
+type Mount struct {
+	Pattern    string
+	Handler    http.Handler
+	Permission access.Permission
+	Public     bool
+	Summary    string
+}
+
+// Validate reports every missing dependency at once.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Application == nil {
+		errs = append(errs, errors.New("httpapi: Application is required"))
+	}
+	if c.Pool == nil {
+		errs = append(errs, errors.New("httpapi: Pool is required"))
+	}
+	if c.Runner == nil {
+		errs = append(errs, errors.New("httpapi: Runner is required"))
+	}
+	for _, mount := range c.Mounts {
+		if mount.Pattern == "" || mount.Handler == nil || (!mount.Public && mount.Permission == "") {
+			errs = append(errs, errors.New("httpapi: a mount needs a pattern, a handler and a permission (or Public)"))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Config) setDefaults() {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Tokens == nil && c.Pool != nil {
+		c.Tokens = tokens.New(c.Pool)
+	}
+}
+
+// Server holds what the handlers read.
+type Server struct {
+	application  *app.Application
+	pool         *pgxpool.Pool
+	runner       *projections.Runner
+	logger       *slog.Logger
+	metrics      *metrics
+	tokens       Authenticator
+	authDisabled bool
+	routes       []route
+	bundleSigner ed25519.PrivateKey
+}
+
+// New builds the API's handler with authentication from the api_tokens table.
 func New(application *app.Application, pool *pgxpool.Pool, runner *projections.Runner, logger *slog.Logger) http.Handler {
-	server := &Server{application: application, pool: pool, runner: runner, logger: logger, metrics: newMetrics(runner)}
+	handler, err := NewWithConfig(Config{Application: application, Pool: pool, Runner: runner, Logger: logger})
+	if err != nil {
+		panic(err) // only a nil dependency gets here: a programming error
+	}
+	return handler
+}
+
+// NewWithConfig builds the API's handler.
+func NewWithConfig(config Config) (http.Handler, error) {
+	config.setDefaults()
+	if err := config.Validate(); err != nil {
+		return nil, err
+	}
+	server := &Server{application: config.Application, pool: config.Pool, runner: config.Runner, logger: config.Logger,
+		metrics: newMetrics(config.Runner), tokens: config.Tokens, authDisabled: config.AuthDisabled, bundleSigner: config.BundleKey}
+	server.routes = server.routeTable(config.Mounts)
 	router := chi.NewRouter()
-	router.Use(server.logRequests)
+	router.Use(server.logRequests, secureHeaders)
 	router.Handle("/metrics", server.metrics.handler())
 	router.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	router.Route("/api/v1", func(r chi.Router) {
-		r.Post("/commands/{name}", server.postCommand)
-		r.Get("/participants/{nik}", server.getParticipant)
-		r.Get("/participants/{nik}/coverage", server.getCoverage)
-		r.Get("/claims/{id}", server.getClaim)
-		r.Get("/status", server.getStatus)
-	})
+	for _, route := range server.routes {
+		router.Method(route.Method, route.Pattern, server.authorize(route))
+	}
 	router.NotFound(func(w http.ResponseWriter, _ *http.Request) {
-		writeProblem(w, http.StatusNotFound, app.ErrorView{Code: "route_not_found", Message: "no such route; see docs/commands.md"})
+		writeProblem(w, http.StatusNotFound, app.ErrorView{Code: "route_not_found", Message: "no such route; see /api/v1/openapi.json"})
 	})
-	return router
+	router.MethodNotAllowed(func(w http.ResponseWriter, _ *http.Request) {
+		writeProblem(w, http.StatusMethodNotAllowed, app.ErrorView{Code: "method_not_allowed", Message: "this route does not take this method; see /api/v1/openapi.json"})
+	})
+	return router, nil
 }
 
 func (s *Server) logRequests(next http.Handler) http.Handler {
@@ -73,6 +148,24 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 	})
 }
 
+// secureHeaders are sent on every response; TLS is terminated in front of
+// serve (docs/api.md, Deployment).
+func secureHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		header := w.Header()
+		header.Set("X-Content-Type-Options", "nosniff")
+		header.Set("X-Frame-Options", "DENY")
+		header.Set("Referrer-Policy", "no-referrer")
+		header.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
+		if r.URL.Path != "/" && r.URL.Path != "/index.html" && !isAsset(r.URL.Path) {
+			header.Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func isAsset(path string) bool { return len(path) > 8 && path[:8] == "/assets/" }
+
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
@@ -83,191 +176,9 @@ func (r *statusRecorder) WriteHeader(status int) {
 	r.ResponseWriter.WriteHeader(status)
 }
 
-func (s *Server) postCommand(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
-	if err != nil {
-		writeProblem(w, http.StatusBadRequest, app.ErrorView{Code: "unreadable_body", Message: "could not read the request body"})
-		return
+// Flush lets streaming handlers (exports) flush through the recorder.
+func (r *statusRecorder) Flush() {
+	if flusher, ok := r.ResponseWriter.(http.Flusher); ok {
+		flusher.Flush()
 	}
-	if len(body) > maxBodyBytes {
-		writeProblem(w, http.StatusRequestEntityTooLarge, app.ErrorView{Code: "too_large", Message: "the body is over the 64 KiB limit"})
-		return
-	}
-	name := chi.URLParam(r, "name")
-	s.withIdempotency(w, r, name, body, func(w http.ResponseWriter) {
-		decoded, err := command.Decode(name, body)
-		if err != nil {
-			s.writeError(w, err)
-			return
-		}
-		result, err := s.application.Execute(r.Context(), decoded, app.Meta{Actor: "api", Source: "http", CorrelationID: r.Header.Get("X-Correlation-ID")})
-		if err != nil {
-			s.writeError(w, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"ok": true, "events": result.Views()})
-	})
-}
-
-// writeError maps a domain error kind to its status, once, for every route.
-func (s *Server) writeError(w http.ResponseWriter, err error) {
-	view, kind := app.Describe(err)
-	status := map[problem.Kind]int{problem.Invalid: http.StatusUnprocessableEntity, problem.NotFound: http.StatusNotFound,
-		problem.Conflict: http.StatusConflict, problem.Forbidden: http.StatusForbidden}[kind]
-	if view.Code == "malformed_json" || view.Code == "unknown_field" || view.Code == "unknown_command" || view.Code == "money_not_string" || view.Code == "invalid_type" {
-		status = http.StatusBadRequest
-	}
-	if status == 0 {
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			status = http.StatusServiceUnavailable
-		} else {
-			status = http.StatusInternalServerError
-		}
-		s.logger.Error("request failed", "error", err)
-	}
-	writeProblem(w, status, view)
-}
-
-func writeProblem(w http.ResponseWriter, status int, view app.ErrorView) {
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"type": "https://jaminan.example/problems/" + view.Code, "title": view.Code, "status": status,
-		"detail": view.Message, "field": view.Field,
-	})
-}
-
-func writeJSON(w http.ResponseWriter, status int, body any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(body)
-}
-
-// ParticipantView is a row of rm_participants.
-type ParticipantView struct {
-	ParticipantID string  `json:"participant_id"`
-	NIK           string  `json:"nik"`
-	Name          string  `json:"name"`
-	BirthDate     string  `json:"birth_date"`
-	Category      string  `json:"category"`
-	Segment       string  `json:"segment"`
-	Kecamatan     string  `json:"kecamatan"`
-	Desa          string  `json:"desa"`
-	PayerID       string  `json:"payer_id"`
-	WageBase      *string `json:"wage_base"`
-	Status        string  `json:"status"`
-	EndedOn       *string `json:"ended_on"`
-	DiedOn        *string `json:"died_on"`
-	Position      int64   `json:"position"`
-}
-
-func (s *Server) getParticipant(w http.ResponseWriter, r *http.Request) {
-	nik := chi.URLParam(r, "nik")
-	var view ParticipantView
-	var wage *decimal.Decimal
-	err := s.pool.QueryRow(r.Context(), `SELECT participant_id, nik, name, birth_date::text, category, segment, kecamatan, desa, payer_id,
-		wage_base, status, ended_on::text, died_on::text, position FROM rm_participants WHERE nik = $1`, nik).Scan(
-		&view.ParticipantID, &view.NIK, &view.Name, &view.BirthDate, &view.Category, &view.Segment, &view.Kecamatan, &view.Desa,
-		&view.PayerID, &wage, &view.Status, &view.EndedOn, &view.DiedOn, &view.Position)
-	if errors.Is(err, pgx.ErrNoRows) {
-		writeProblem(w, http.StatusNotFound, app.ErrorView{Code: "participant_not_found", Message: "no participant with this NIK in the read model (registered just now? projections may lag a moment)", Field: "nik"})
-		return
-	}
-	if err != nil {
-		s.writeError(w, err)
-		return
-	}
-	if wage != nil {
-		formatted := money.Format(*wage)
-		view.WageBase = &formatted
-	}
-	writeJSON(w, http.StatusOK, view)
-}
-
-// CoverageRow is a row of rm_coverage.
-type CoverageRow struct {
-	Programme    string  `json:"programme"`
-	CoveredFrom  string  `json:"covered_from"`
-	CoveredUntil *string `json:"covered_until"`
-}
-
-// getCoverage returns the projected coverage spans, and with ?as_of=DATE the
-// coverage on that date as the domain computes it from the log.
-func (s *Server) getCoverage(w http.ResponseWriter, r *http.Request) {
-	nik := chi.URLParam(r, "nik")
-	rows, err := s.pool.Query(r.Context(), `SELECT c.programme, c.covered_from::text, c.covered_until::text FROM rm_coverage c
-		JOIN rm_participants p USING (participant_id) WHERE p.nik = $1 ORDER BY c.programme`, nik)
-	if err != nil {
-		s.writeError(w, err)
-		return
-	}
-	spans, err := pgx.CollectRows(rows, pgx.RowToStructByPos[CoverageRow])
-	if err != nil {
-		s.writeError(w, err)
-		return
-	}
-	response := map[string]any{"spans": spans}
-	if asOf := r.URL.Query().Get("as_of"); asOf != "" {
-		date, err := calendar.ParseDate(asOf)
-		if err != nil {
-			writeProblem(w, http.StatusBadRequest, app.ErrorView{Code: "invalid_date", Message: err.Error(), Field: "as_of"})
-			return
-		}
-		member, err := s.application.ParticipantByNIK(r.Context(), nik)
-		if err != nil {
-			s.writeError(w, err)
-			return
-		}
-		billing, err := s.application.Billing(r.Context(), member)
-		if err != nil {
-			s.writeError(w, err)
-			return
-		}
-		response["as_of"] = date
-		response["coverage"] = member.CoverageOn(date, billing.PaidFunc())
-	} else if len(spans) == 0 {
-		writeProblem(w, http.StatusNotFound, app.ErrorView{Code: "participant_not_found", Message: "no coverage for this NIK in the read model", Field: "nik"})
-		return
-	}
-	writeJSON(w, http.StatusOK, response)
-}
-
-func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) {
-	statuses, err := s.runner.Status(r.Context())
-	if err != nil {
-		s.writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"projections": statuses})
-}
-
-// ClaimView is a claim as the log says now: the decision with every component
-// and formula, the scholarship schedule, and what is paid and outstanding.
-type ClaimView struct {
-	ClaimID     string                   `json:"claim_id"`
-	Status      string                   `json:"status"`
-	Filed       *claim.Filed             `json:"filed"`
-	Approved    *claim.Approved          `json:"approved,omitempty"`
-	Rejected    *claim.Rejected          `json:"rejected,omitempty"`
-	Schedule    []claim.ScheduledTranche `json:"schedule,omitempty"`
-	PaidOut     string                   `json:"paid_out"`
-	Outstanding string                   `json:"outstanding"`
-	Version     int64                    `json:"version"`
-}
-
-func (s *Server) getClaim(w http.ResponseWriter, r *http.Request) {
-	id := chi.URLParam(r, "id")
-	state, err := s.application.LoadClaim(r.Context(), id)
-	if err != nil {
-		s.writeError(w, err)
-		return
-	}
-	if state.Filed == nil {
-		writeProblem(w, http.StatusNotFound, app.ErrorView{Code: "claim_not_found", Message: "no claim " + id + " in the log", Field: "id"})
-		return
-	}
-	schedule, _ := state.Schedule()
-	w.Header().Set("ETag", fmt.Sprintf("%q", strconv.FormatInt(state.Version, 10)))
-	writeJSON(w, http.StatusOK, ClaimView{ClaimID: id, Status: state.Status(), Filed: state.Filed, Approved: state.Approved, Rejected: state.Rejected,
-		Schedule: schedule, PaidOut: money.Format(state.PaidOut), Outstanding: money.Format(state.Outstanding()), Version: state.Version})
 }

@@ -119,7 +119,7 @@ func TestApplySliceOnPostgres(t *testing.T) {
 
 func assertReadModels(t *testing.T, built *system) {
 	t.Helper()
-	server := httptest.NewServer(httpapi.New(built.application, built.pool, built.runner, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	server := httptest.NewServer(openAPI(t, built))
 	defer server.Close()
 	var participant httpapi.ParticipantView
 	getJSON(t, server.URL+"/api/v1/participants/6310054507850001", http.StatusOK, &participant)
@@ -192,7 +192,7 @@ func TestCommandsOverHTTP(t *testing.T) {
 	t.Parallel()
 	database := pgtest.New(t)
 	built := newSystem(t, database)
-	server := httptest.NewServer(httpapi.New(built.application, built.pool, built.runner, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	server := httptest.NewServer(openAPI(t, built))
 	defer server.Close()
 	tests := []struct {
 		name, command, body string
@@ -205,7 +205,7 @@ func TestCommandsOverHTTP(t *testing.T) {
 		{"bad risk class", "RegisterPayer", `{"payer_id":"x","name":"X","kind":"regency","risk_class":9}`, 422, "invalid_risk_class", "risk_class"},
 		{"unknown command", "DropTable", `{}`, 400, "unknown_command", "command"},
 		{"not found", "ApproveClaim", `{"claim_id":"none"}`, 404, "claim_not_found", "claim_id"},
-		{"oversized", "RegisterPayer", `{"payer_id":"x","name":"` + strings.Repeat("a", 70_000) + `"}`, 413, "too_large", ""},
+		{"oversized", "RegisterPayer", `{"payer_id":"x","name":"` + strings.Repeat("a", 70_000) + `"}`, 413, "too_large", "body"},
 	}
 	for _, test := range tests {
 		response, err := http.Post(server.URL+"/api/v1/commands/"+test.command, "application/json", strings.NewReader(test.body))
@@ -322,4 +322,16 @@ func runTool(t *testing.T, name string, args ...string) {
 	if output, err := command.CombinedOutput(); err != nil {
 		t.Fatalf("%s: %v\n%s", name, err, output)
 	}
+}
+
+// openAPI serves the API without tokens (JAMINAN_AUTH=off); authentication
+// and roles have their own tests in adapters/httpapi.
+func openAPI(t *testing.T, built *system) http.Handler {
+	t.Helper()
+	handler, err := httpapi.NewWithConfig(httpapi.Config{Application: built.application, Pool: built.pool, Runner: built.runner,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), AuthDisabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return handler
 }

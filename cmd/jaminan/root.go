@@ -37,6 +37,7 @@ Every subcommand reads DATABASE_URL (default ` + defaultDatabaseURL + `).`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(newMigrateCommand(), newServeCommand(), newApplyCommand(), newDemoCommand(),
 		newHistoryCommand(), newVerifyCommand(), newStatusCommand(), newExplainCommand(), newImportCommand(), newRebuildCommand(), newBenchCommand())
+	root.AddCommand(newTokenCommand(), newBundleCommand())
 	return root
 }
 

@@ -16,7 +16,7 @@ import (
 
 	"github.com/tanahbumbu/jaminan/adapters/bus"
 	"github.com/tanahbumbu/jaminan/adapters/directory"
-	"github.com/tanahbumbu/jaminan/adapters/httpapi"
+	"github.com/tanahbumbu/jaminan/adapters/tokens"
 	"github.com/tanahbumbu/jaminan/projections"
 )
 
@@ -53,8 +53,14 @@ projection caught up with the log until interrupted (Ctrl-C).`,
 			if err := startRelay(ctx, built); err != nil {
 				return err
 			}
-			server := &http.Server{Addr: address, Handler: httpapi.New(built.application, built.pool, built.runner, built.logger),
-				ReadHeaderTimeout: 10 * time.Second}
+			handler, err := apiHandler(built, dashboardMounts()...)
+			if err != nil {
+				return err
+			}
+			if count, err := tokens.New(built.pool).Count(ctx); err == nil && count == 0 {
+				built.logger.Warn("no API tokens exist yet: create one with `jaminan token create --role admin --name you`")
+			}
+			server := &http.Server{Addr: address, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 			errs := make(chan error, 1)
 			go func() { errs <- server.ListenAndServe() }()
 			fmt.Fprintf(cmd.OutOrStdout(), "jaminan serving on http://%s  (API under /api/v1, status at /api/v1/status; Ctrl-C stops)\n", address)

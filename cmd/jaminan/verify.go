@@ -9,6 +9,7 @@ import (
 
 func newVerifyCommand() *cobra.Command {
 	var quiet, logOnly bool
+	var bundlePath, publicKey string
 	cmd := &cobra.Command{
 		Use:   "verify",
 		Short: "Prove the log was not altered and every read model follows from it",
@@ -19,9 +20,16 @@ stored event was changed, removed or reordered.
 
 Then re-derives every read model from the log into a scratch schema, up to the
 live checkpoints, and compares it row by row with the live tables, printing each
-difference (personal data is compared, never printed). --log-only skips this.`,
-		Args: cobra.NoArgs,
+difference (personal data is compared, never printed). --log-only skips this.
+
+With --bundle FILE it checks an audit bundle offline instead (no database):
+the manifest's signature, the digest of its events and every stream's chain.`,
+		Example: "  jaminan verify\n  jaminan verify --log-only\n  jaminan verify --bundle santi.zip --public-key <64 hex digits>",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if bundlePath != "" {
+				return verifyBundle(cmd, bundlePath, publicKey)
+			}
 			built, err := open(cmd.Context())
 			if err != nil {
 				return err
@@ -60,6 +68,8 @@ difference (personal data is compared, never printed). --log-only skips this.`,
 		},
 	}
 	cmd.Flags().BoolVar(&quiet, "quiet", false, "no progress bar")
+	cmd.Flags().StringVar(&bundlePath, "bundle", "", "check this audit bundle (from jaminan bundle) offline")
+	cmd.Flags().StringVar(&publicKey, "public-key", "", "with --bundle: the ledger's public key (hex) the bundle must be signed with")
 	cmd.Flags().BoolVar(&logOnly, "log-only", false, "check the hash chains only, not the read models")
 	return cmd
 }

@@ -19,6 +19,8 @@ const (
 	Conflict Kind = "conflict"
 	// Forbidden: the actor may not do it.
 	Forbidden Kind = "forbidden"
+	// PreconditionFailed: the caller's expected version (If-Match) is not the record's.
+	PreconditionFailed Kind = "precondition_failed"
 )
 
 // Error is a domain error. Match with errors.As or with errors.Is against a Kind.

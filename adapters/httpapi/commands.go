@@ -1,0 +1,52 @@
+package httpapi
+
+import (
+	"io"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/tanahbumbu/jaminan/app"
+	"github.com/tanahbumbu/jaminan/domain/command"
+)
+
+// postCommand runs one command through the same path as `jaminan apply`. The
+// actor recorded in every event is the token's holder.
+func (s *Server) postCommand(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
+	if err != nil {
+		writeProblem(w, http.StatusBadRequest, app.ErrorView{Code: "unreadable_body", Message: "could not read the request body"})
+		return
+	}
+	if len(body) > maxBodyBytes {
+		writeProblem(w, http.StatusRequestEntityTooLarge, app.ErrorView{Code: "too_large", Field: "body", Message: "the body is over the 64 KiB limit"})
+		return
+	}
+	meta := app.Meta{Actor: actor(r), Source: "http", CorrelationID: r.Header.Get("X-Correlation-ID")}
+	if ifMatch := r.Header.Get("If-Match"); ifMatch != "" {
+		expected, err := app.ParseETag(ifMatch)
+		if err != nil {
+			s.writeError(w, err)
+			return
+		}
+		meta.IfMatch = &expected
+	}
+	name := chi.URLParam(r, "name")
+	s.withIdempotency(w, r, name, body, func(w http.ResponseWriter) {
+		decoded, err := command.Decode(name, body)
+		if err != nil {
+			s.writeError(w, err)
+			return
+		}
+		result, err := s.application.Execute(r.Context(), decoded, meta)
+		if err != nil {
+			s.writeError(w, err)
+			return
+		}
+		if n := len(result.Events); n > 0 {
+			last := result.Events[n-1]
+			w.Header().Set("ETag", app.StreamVersion{Stream: last.StreamID, Version: last.Version}.ETag())
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"ok": true, "events": result.Views()})
+	})
+}
