@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,6 +38,25 @@ type apiFixture struct {
 	handler     http.Handler
 	http        *httptest.Server
 	tokens      map[access.Role]string
+	logs        *lockedBuffer
+}
+
+// lockedBuffer collects the server's log lines across handler goroutines.
+type lockedBuffer struct {
+	mu     sync.Mutex
+	buffer bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buffer.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buffer.String()
 }
 
 func newAPIFixture(t *testing.T) *apiFixture {
@@ -85,7 +105,8 @@ func newAPIFixture(t *testing.T) *apiFixture {
 		}
 		issued[role] = plain
 	}
-	config := Config{Application: application, Pool: database.Pool, Runner: runner, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	logs := &lockedBuffer{}
+	config := Config{Application: application, Pool: database.Pool, Runner: runner, Logger: slog.New(slog.NewTextHandler(logs, nil))}
 	handler, err := NewWithConfig(config)
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +117,7 @@ func newAPIFixture(t *testing.T) *apiFixture {
 	server.routes = server.routeTable(nil)
 	httpServer := httptest.NewServer(handler)
 	t.Cleanup(httpServer.Close)
-	return &apiFixture{database: database, application: application, server: server, handler: handler, http: httpServer, tokens: issued}
+	return &apiFixture{database: database, application: application, server: server, handler: handler, http: httpServer, tokens: issued, logs: logs}
 }
 
 // The fixture's figures (RULES.md): a BPU worker declaring Rp1,000,000 pays
@@ -179,8 +200,7 @@ func concretePath(pattern, commandName string) string {
 // TestEveryRouteRefusesEveryRoleItDoesNotAllow is the table over all routes ×
 // all roles: no token is 401, a role the policy refuses is 403 and nothing is
 // appended, and a role it allows gets past authorization (never 401, 403 or 5xx).
-func TestEveryRouteRefusesEveryRoleItDoesNotAllow(t *testing.T) {
-	f := newAPIFixture(t)
+func checkEveryRouteRefusesEveryRoleItDoesNotAllow(t *testing.T, f *apiFixture) {
 	type call struct {
 		route      route
 		path, body string
@@ -236,8 +256,7 @@ func TestEveryRouteRefusesEveryRoleItDoesNotAllow(t *testing.T) {
 
 // TestOpenAPIDocumentsEveryRoute walks the router: every route it serves is in
 // the document with its method, and every documented operation is served.
-func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
-	f := newAPIFixture(t)
+func checkOpenAPIDocumentsEveryRoute(t *testing.T, f *apiFixture) {
 	status, _, text := f.do(t, "", http.MethodGet, "/api/v1/openapi.json", "")
 	if status != http.StatusOK {
 		t.Fatalf("openapi.json: %d", status)
@@ -283,8 +302,7 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 }
 
 // TestCommandsRecordTheTokenAsActor: an event appended with a token carries its holder.
-func TestCommandsRecordTheTokenAsActor(t *testing.T) {
-	f := newAPIFixture(t)
+func checkCommandsRecordTheTokenAsActor(t *testing.T, f *apiFixture) {
 	status, _, text := f.do(t, access.Operator, http.MethodPost, "/api/v1/commands/RegisterPayer",
 		`{"payer_id":"bumdes-maju","name":"BUMDes Maju","kind":"bumdes","risk_class":2}`)
 	if status != http.StatusOK {
@@ -298,8 +316,7 @@ func TestCommandsRecordTheTokenAsActor(t *testing.T) {
 
 // TestIfMatchRefusesAStaleVersion: a command sent with the ETag of a GET is
 // refused with 412 once the payer changed, and nothing is appended.
-func TestIfMatchRefusesAStaleVersion(t *testing.T) {
-	f := newAPIFixture(t)
+func checkIfMatchRefusesAStaleVersion(t *testing.T, f *apiFixture) {
 	status, header, _ := f.do(t, access.Finance, http.MethodGet, "/api/v1/payers/"+fixturePayer, "")
 	etag := header.Get("ETag")
 	if status != http.StatusOK || !strings.HasPrefix(etag, `"payer-`+fixturePayer+"@") {
@@ -327,8 +344,7 @@ func TestIfMatchRefusesAStaleVersion(t *testing.T) {
 
 // TestHistoryAsOfADateAndAtAPosition: the history of Santi's claim bounded by
 // a date before the approval, and by the position of the filing.
-func TestHistoryAsOfADateAndAtAPosition(t *testing.T) {
-	f := newAPIFixture(t)
+func checkHistoryAsOfADateAndAtAPosition(t *testing.T, f *apiFixture) {
 	var full struct {
 		Entries []app.HistoryEntry `json:"entries"`
 		State   string             `json:"state"`
@@ -368,8 +384,7 @@ func TestHistoryAsOfADateAndAtAPosition(t *testing.T) {
 }
 
 // TestListsPageByKeyset: following next_cursor visits every participant once.
-func TestListsPageByKeyset(t *testing.T) {
-	f := newAPIFixture(t)
+func checkListsPageByKeyset(t *testing.T, f *apiFixture) {
 	var want int
 	if err := f.database.Pool.QueryRow(context.Background(), `SELECT count(*) FROM rm_participants`).Scan(&want); err != nil {
 		t.Fatal(err)
@@ -419,8 +434,7 @@ func TestListsPageByKeyset(t *testing.T) {
 
 // TestAuditBundleVerifiesOffline: the bundle of a participant served by the
 // API verifies, and the same bundle with one event changed does not.
-func TestAuditBundleVerifiesOffline(t *testing.T) {
-	f := newAPIFixture(t)
+func checkAuditBundleVerifiesOffline(t *testing.T, f *apiFixture) {
 	status, header, zipped := f.do(t, access.Auditor, http.MethodGet, "/api/v1/audit/bundle?participant="+santiNIK, "")
 	if status != http.StatusOK || header.Get("Content-Type") != "application/zip" {
 		t.Fatalf("bundle: %d %s", status, zipped)
@@ -442,5 +456,36 @@ func TestAuditBundleVerifiesOffline(t *testing.T) {
 	}
 	if status, _, _ := f.do(t, access.Auditor, http.MethodGet, "/api/v1/audit/bundle?kecamatan=Atlantis", ""); status != http.StatusBadRequest {
 		t.Errorf("bundle of an unknown kecamatan: %d, want 400", status)
+	}
+}
+
+// TestAPI runs every check on one seeded fixture: seeding is the slow part,
+// and no check changes what another one reads.
+func TestAPI(t *testing.T) {
+	f := newAPIFixture(t)
+	t.Run("EveryRouteRefusesEveryRoleItDoesNotAllow", func(t *testing.T) { checkEveryRouteRefusesEveryRoleItDoesNotAllow(t, f) })
+	t.Run("OpenAPIDocumentsEveryRoute", func(t *testing.T) { checkOpenAPIDocumentsEveryRoute(t, f) })
+	t.Run("CommandsRecordTheTokenAsActor", func(t *testing.T) { checkCommandsRecordTheTokenAsActor(t, f) })
+	t.Run("IfMatchRefusesAStaleVersion", func(t *testing.T) { checkIfMatchRefusesAStaleVersion(t, f) })
+	t.Run("HistoryAsOfADateAndAtAPosition", func(t *testing.T) { checkHistoryAsOfADateAndAtAPosition(t, f) })
+	t.Run("ListsPageByKeyset", func(t *testing.T) { checkListsPageByKeyset(t, f) })
+	t.Run("AuditBundleVerifiesOffline", func(t *testing.T) { checkAuditBundleVerifiesOffline(t, f) })
+	t.Run("LogsHoldNoPersonalData", func(t *testing.T) { checkLogsHoldNoPersonalData(t, f) })
+}
+
+// checkLogsHoldNoPersonalData: after requests whose paths and bodies carry
+// NIKs and names, the server's log holds neither.
+func checkLogsHoldNoPersonalData(t *testing.T, f *apiFixture) {
+	f.do(t, access.Auditor, http.MethodGet, "/api/v1/participants/"+santiNIK, "")
+	f.do(t, access.Auditor, http.MethodGet, "/api/v1/participants/6310059999999999", "")
+	f.do(t, access.Operator, http.MethodPost, "/api/v1/commands/RegisterParticipant", `{"nik":"6310057777777777","name":"Rahasia Pribadi"}`)
+	logs := f.logs.String()
+	if !strings.Contains(logs, "route=/api/v1/participants/{nik}") {
+		t.Fatalf("the log does not show the requests at all:\n%s", logs)
+	}
+	for _, secret := range []string{santiNIK, "6310059999999999", "6310057777777777", "Rahasia Pribadi", "Kader 1", f.tokens[access.Auditor]} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the server log holds %q", secret)
+		}
 	}
 }
