@@ -182,3 +182,16 @@ func (r *statusRecorder) Flush() {
 		flusher.Flush()
 	}
 }
+
+// DashboardMounts serves the dashboard page (public: its HTML and scripts
+// hold no data) and the dash views it reads, under the dashboard permission.
+func DashboardMounts(page, dash http.Handler) []Mount {
+	return []Mount{
+		{Pattern: "/", Handler: page, Public: true, Summary: "The dashboard page (HTML; its data comes from /api/v1/dash)"},
+		{Pattern: "/index.html", Handler: page, Public: true, Summary: "The dashboard page"},
+		{Pattern: "/assets/*", Handler: page, Public: true, Summary: "The page's scripts, styles and the vendored Chart.js"},
+		{Pattern: "/api/v1/dash/summary", Handler: dash, Permission: access.ReadDashboard, Summary: "Every figure of the page in one snapshot"},
+		{Pattern: "/api/v1/dash/{view}", Handler: dash, Permission: access.ReadDashboard,
+			Summary: "Rows of one dash view: coverage_by_area, collections_by_month, arrears_ageing, claims_by_programme, payouts_by_programme, scholarship_commitments, fund_totals, trial_balance"},
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tanahbumbu/jaminan/adapters/bundle"
 	"github.com/tanahbumbu/jaminan/adapters/httpapi"
+	"github.com/tanahbumbu/jaminan/adapters/web"
 )
 
 // authDisabled reads JAMINAN_AUTH: "off" serves every route without a token
@@ -39,8 +40,12 @@ func bundleKey() (ed25519.PrivateKey, bool, error) {
 	return key, false, nil
 }
 
-// apiHandler builds the HTTP API as serve runs it.
-func apiHandler(built *system, mounts ...httpapi.Mount) (http.Handler, error) {
+// apiHandler builds the HTTP API as serve runs it, with the dashboard page.
+func apiHandler(built *system) (http.Handler, error) {
+	mounts, err := dashboardMounts(built)
+	if err != nil {
+		return nil, err
+	}
 	disabled, err := authDisabled()
 	if err != nil {
 		return nil, err
@@ -59,5 +64,11 @@ func apiHandler(built *system, mounts ...httpapi.Mount) (http.Handler, error) {
 		AuthDisabled: disabled, BundleKey: key, Mounts: mounts})
 }
 
-// dashboardMounts are the dashboard page and its data, served by serve.
-func dashboardMounts() []httpapi.Mount { return nil }
+// dashboardMounts are the dashboard page and the dash views it reads.
+func dashboardMounts(built *system) ([]httpapi.Mount, error) {
+	page, err := web.NewPage()
+	if err != nil {
+		return nil, err
+	}
+	return httpapi.DashboardMounts(page, web.NewDashAPI(built.pool)), nil
+}

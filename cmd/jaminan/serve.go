@@ -53,7 +53,7 @@ projection caught up with the log until interrupted (Ctrl-C).`,
 			if err := startRelay(ctx, built); err != nil {
 				return err
 			}
-			handler, err := apiHandler(built, dashboardMounts()...)
+			handler, err := apiHandler(built)
 			if err != nil {
 				return err
 			}

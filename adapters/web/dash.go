@@ -1,0 +1,288 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/shopspring/decimal"
+
+	"github.com/tanahbumbu/jaminan/domain/reference"
+)
+
+// Limits of one dashboard request.
+const (
+	// maxRows bounds the rows one view request returns; the response says
+	// truncated when there were more (trial_balance has an account per JHT member).
+	maxRows = 50_000
+	// queryTimeout bounds the database work of one request.
+	queryTimeout = 15 * time.Second
+)
+
+// view is one whitelisted dash view: its columns, the filters it accepts and
+// the column each filter compares. Every string here is a constant of this
+// file; a request only picks a view by name and supplies bind parameters.
+type view struct {
+	columns   []string
+	kecamatan string // column compared with ?kecamatan=, "" when not accepted
+	programme string // column compared with ?programme=
+	month     string // column compared with ?from= and ?to=
+	monthText bool   // the month column is YYYY-MM text, not a date
+	order     string
+}
+
+// views are the dash views the API serves (docs/dashboards.md).
+var views = map[string]view{
+	"coverage_by_area": {columns: []string{"kecamatan", "desa", "category", "programme", "active_participants"},
+		kecamatan: "kecamatan", programme: "programme", order: "kecamatan, desa, category, programme"},
+	"collections_by_month": {columns: []string{"period", "payer_id", "assessed", "collected", "outstanding", "due_date", "closed"},
+		month: "period", monthText: true, order: "period, payer_id"},
+	"arrears_ageing": {columns: []string{"payer_id", "days_0_30", "days_31_60", "days_61_90", "days_over_90", "total_overdue", "bills_overdue"},
+		order: "total_overdue DESC, payer_id"},
+	"claims_by_programme": {columns: []string{"programme", "month", "status", "count", "total", "paid_out"},
+		programme: "programme", month: "month", order: "month, programme, status"},
+	"payouts_by_programme": {columns: []string{"programme", "month", "count", "amount", "reversed_count", "reversed_amount"},
+		programme: "programme", month: "month", order: "month, programme"},
+	"scholarship_commitments": {columns: []string{"scope", "claim_id", "participant_id", "kecamatan", "desa", "tranches_scheduled", "next_school_year", "paid", "outstanding"},
+		kecamatan: "kecamatan", order: "scope, claim_id"},
+	"fund_totals": {columns: []string{"programme", "contributions_assessed", "contributions", "benefits_approved", "benefits_paid", "net"},
+		programme: "programme", order: "programme"},
+	"trial_balance": {columns: []string{"account", "debit", "credit", "balance"}, order: "account"},
+}
+
+func (v view) accepted() []string {
+	var names []string
+	if v.kecamatan != "" {
+		names = append(names, filterKecamatan)
+	}
+	if v.programme != "" {
+		names = append(names, filterProgramme)
+	}
+	if v.month != "" {
+		names = append(names, filterFrom, filterTo)
+	}
+	return names
+}
+
+// query builds the view's SELECT from constants and returns the filter values
+// as bind parameters.
+func (v view) query(name string, f filters) (string, []any) {
+	var where []string
+	var args []any
+	bind := func(condition string, value any) {
+		args = append(args, value)
+		where = append(where, fmt.Sprintf(condition, len(args)))
+	}
+	if f.kecamatan != "" {
+		bind(v.kecamatan+" = $%d", f.kecamatan)
+	}
+	if f.programme != "" {
+		bind(v.programme+" = $%d", f.programme)
+	}
+	for _, bound := range []struct {
+		period   bool
+		operator string
+		value    string
+		date     time.Time
+	}{{!f.from.IsZero(), ">=", f.from.String(), f.from.FirstDay().Time()}, {!f.to.IsZero(), "<=", f.to.String(), f.to.FirstDay().Time()}} {
+		if !bound.period {
+			continue
+		}
+		if v.monthText {
+			bind(v.month+" "+bound.operator+" $%d", bound.value)
+		} else {
+			bind(v.month+" "+bound.operator+" $%d::date", bound.date) // month is the first day of the month
+		}
+	}
+	sql := "SELECT " + strings.Join(v.columns, ", ") + " FROM dash." + name
+	if len(where) > 0 {
+		sql += " WHERE " + strings.Join(where, " AND ")
+	}
+	return sql + " ORDER BY " + v.order + " LIMIT " + strconv.Itoa(maxRows+1), args
+}
+
+// dashAPI serves the dash views as JSON.
+type dashAPI struct {
+	pool      *pgxpool.Pool
+	kecamatan kecamatanIndex
+	logger    *slog.Logger
+}
+
+// NewDashAPI serves GET /api/v1/dash/summary and GET /api/v1/dash/{view} for
+// the whitelisted dash views, with the optional filters ?kecamatan=,
+// ?programme=, ?from=YYYY-MM and ?to=YYYY-MM where a view has the column.
+// Money is a decimal string with two places, never a JSON number. It reads
+// only the dash schema, so a pool logged in as jaminan_dashboard suffices.
+func NewDashAPI(pool *pgxpool.Pool) http.Handler {
+	if pool == nil {
+		panic("web: NewDashAPI needs a pool") // a wiring mistake, not an operating error
+	}
+	api := &dashAPI{pool: pool, kecamatan: newKecamatanIndex(reference.MustLoad()), logger: slog.Default()}
+	router := chi.NewRouter()
+	router.Get("/api/v1/dash/summary", api.summary)
+	router.Get("/api/v1/dash/{view}", api.view)
+	router.NotFound(func(w http.ResponseWriter, _ *http.Request) {
+		writeProblem(w, http.StatusNotFound, "route_not_found", "no such dashboard route; try /api/v1/dash/summary", "")
+	})
+	router.MethodNotAllowed(func(w http.ResponseWriter, _ *http.Request) {
+		writeProblem(w, http.StatusMethodNotAllowed, "method_not_allowed", "the dashboard API is read-only: use GET", "")
+	})
+	return router
+}
+
+// viewResponse is the body of GET /api/v1/dash/{view}.
+type viewResponse struct {
+	View      string           `json:"view"`
+	Columns   []string         `json:"columns"`
+	Rows      []map[string]any `json:"rows"`
+	Truncated bool             `json:"truncated"`
+}
+
+func (a *dashAPI) view(w http.ResponseWriter, r *http.Request) {
+	name := chi.URLParam(r, "view")
+	spec, ok := views[name]
+	if !ok {
+		writeProblem(w, http.StatusNotFound, "unknown_view", "no dashboard view of that name; the views are summary, "+strings.Join(viewNames(), ", "), "view")
+		return
+	}
+	parsed, bad := parseFilters(r.URL.Query(), spec.accepted(), name, a.kecamatan)
+	if bad != nil {
+		writeProblem(w, http.StatusBadRequest, bad.code, bad.message, bad.field)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), queryTimeout)
+	defer cancel()
+	sql, args := spec.query(name, parsed)
+	rows, err := a.pool.Query(ctx, sql, args...)
+	if err != nil {
+		a.writeDatabaseError(w, name, err)
+		return
+	}
+	body, err := collectRows(rows)
+	if err != nil {
+		a.writeDatabaseError(w, name, err)
+		return
+	}
+	body.View, body.Columns = name, spec.columns
+	writeJSON(w, http.StatusOK, body)
+}
+
+func viewNames() []string {
+	names := make([]string, 0, len(views))
+	for name := range views {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// collectRows turns rows into JSON objects by column type: NUMERIC becomes a
+// decimal string with two places, bigint and integer numbers, dates
+// YYYY-MM-DD, NULL null. A type it does not know is an error, not a guess.
+func collectRows(rows pgx.Rows) (viewResponse, error) {
+	defer rows.Close()
+	fields := rows.FieldDescriptions()
+	body := viewResponse{Rows: []map[string]any{}}
+	for rows.Next() {
+		if len(body.Rows) == maxRows {
+			body.Truncated = true
+			break
+		}
+		targets := make([]any, len(fields))
+		for i, field := range fields {
+			target, err := scanTarget(field.DataTypeOID)
+			if err != nil {
+				return viewResponse{}, fmt.Errorf("column %s: %w", field.Name, err)
+			}
+			targets[i] = target
+		}
+		if err := rows.Scan(targets...); err != nil {
+			return viewResponse{}, fmt.Errorf("scan: %w", err)
+		}
+		row := make(map[string]any, len(fields))
+		for i, field := range fields {
+			row[field.Name] = jsonValue(targets[i])
+		}
+		body.Rows = append(body.Rows, row)
+	}
+	if err := rows.Err(); err != nil {
+		return viewResponse{}, fmt.Errorf("read rows: %w", err)
+	}
+	return body, nil
+}
+
+func scanTarget(oid uint32) (any, error) {
+	switch oid {
+	case pgtype.NumericOID:
+		return &decimal.NullDecimal{}, nil
+	case pgtype.Int8OID, pgtype.Int4OID, pgtype.Int2OID:
+		return &pgtype.Int8{}, nil
+	case pgtype.TextOID, pgtype.VarcharOID:
+		return &pgtype.Text{}, nil
+	case pgtype.DateOID:
+		return &pgtype.Date{}, nil
+	case pgtype.BoolOID:
+		return &pgtype.Bool{}, nil
+	}
+	return nil, fmt.Errorf("type oid %d is not served by the dashboard API", oid)
+}
+
+func jsonValue(target any) any {
+	switch value := target.(type) {
+	case *decimal.NullDecimal:
+		if !value.Valid {
+			return nil
+		}
+		return value.Decimal.StringFixed(2)
+	case *pgtype.Int8:
+		if !value.Valid {
+			return nil
+		}
+		return value.Int64
+	case *pgtype.Text:
+		if !value.Valid {
+			return nil
+		}
+		return value.String
+	case *pgtype.Date:
+		if !value.Valid {
+			return nil
+		}
+		return value.Time.Format(time.DateOnly)
+	case *pgtype.Bool:
+		if !value.Valid {
+			return nil
+		}
+		return value.Bool
+	}
+	return nil
+}
+
+// writeDatabaseError answers 503 when the database is away or slow and 500
+// otherwise; the log names the view, never a filter value.
+func (a *dashAPI) writeDatabaseError(w http.ResponseWriter, subject string, err error) {
+	var connectError *pgconn.ConnectError
+	if errors.As(err, &connectError) {
+		w.Header().Set("Retry-After", "5")
+		writeProblem(w, http.StatusServiceUnavailable, "unavailable", "the database is not reachable just now; retry in a few seconds", "")
+		return
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		w.Header().Set("Retry-After", "5")
+		writeProblem(w, http.StatusServiceUnavailable, "timeout", "the dashboard query was cancelled or took too long; retry it", "")
+		return
+	}
+	a.logger.Error("dashboard query failed", "view", subject, "error", err)
+	writeProblem(w, http.StatusInternalServerError, "internal", "the dashboard query failed; the server log has the details", "")
+}
