@@ -83,6 +83,9 @@ type Config struct {
 	Now func() time.Time
 	// NewID makes internal ids (participant ids).
 	NewID func() string
+	// Ledger is what ReconcileStatement matches a bank statement against;
+	// optional: without it the command is refused.
+	Ledger LedgerItems
 }
 
 // Validate reports every missing dependency at once.
@@ -206,6 +209,8 @@ func (a *Application) dispatch(ctx context.Context, c command.Command, meta Meta
 		return a.skipTranche(ctx, c, meta)
 	case *command.EndScholarship:
 		return a.endScholarship(ctx, c, meta)
+	case *command.ReconcileStatement:
+		return a.reconcileStatement(ctx, c, meta)
 	default:
 		return Result{}, problem.Field("command", "unsupported_command", "%s is part of the vocabulary but not available in this release", c.Name())
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/tanahbumbu/jaminan/domain/participant"
 	"github.com/tanahbumbu/jaminan/domain/payer"
 	"github.com/tanahbumbu/jaminan/domain/problem"
+	"github.com/tanahbumbu/jaminan/domain/reconciliation"
 )
 
 // decoders finds the registry of an event type among the aggregates'.
@@ -18,7 +19,7 @@ type decoders struct {
 }
 
 func newDecoders() *decoders {
-	return &decoders{registries: []*event.Registry{participant.Events(), payer.Events(), claim.Events()}}
+	return &decoders{registries: []*event.Registry{participant.Events(), payer.Events(), claim.Events(), reconciliation.Events()}}
 }
 
 func (d *decoders) decode(recorded eventstore.RecordedEvent) (event.Event, error) {

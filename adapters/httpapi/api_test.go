@@ -19,6 +19,7 @@ import (
 	"github.com/tanahbumbu/jaminan/adapters/bundle"
 	"github.com/tanahbumbu/jaminan/adapters/directory"
 	pgstore "github.com/tanahbumbu/jaminan/adapters/eventstore/postgres"
+	"github.com/tanahbumbu/jaminan/adapters/ledgeritems"
 	"github.com/tanahbumbu/jaminan/adapters/postgres/pgtest"
 	"github.com/tanahbumbu/jaminan/adapters/tokens"
 	"github.com/tanahbumbu/jaminan/adapters/web"
@@ -76,12 +77,14 @@ func newAPIFixture(t *testing.T) *apiFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var runner *projections.Runner
+	ledger := ledgeritems.New(database.Pool, func(ctx context.Context) (int64, error) { return runner.CatchUp(ctx) })
 	application, err := app.New(app.Config{Store: store, Directory: nikDirectory, Library: rules.Default(), Places: places,
-		Now: func() time.Time { return time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC) }})
+		Now: func() time.Time { return time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC) }, Ledger: ledger})
 	if err != nil {
 		t.Fatal(err)
 	}
-	runner, err := projections.NewRunner(projections.Config{Pool: database.Pool, Store: store, Decode: application.Decode, Projections: projections.All()})
+	runner, err = projections.NewRunner(projections.Config{Pool: database.Pool, Store: store, Decode: application.Decode, Projections: projections.All()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,6 +198,8 @@ func concretePath(pattern, commandName string) string {
 		replacer = strings.NewReplacer("{id}", santiClaim)
 	case strings.HasPrefix(pattern, "/api/v1/payers/{id}"):
 		replacer = strings.NewReplacer("{id}", fixturePayer)
+	case pattern == "/api/v1/exports/{name}":
+		replacer = strings.NewReplacer("{name}", "payouts")
 	}
 	path := replacer.Replace(pattern)
 	if pattern == "/api/v1/audit/bundle" {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tanahbumbu/jaminan/adapters/directory"
 	pgstore "github.com/tanahbumbu/jaminan/adapters/eventstore/postgres"
+	"github.com/tanahbumbu/jaminan/adapters/ledgeritems"
 	"github.com/tanahbumbu/jaminan/adapters/postgres"
 	"github.com/tanahbumbu/jaminan/app"
 	"github.com/tanahbumbu/jaminan/domain/reference"
@@ -38,6 +39,7 @@ Every subcommand reads DATABASE_URL (default ` + defaultDatabaseURL + `).`,
 	root.AddCommand(newMigrateCommand(), newServeCommand(), newApplyCommand(), newDemoCommand(),
 		newHistoryCommand(), newVerifyCommand(), newStatusCommand(), newExplainCommand(), newImportCommand(), newRebuildCommand(), newBenchCommand())
 	root.AddCommand(newTokenCommand(), newBundleCommand())
+	root.AddCommand(newReconcileCommand(), newExportCommand())
 	return root
 }
 
@@ -103,11 +105,15 @@ func wire(pool *pgxpool.Pool, logger *slog.Logger, now func() time.Time) (*syste
 	if err != nil {
 		return nil, err
 	}
-	application, err := app.New(app.Config{Store: store, Directory: nikDirectory, Library: library, Places: places, Now: now})
+	// The ledger a reconciliation matches against reads the read models, which
+	// the runner (built next, from the application) brings up to the log head.
+	var runner *projections.Runner
+	ledger := ledgeritems.New(pool, func(ctx context.Context) (int64, error) { return runner.CatchUp(ctx) })
+	application, err := app.New(app.Config{Store: store, Directory: nikDirectory, Library: library, Places: places, Now: now, Ledger: ledger})
 	if err != nil {
 		return nil, err
 	}
-	runner, err := projections.NewRunner(projections.Config{Pool: pool, Store: store, Decode: application.Decode,
+	runner, err = projections.NewRunner(projections.Config{Pool: pool, Store: store, Decode: application.Decode,
 		Projections: projections.All(), Logger: logger, BatchSize: projectionBatchSize()})
 	if err != nil {
 		return nil, err

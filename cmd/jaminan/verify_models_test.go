@@ -81,7 +81,7 @@ func TestRebuildCommand(t *testing.T) {
 		options rebuildOptions
 		want    string
 	}{
-		{nil, rebuildOptions{batchSize: 64, quiet: true}, "rebuilt participants, claims, contributions, scholarships, journal (blue/green swap): "},
+		{nil, rebuildOptions{batchSize: 64, quiet: true}, "rebuilt participants, claims, contributions, scholarships, journal, reconciliation (blue/green swap): "},
 		{[]string{"journal"}, rebuildOptions{batchSize: 7, inPlace: true}, "rebuilt journal (in place): "},
 	} {
 		var output, progress bytes.Buffer

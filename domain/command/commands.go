@@ -176,3 +176,41 @@ func (p *Percent) UnmarshalJSON(data []byte) error {
 
 // MarshalJSON writes the rate as a string.
 func (p Percent) MarshalJSON() ([]byte, error) { return json.Marshal(p.String()) }
+
+// SignedMoney is a rupiah amount that may be negative (a bank statement line:
+// money out of the account is negative). Like Money it arrives only as a
+// decimal string, at most two decimals, and is written with two.
+type SignedMoney struct{ decimal.Decimal }
+
+// UnmarshalJSON accepts "-1500.50", "16800" or "16800.00"; JSON numbers are refused.
+func (m *SignedMoney) UnmarshalJSON(data []byte) error {
+	if len(data) > 0 && data[0] != '"' {
+		return problem.Field("", "money_not_string", "money must be a decimal string such as \"-2500000.00\", not a JSON number")
+	}
+	var text string
+	if err := json.Unmarshal(data, &text); err != nil {
+		return problem.Field("", "money_not_string", "money must be a decimal string")
+	}
+	value, err := ParseSignedMoney(text)
+	if err != nil {
+		return problem.Field("", "invalid_money", "%v", err)
+	}
+	m.Decimal = value
+	return nil
+}
+
+// MarshalJSON writes the amount with two decimals.
+func (m SignedMoney) MarshalJSON() ([]byte, error) { return json.Marshal(money.Format(m.Decimal)) }
+
+// ParseSignedMoney reads an optional leading minus and then what money.Parse reads.
+func ParseSignedMoney(text string) (decimal.Decimal, error) {
+	magnitude, negative := strings.CutPrefix(text, "-")
+	value, err := money.Parse(magnitude)
+	if err != nil {
+		return decimal.Decimal{}, err
+	}
+	if negative {
+		return value.Neg(), nil
+	}
+	return value, nil
+}

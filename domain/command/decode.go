@@ -53,6 +53,7 @@ var constructors = map[string]func() Command{
 	"ChangePayer":            func() Command { return &ChangePayer{} },
 	"SkipScholarshipTranche": func() Command { return &SkipScholarshipTranche{} },
 	"EndScholarship":         func() Command { return &EndScholarship{} },
+	"ReconcileStatement":     func() Command { return &ReconcileStatement{} },
 }
 
 // Names lists every command name in alphabetical order, for help texts and the API.

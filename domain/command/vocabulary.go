@@ -1,6 +1,10 @@
 package command
 
 import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 
@@ -491,4 +495,169 @@ func (*ChangePayer) Name() string { return "ChangePayer" }
 
 func (c *ChangePayer) Validate() error {
 	return firstError(checkNIK("nik", c.NIK), checkID("payer_id", c.PayerID), checkDate("effective_date", c.EffectiveDate))
+}
+
+// Bounds of a bank statement.
+const (
+	// MaxStatementLines bounds one statement: its outcomes are appended in one
+	// atomic append, and the log takes at most 1000 events per append.
+	MaxStatementLines = 900
+	// DefaultWindowDays is how many days a bank line's date may be from a
+	// ledger item's for a match on amount alone.
+	DefaultWindowDays = 3
+	// MaxWindowDays bounds window_days.
+	MaxWindowDays = 31
+)
+
+// StatementLine is one line of a bank statement. Amount is signed as the
+// account sees it: positive is money in (a contribution receipt), negative is
+// money out (a benefit payout). Line is the line's number in the bank's file;
+// 0 means its place in the list, from 1.
+type StatementLine struct {
+	Line                int           `json:"line"`
+	Date                calendar.Date `json:"date"`
+	Reference           string        `json:"reference"`
+	Amount              *SignedMoney  `json:"amount"`
+	CounterpartyAccount string        `json:"counterparty_account"`
+	Description         string        `json:"description"`
+}
+
+// StatementLines is a statement's lines. It decodes itself (strictly, like
+// every command) so a statement may hold up to MaxStatementLines lines rather
+// than the MaxListItems of other lists.
+type StatementLines struct{ Items []StatementLine }
+
+// UnmarshalJSON reads a JSON array of lines; an error names the item and its field.
+func (l *StatementLines) UnmarshalJSON(data []byte) error {
+	var items []json.RawMessage
+	if err := json.Unmarshal(data, &items); err != nil {
+		return problem.Field("", "invalid_type", "must be an array of statement lines")
+	}
+	if len(items) > MaxStatementLines {
+		return problem.Field("", "too_many", "at most %d lines in one statement; split it by period", MaxStatementLines)
+	}
+	lines := make([]StatementLine, len(items))
+	for i, item := range items {
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(item, &fields); err != nil || fields == nil {
+			return problem.Field("", "invalid_type", "[%d] must be an object", i)
+		}
+		if err := decodeStruct(fields, reflect.ValueOf(&lines[i]).Elem(), "", maxDepth-1); err != nil {
+			if domainError, ok := problem.As(err); ok {
+				// The caller names the field "lines"; the item and its field go in the message.
+				domainError.Message = fmt.Sprintf("[%d].%s: %s", i, domainError.Field, domainError.Message)
+				return domainError
+			}
+			return err
+		}
+	}
+	l.Items = lines
+	return nil
+}
+
+// MarshalJSON writes the lines as a JSON array.
+func (l StatementLines) MarshalJSON() ([]byte, error) {
+	if l.Items == nil {
+		return []byte("[]"), nil
+	}
+	return json.Marshal(l.Items)
+}
+
+// ReconcileStatement imports a bank statement and reconciles it against the
+// ledger's contribution receipts and benefit payouts (docs/reconciliation.md).
+// PeriodFrom and PeriodTo default to the first and last line dates;
+// WindowDays defaults to DefaultWindowDays.
+type ReconcileStatement struct {
+	StatementID string         `json:"statement_id"`
+	Account     string         `json:"account"`
+	PeriodFrom  calendar.Date  `json:"period_from"`
+	PeriodTo    calendar.Date  `json:"period_to"`
+	WindowDays  *int           `json:"window_days"`
+	Lines       StatementLines `json:"lines"`
+}
+
+func (*ReconcileStatement) Name() string { return "ReconcileStatement" }
+
+// Window is the date window of an amount-only match, in days either side.
+func (c *ReconcileStatement) Window() int {
+	if c.WindowDays == nil {
+		return DefaultWindowDays
+	}
+	return *c.WindowDays
+}
+
+// LineNo is the number of the i-th line: its own, or its place from 1.
+func (c *ReconcileStatement) LineNo(i int) int {
+	if c.Lines.Items[i].Line != 0 {
+		return c.Lines.Items[i].Line
+	}
+	return i + 1
+}
+
+// Period is the statement's period: as given, or the first and last line dates.
+func (c *ReconcileStatement) Period() (from, to calendar.Date) {
+	from, to = c.PeriodFrom, c.PeriodTo
+	for _, line := range c.Lines.Items {
+		if c.PeriodFrom.IsZero() && (from.IsZero() || line.Date.Before(from)) {
+			from = line.Date
+		}
+		if c.PeriodTo.IsZero() && (to.IsZero() || line.Date.After(to)) {
+			to = line.Date
+		}
+	}
+	return from, to
+}
+
+func (c *ReconcileStatement) Validate() error {
+	if err := firstError(checkID("statement_id", c.StatementID), checkText("account", c.Account, false, maxNameRunes)); err != nil {
+		return err
+	}
+	if c.WindowDays != nil && (*c.WindowDays < 0 || *c.WindowDays > MaxWindowDays) {
+		return problem.Field("window_days", "invalid_window", "must be 0 to %d days", MaxWindowDays)
+	}
+	if len(c.Lines.Items) == 0 {
+		return problem.Field("lines", "missing_field", "a statement has at least one line")
+	}
+	if len(c.Lines.Items) > MaxStatementLines {
+		return problem.Field("lines", "too_many", "at most %d lines in one statement; split it by period", MaxStatementLines)
+	}
+	if !c.PeriodFrom.IsZero() && !c.PeriodTo.IsZero() && c.PeriodTo.Before(c.PeriodFrom) {
+		return problem.Field("period_to", "invalid_period", "is before period_from (%s)", c.PeriodFrom)
+	}
+	seen := make(map[int]bool, len(c.Lines.Items))
+	from, to := c.Period()
+	for i := range c.Lines.Items {
+		if err := c.validateLine(i, seen, from, to); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *ReconcileStatement) validateLine(i int, seen map[int]bool, from, to calendar.Date) error {
+	line := c.Lines.Items[i]
+	prefix := "lines[" + itoa(i) + "]"
+	if line.Line < 0 {
+		return problem.Field(prefix+".line", "invalid_line", "must be 1 or more (0 means the line's place in the list)")
+	}
+	if seen[c.LineNo(i)] {
+		return problem.Field(prefix+".line", "duplicate_value", "line %d is listed twice", c.LineNo(i))
+	}
+	seen[c.LineNo(i)] = true
+	err := firstError(checkDate(prefix+".date", line.Date), checkText(prefix+".reference", line.Reference, false, maxNameRunes),
+		checkText(prefix+".counterparty_account", line.CounterpartyAccount, false, maxNameRunes),
+		checkText(prefix+".description", line.Description, false, maxDescriptionRunes))
+	if err != nil {
+		return err
+	}
+	if line.Amount == nil {
+		return problem.Field(prefix+".amount", "missing_field", "is required: a decimal string, negative for money out, e.g. \"-42000000.00\"")
+	}
+	if line.Amount.IsZero() {
+		return problem.Field(prefix+".amount", "invalid_money", "must not be zero")
+	}
+	if line.Date.Before(from) || line.Date.After(to) {
+		return problem.Field(prefix+".date", "outside_period", "%s is outside the statement period %s to %s", line.Date, from, to)
+	}
+	return nil
 }
