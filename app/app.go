@@ -211,6 +211,8 @@ func (a *Application) dispatch(ctx context.Context, c command.Command, meta Meta
 		return a.endScholarship(ctx, c, meta)
 	case *command.ReconcileStatement:
 		return a.reconcileStatement(ctx, c, meta)
+	case *command.SchedulePayout:
+		return a.schedulePayout(ctx, c, meta)
 	default:
 		return Result{}, problem.Field("command", "unsupported_command", "%s is part of the vocabulary but not available in this release", c.Name())
 	}

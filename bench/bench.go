@@ -84,7 +84,9 @@ type Config struct {
 	Runs int
 	// LogEvents is about how many events the log for rebuild and history holds; zero means DefaultLogEvents.
 	LogEvents int
-	Wire      Wire
+	// LagDuration is how long the live-lag load runs; zero means DefaultLagDuration.
+	LagDuration time.Duration
+	Wire        Wire
 	// Progress receives one line per step; nil means io.Discard.
 	Progress io.Writer
 	// analyzeEvery is how often the scratch databases are analyzed by the
@@ -98,6 +100,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.LogEvents == 0 {
 		c.LogEvents = DefaultLogEvents
+	}
+	if c.LagDuration == 0 {
+		c.LagDuration = DefaultLagDuration
 	}
 	if c.Progress == nil {
 		c.Progress = io.Discard
@@ -115,6 +120,9 @@ func (c Config) Validate() error {
 	}
 	if c.LogEvents < minLogEvents || c.LogEvents > maxLogEvents {
 		errs = append(errs, fmt.Errorf("bench: log events %d must be %d to %d", c.LogEvents, minLogEvents, maxLogEvents))
+	}
+	if c.LagDuration < minLagDuration || c.LagDuration > maxLagDuration {
+		errs = append(errs, fmt.Errorf("bench: live-lag duration %s must be %s to %s", c.LagDuration, minLagDuration, maxLagDuration))
 	}
 	if c.Wire == nil {
 		errs = append(errs, errors.New("bench: Wire is required"))
@@ -164,7 +172,11 @@ func Run(ctx context.Context, config Config) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	report.Results = append(appends, logResults...)
+	lag, err := runLag(ctx, config, say)
+	if err != nil {
+		return Report{}, err
+	}
+	report.Results = append(append(appends, logResults...), lag...)
 	report.LogEvents = events
 	report.Elapsed = time.Since(report.Started)
 	return report, nil

@@ -2,6 +2,8 @@ package projections
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -32,6 +34,18 @@ func (Contributions) Apply(ctx context.Context, tx pgx.Tx, events []Decoded) err
 	for _, decoded := range events {
 		position := decoded.Recorded.Position
 		if payerID, ok := strings.CutPrefix(decoded.Recorded.StreamID, payerPrefix); ok {
+			if assessed, ok := decoded.Event.(*payer.ContributionsAssessed); ok && useCopy(ctx, contributionRows(assessed)) {
+				// A large bill: what is queued runs first, then its lines go in by COPY.
+				if err := sendBatch(ctx, tx, batch, "contributions"); err != nil {
+					return err
+				}
+				batch = &pgx.Batch{}
+				if err := copyAssessed(ctx, tx, payerID, position, assessed); err != nil {
+					return err
+				}
+				queueBillTotals(batch, payerID, position, assessed)
+				continue
+			}
 			queuePayerFinance(batch, payerID, position, decoded)
 			continue
 		}
@@ -101,10 +115,69 @@ func queueAssessed(batch *pgx.Batch, payerID string, position int64, e *payer.Co
 			AS l(participant_id, programme, line_no, covered, segment, rate, employer, worker, total)
 		LEFT JOIN rm_bills b ON b.payer_id = $1 AND b.period = $2`,
 		payerID, period, e.DueDate.Time(), position, participants, programmes, lineNumbers, covered, segments, rates, employers, workers, totals)
+	queueBillTotals(batch, payerID, position, e)
+}
+
+// queueBillTotals adds an assessment's lines and total to its bill.
+func queueBillTotals(batch *pgx.Batch, payerID string, position int64, e *payer.ContributionsAssessed) {
+	total := decimal.Zero
+	for _, line := range e.Lines {
+		total = total.Add(line.Total.Decimal)
+	}
 	batch.Queue(`INSERT INTO rm_bills (payer_id, period, due_date, lines, total, position) VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (payer_id, period) DO UPDATE SET lines = rm_bills.lines + EXCLUDED.lines, total = rm_bills.total + EXCLUDED.total,
 			position = EXCLUDED.position`,
-		payerID, period, e.DueDate.Time(), int32(len(e.Lines)), running, position)
+		payerID, e.Period.String(), e.DueDate.Time(), int32(len(e.Lines)), total, position)
+}
+
+// contributionRows is how many rm_contributions rows an assessment writes.
+func contributionRows(e *payer.ContributionsAssessed) int {
+	rows := 0
+	for _, line := range e.Lines {
+		rows += len(line.Lines)
+	}
+	return rows
+}
+
+// contributionColumns are the columns of rm_contributions an assessment writes.
+var contributionColumns = []string{"payer_id", "period", "participant_id", "programme", "line_no", "covered_through", "segment", "rate",
+	"employer", "worker", "total", "paid", "due_date", "position"}
+
+// copyAssessed writes an assessment's lines with COPY: the same rows as
+// queueAssessed's INSERT, numbered and running on after the lines the bill
+// has so far (read first, in the same transaction).
+func copyAssessed(ctx context.Context, tx pgx.Tx, payerID string, position int64, e *payer.ContributionsAssessed) error {
+	period := e.Period.String()
+	var linesBefore int32
+	totalBefore := decimal.Zero
+	err := tx.QueryRow(ctx, `SELECT lines, total::text FROM rm_bills WHERE payer_id = $1 AND period = $2`, payerID, period).Scan(&linesBefore, &totalText{&totalBefore})
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("read bill %s %s: %w", payerID, period, err)
+	}
+	rows := make([][]any, 0, contributionRows(e))
+	running := totalBefore
+	for index, line := range e.Lines {
+		running = running.Add(line.Total.Decimal)
+		for _, contribution := range line.Lines {
+			rows = append(rows, []any{payerID, period, line.ParticipantID, contribution.Programme, linesBefore + int32(index+1), running,
+				line.Segment, contribution.Rate, contribution.Employer.Decimal, contribution.Worker.Decimal, contribution.Total.Decimal,
+				false, e.DueDate.Time(), position})
+		}
+	}
+	return copyInto(ctx, tx, "rm_contributions", contributionColumns, rows)
+}
+
+// totalText scans numeric text into a decimal exactly.
+type totalText struct{ into *decimal.Decimal }
+
+func (t *totalText) Scan(src any) error {
+	text, ok := src.(string)
+	if !ok {
+		return fmt.Errorf("bill total: %T, want text", src)
+	}
+	value, err := decimal.NewFromString(text)
+	*t.into = value
+	return err
 }
 
 // queueAllocation moves a bill's allocated total (negative for a reversal),

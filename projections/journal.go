@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
 
 	"github.com/tanahbumbu/jaminan/domain/claim"
 )
@@ -78,17 +79,37 @@ func (Journal) Apply(ctx context.Context, tx pgx.Tx, events []Decoded) error {
 		}
 		rows.add(decoded, entries)
 	}
-	return sendBatch(ctx, tx, rows.batch(), "journal")
+	if err := sendBatch(ctx, tx, rows.batch(useCopy(ctx, len(rows.positions))), "journal"); err != nil {
+		return err
+	}
+	if useCopy(ctx, len(rows.positions)) {
+		return copyInto(ctx, tx, "journal_entries", journalColumns, rows.copyRows())
+	}
+	return nil
 }
 
-func (rows *journalRows) batch() *pgx.Batch {
+// journalColumns are the columns of journal_entries a batch writes.
+var journalColumns = []string{"position", "entry_no", "event_type", "occurred_on", "account", "debit", "credit", "memo"}
+
+// copyRows are the entries as COPY rows, money as exact decimals.
+func (rows *journalRows) copyRows() [][]any {
+	copied := make([][]any, len(rows.positions))
+	for i := range rows.positions {
+		copied[i] = []any{rows.positions[i], rows.numbers[i], rows.types[i], rows.dates[i], rows.accounts[i],
+			decimal.RequireFromString(rows.debits[i]), decimal.RequireFromString(rows.credits[i]), rows.memos[i]}
+	}
+	return copied
+}
+
+// batch queues the claims seen and, unless they go by COPY, the entries.
+func (rows *journalRows) batch(copied bool) *pgx.Batch {
 	batch := &pgx.Batch{}
 	for _, decoded := range rows.claimsSeen {
 		filed := decoded.Event.(*claim.Filed)
 		batch.Queue(`INSERT INTO journal_claims (claim_id, participant_id, payer_id, programme, position) VALUES ($1, $2, $3, $4, $5)`,
 			strings.TrimPrefix(decoded.Recorded.StreamID, claimPrefix), filed.ParticipantID, filed.PayerID, filed.Programme, decoded.Recorded.Position)
 	}
-	if len(rows.positions) > 0 {
+	if len(rows.positions) > 0 && !copied {
 		batch.Queue(`INSERT INTO journal_entries (position, entry_no, event_type, occurred_on, account, debit, credit, memo)
 			SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::date[], $5::text[], $6::numeric[], $7::numeric[], $8::text[])`,
 			rows.positions, rows.numbers, rows.types, rows.dates, rows.accounts, rows.debits, rows.credits, rows.memos)

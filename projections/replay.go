@@ -14,7 +14,7 @@ import (
 // DefaultReplayBatch is how many events one read of the log returns during a
 // rebuild or a verification: larger than a live catch-up's batch, because
 // nobody waits on a replay's single transactions.
-const DefaultReplayBatch = 5000
+const DefaultReplayBatch = eventstore.MaxReadLimit
 
 // Select returns the projections named, in catch-up order; no names means all.
 func (r *Runner) Select(names []string) ([]Projection, error) {
@@ -66,6 +66,7 @@ func (r *Runner) ReplayTo(ctx context.Context, targets map[string]int64, batchSi
 	if batchSize < 1 || batchSize > eventstore.MaxReadLimit {
 		return 0, fmt.Errorf("replay batch size %d: must be 1 to %d", batchSize, eventstore.MaxReadLimit)
 	}
+	ctx = withBulk(ctx) // fresh tables: large inserts go by COPY
 	names := make([]string, 0, len(targets))
 	for name := range targets {
 		names = append(names, name)

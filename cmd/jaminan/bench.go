@@ -39,7 +39,11 @@ it is never part of the tests.`,
 					if err != nil {
 						return bench.System{}, err
 					}
-					return bench.System{Store: built.store, Application: built.application, Runner: built.runner}, nil
+					store, err := postgresStore(built.store)
+					if err != nil {
+						return bench.System{}, err
+					}
+					return bench.System{Store: store, Application: built.application, Runner: built.runner}, nil
 				}})
 			if err != nil {
 				return err

@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tanahbumbu/jaminan/adapters/directory"
-	pgstore "github.com/tanahbumbu/jaminan/adapters/eventstore/postgres"
 	"github.com/tanahbumbu/jaminan/adapters/ledgeritems"
 	"github.com/tanahbumbu/jaminan/adapters/postgres"
 	"github.com/tanahbumbu/jaminan/app"
@@ -38,8 +37,9 @@ Every subcommand reads DATABASE_URL (default ` + defaultDatabaseURL + `).`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(newMigrateCommand(), newServeCommand(), newApplyCommand(), newDemoCommand(),
 		newHistoryCommand(), newVerifyCommand(), newStatusCommand(), newExplainCommand(), newImportCommand(), newRebuildCommand(), newBenchCommand())
-	root.AddCommand(newTokenCommand(), newBundleCommand())
 	root.AddCommand(newReconcileCommand(), newExportCommand())
+	root.AddCommand(newTokenCommand(), newBundleCommand())
+	root.AddCommand(newMigrateLogCommand())
 	return root
 }
 
@@ -53,13 +53,13 @@ func databaseURL() string {
 // system is everything a subcommand may need, wired once.
 type system struct {
 	pool        *pgxpool.Pool
-	store       *pgstore.Store
+	store       logStore
 	application *app.Application
 	runner      *projections.Runner
 	logger      *slog.Logger
 }
 
-func (s *system) Close() { s.pool.Close() }
+func (s *system) Close() { closeStore(s.store, s.logger); s.pool.Close() }
 
 // open connects, migrates and wires the application and the projections.
 func open(ctx context.Context) (*system, error) {
@@ -85,7 +85,8 @@ func open(ctx context.Context) (*system, error) {
 
 // wire builds the system; now is the clock the command path passes to the domain.
 func wire(pool *pgxpool.Pool, logger *slog.Logger, now func() time.Time) (*system, error) {
-	store, err := pgstore.New(pool, pgstore.Config{})
+	// No ctx here: openStore bounds its own start (EVENTSTOREDB_START_TIMEOUT).
+	store, err := openStore(context.Background(), pool, logger)
 	if err != nil {
 		return nil, err
 	}

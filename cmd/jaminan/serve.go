@@ -49,8 +49,11 @@ projection caught up with the log until interrupted (Ctrl-C).`,
 				built.logger.Warn("JAMINAN_NIK_KEY is not set: the NIK directory uses the development key " + directory.DevelopmentKey + "; set a secret key in production")
 			}
 			go func() { _ = built.runner.Run(ctx, projectionPollInterval) }()
-			go func() { _ = built.store.RunSealer(ctx, sealInterval) }()
+			go runSealer(ctx, built.store, sealInterval)
 			if err := startRelay(ctx, built); err != nil {
+				return err
+			}
+			if err := startProcesses(ctx, built); err != nil {
 				return err
 			}
 			handler, err := apiHandler(built)

@@ -22,6 +22,8 @@ type State struct {
 	Payouts  map[string]PayoutRecorded
 	PaidOut  decimal.Decimal
 	Reversed map[string]PayoutReversed // by payout id
+	// Scheduled are the payouts the process managers scheduled, by payout id.
+	Scheduled map[string]PayoutScheduled
 	// Cancelled is scholarship money skipped or ended: no longer payable.
 	Cancelled decimal.Decimal
 	paidYears map[int]bool
@@ -82,6 +84,9 @@ func Evolve(state State, e event.Event) State {
 		state.endedFrom = cloneMap(state.endedFrom)
 		state.endedFrom[e.Child] = e.FromSchoolYear
 		state.Cancelled = state.Cancelled.Add(e.Amount.Decimal)
+	case *PayoutScheduled:
+		state.Scheduled = cloneMap(state.Scheduled)
+		state.Scheduled[e.PayoutID] = *e
 	case *PayoutReversed:
 		state.Reversed = cloneMap(state.Reversed)
 		state.Reversed[e.PayoutID] = *e

@@ -106,5 +106,6 @@ func Events() *event.Registry {
 		func() event.Event { return &PayoutReversed{} },
 		func() event.Event { return &TrancheSkipped{} },
 		func() event.Event { return &ScholarshipEnded{} },
+		func() event.Event { return &PayoutScheduled{} },
 	)
 }

@@ -1,0 +1,20 @@
+package eventstoredb
+
+import (
+	"testing"
+
+	"github.com/tanahbumbu/jaminan/adapters/eventstore"
+	"github.com/tanahbumbu/jaminan/adapters/eventstore/eventstoretest"
+)
+
+// The importer contract (what `jaminan migrate-log` writes through), always
+// over the fake server and against a real one when EVENTSTOREDB_URL is set.
+func TestImportContractAgainstFakeServer(t *testing.T) {
+	server := newFakeServer()
+	eventstoretest.RunImport(t, func(t *testing.T) eventstore.Store { return newFakeStore(t, server) })
+}
+
+func TestImportContractAgainstServer(t *testing.T) {
+	serverURL(t)
+	eventstoretest.RunImport(t, func(t *testing.T) eventstore.Store { return newServerStore(t) })
+}

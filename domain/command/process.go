@@ -1,0 +1,14 @@
+package command
+
+// SchedulePayout schedules the next payout of an approved claim: the whole
+// benefit, or a scholarship's next school year that falls due. The process
+// managers issue it (docs/processes.md); it is not part of the public
+// vocabulary, so DecodeLine does not know it. The claim decides the payout id,
+// amount and due date, so issuing it twice appends nothing the second time.
+type SchedulePayout struct {
+	ClaimID string `json:"claim_id"`
+}
+
+func (*SchedulePayout) Name() string { return "SchedulePayout" }
+
+func (c *SchedulePayout) Validate() error { return checkID("claim_id", c.ClaimID) }
