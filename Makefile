@@ -11,7 +11,7 @@ SERVER_URL = $(shell scripts/postgres-url)
 # The demo database on that server.
 DEMO_URL = $(shell scripts/postgres-url | sed -E 's#/postgres(\?|$$)#/jaminan\1#')
 
-.PHONY: all build demo serve test test-race bench lint up up-esdb clean help
+.PHONY: all build demo serve test test-race soak fuzz bench lint up up-esdb clean help
 
 all: build
 
@@ -38,6 +38,22 @@ test: ## run every test against real PostgreSQL (each package in its own throwaw
 test-race: ## the tests with the race detector
 	@url="$(SERVER_URL)"; [ -n "$$url" ] || exit 1; \
 	JAMINAN_TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 -timeout 30m ./...
+
+# Reliability runs that take minutes (docs/bad-input.md lists what make test covers).
+SOAK_ROUNDS ?= 20
+FUZZTIME    ?= 20s
+
+soak: ## kill -9 serve and rebuild SOAK_ROUNDS times each, restart PostgreSQL under load (pg_ctlcluster; run it alone on the server)
+	@url="$(SERVER_URL)"; [ -n "$$url" ] || exit 1; \
+	JAMINAN_SOAK_ROUNDS=$(SOAK_ROUNDS) JAMINAN_TEST_DATABASE_URL="$$url" $(GO) test -tags soak -count=1 -timeout 60m -run Soak -v ./...
+
+fuzz: ## every go test -fuzz target for FUZZTIME each (make test runs their seed corpora)
+	@set -e; for file in $$(grep -rlE --include='*_test.go' '^func Fuzz[A-Za-z0-9_]+\(' .); do \
+		for target in $$(grep -oE '^func Fuzz[A-Za-z0-9_]+' $$file | sed 's/^func //'); do \
+			echo "fuzz $$target in $$(dirname $$file) for $(FUZZTIME)"; \
+			$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) ./$$(dirname $$file); \
+		done; \
+	done
 
 # Benchmarks: scratch databases on the same server, dropped afterwards; takes minutes (docs/BENCHMARKS.md).
 BENCH_RUNS   ?= 3

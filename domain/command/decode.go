@@ -14,6 +14,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/tanahbumbu/jaminan/domain/problem"
 )
@@ -124,7 +125,25 @@ func objectOf(data []byte) (map[string]json.RawMessage, error) {
 	if decoder.More() {
 		return nil, problem.Field("", "malformed_json", "trailing data after the JSON object")
 	}
+	if !utf8.Valid(data) { // encoding/json would store each bad byte as U+FFFD, silently
+		return nil, problem.Field(invalidUTF8Field(fields), "invalid_utf8", "is not UTF-8 text (Latin-1 or Windows-1252?); send UTF-8")
+	}
 	return fields, nil
+}
+
+// invalidUTF8Field names the first top-level field whose value is not UTF-8, "" when it is a key.
+func invalidUTF8Field(fields map[string]json.RawMessage) string {
+	keys := make([]string, 0, len(fields))
+	for key, raw := range fields {
+		if !utf8.Valid(raw) {
+			keys = append(keys, key)
+		}
+	}
+	sort.Strings(keys)
+	if len(keys) == 0 {
+		return ""
+	}
+	return keys[0]
 }
 
 // decodeStruct fills target's fields from the object, one field at a time so
