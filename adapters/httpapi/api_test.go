@@ -482,6 +482,26 @@ func TestAPI(t *testing.T) {
 	t.Run("ListsPageByKeyset", func(t *testing.T) { checkListsPageByKeyset(t, f) })
 	t.Run("AuditBundleVerifiesOffline", func(t *testing.T) { checkAuditBundleVerifiesOffline(t, f) })
 	t.Run("LogsHoldNoPersonalData", func(t *testing.T) { checkLogsHoldNoPersonalData(t, f) })
+	t.Run("SecureHeaders", func(t *testing.T) { checkSecureHeaders(t, f) })
+}
+
+// checkSecureHeaders: every answer, the page and the API alike, carries the
+// headers docs/api.md promises; API answers are never cached.
+func checkSecureHeaders(t *testing.T, f *apiFixture) {
+	for _, path := range []string{"/", "/api/v1/status", "/api/v1/participants/" + santiNIK} {
+		_, header, _ := f.do(t, access.Auditor, http.MethodGet, path, "")
+		for name, want := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"} {
+			if got := header.Get(name); got != want {
+				t.Errorf("GET %s: %s = %q, want %q", path, name, got, want)
+			}
+		}
+		if !strings.Contains(header.Get("Content-Security-Policy"), "default-src 'self'") {
+			t.Errorf("GET %s: Content-Security-Policy = %q", path, header.Get("Content-Security-Policy"))
+		}
+		if path != "/" && header.Get("Cache-Control") != "no-store" {
+			t.Errorf("GET %s: Cache-Control = %q, want no-store", path, header.Get("Cache-Control"))
+		}
+	}
 }
 
 // checkLogsHoldNoPersonalData: after requests whose paths and bodies carry
