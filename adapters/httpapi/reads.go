@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
@@ -149,21 +150,28 @@ func (s *Server) getClaim(w http.ResponseWriter, r *http.Request) {
 		Schedule: schedule, PaidOut: money.Format(state.PaidOut), Outstanding: money.Format(state.Outstanding()), Version: state.Version})
 }
 
+// Bounds of reading a stream's version.
+const (
+	versionPageSize = 1000
+	maxVersionPages = 1000 // a million events: far beyond any participant's stream
+)
+
 // streamVersion is a stream's current version, from the log.
 func (s *Server) streamVersion(r *http.Request, streamID string) (app.StreamVersion, error) {
 	version := int64(0)
-	for {
-		page, err := s.application.Store().ReadStream(r.Context(), streamID, version+1, 1000)
+	for pages := 0; pages < maxVersionPages; pages++ {
+		page, err := s.application.Store().ReadStream(r.Context(), streamID, version+1, versionPageSize)
 		if err != nil {
 			return app.StreamVersion{}, err
 		}
 		if len(page) > 0 {
 			version = page[len(page)-1].Version
 		}
-		if len(page) < 1000 {
+		if len(page) < versionPageSize {
 			return app.StreamVersion{Stream: streamID, Version: version}, nil
 		}
 	}
+	return app.StreamVersion{}, fmt.Errorf("stream %s has more than %d events", streamID, maxVersionPages*versionPageSize)
 }
 
 // PayerView is a payer as the log says now.
