@@ -30,7 +30,17 @@ func newRootCommand() *cobra.Command {
 (JKK work accident, JKM death, JHT old-age savings, children's scholarships) as an
 immutable event in PostgreSQL, and derives read models and dashboards from the log.
 
-Every subcommand reads DATABASE_URL (default ` + defaultDatabaseURL + `).`,
+Every subcommand reads DATABASE_URL (default ` + defaultDatabaseURL + `).
+Other settings, all from the environment:
+  JAMINAN_NIK_KEY           HMAC key of the NIK directory (set a secret one in production)
+  JAMINAN_BUNDLE_KEY        64 hex digits: the Ed25519 seed that signs audit bundles
+  JAMINAN_AUTH=off          serve the API without tokens (laptop demos only)
+  JAMINAN_EVENTSTORE        postgres (default) or eventstoredb, with EVENTSTOREDB_URL
+  JAMINAN_NATS_URL          publish the log to NATS JetStream and run the process managers there
+  JAMINAN_PROCESSES         inprocess or off: the process managers without NATS
+  JAMINAN_RULEBOOK          an operator's rule-book file instead of the built-in one
+  JAMINAN_PROJECTION_BATCH  events per projection transaction
+docs/api.md, docs/commands.md and docs/scaling.md say more.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

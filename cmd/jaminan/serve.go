@@ -33,8 +33,11 @@ func newServeCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the HTTP API and keep the projections live",
-		Long: `Applies migrations, then serves the JSON API under /api/v1 and keeps every
-projection caught up with the log until interrupted (Ctrl-C).`,
+		Long: `Applies migrations, then serves the JSON API under /api/v1 (docs/api.md; the
+OpenAPI document at /api/v1/openapi.json) and the dashboard page at /, and keeps
+every projection caught up with the log until interrupted (Ctrl-C). Every API
+route needs a bearer token (jaminan token create --role R --name N); the page
+reads its token from the address (#token=...) or asks for one.`,
 		Example: "  jaminan serve --addr 127.0.0.1:8080",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
