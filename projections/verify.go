@@ -20,7 +20,8 @@ const (
 
 // personalColumns are left out of the rows a verification prints (UU PDP
 // 27/2022): they are compared, never shown.
-var personalColumns = []string{"nik", "name", "birth_date", "payee", "child"}
+// A bank line's description and counterparty account may name a person too.
+var personalColumns = []string{"nik", "name", "birth_date", "payee", "child", "description", "counterparty_account"}
 
 // Difference is a row found in only one of the live and the re-derived read model.
 type Difference struct {
