@@ -58,10 +58,11 @@ fuzz: ## every go test -fuzz target for FUZZTIME each (make test runs their seed
 # Benchmarks: scratch databases on the same server, dropped afterwards; takes minutes (docs/BENCHMARKS.md).
 BENCH_RUNS   ?= 3
 BENCH_EVENTS ?= 200000
+BENCH_PARTICIPANTS ?= 100000
 
 bench: build ## measure appends, rebuild, history and memory against raw PostgreSQL; writes docs/BENCHMARKS.md (not part of test)
 	@url="$(SERVER_URL)"; [ -n "$$url" ] || exit 1; \
-	DATABASE_URL="$$url" ./$(BIN) bench --runs $(BENCH_RUNS) --events $(BENCH_EVENTS) --out docs/BENCHMARKS.md
+	DATABASE_URL="$$url" ./$(BIN) bench --runs $(BENCH_RUNS) --events $(BENCH_EVENTS) --participants $(BENCH_PARTICIPANTS) --out docs/BENCHMARKS.md
 
 lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }

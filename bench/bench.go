@@ -86,7 +86,13 @@ type Config struct {
 	LogEvents int
 	// LagDuration is how long the live-lag load runs; zero means DefaultLagDuration.
 	LagDuration time.Duration
-	Wire        Wire
+	// Participants the dashboards' read models hold; zero means DefaultParticipants.
+	Participants int
+	// ServeDuration is how long serve is driven with commands; zero means DefaultServeDuration.
+	ServeDuration time.Duration
+	// Binary is the jaminan executable run as a subprocess (serve, rebuild); "" skips those rows.
+	Binary string
+	Wire   Wire
 	// Progress receives one line per step; nil means io.Discard.
 	Progress io.Writer
 	// analyzeEvery is how often the scratch databases are analyzed by the
@@ -103,6 +109,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.LagDuration == 0 {
 		c.LagDuration = DefaultLagDuration
+	}
+	if c.Participants == 0 {
+		c.Participants = DefaultParticipants
+	}
+	if c.ServeDuration == 0 {
+		c.ServeDuration = DefaultServeDuration
 	}
 	if c.Progress == nil {
 		c.Progress = io.Discard
@@ -123,6 +135,12 @@ func (c Config) Validate() error {
 	}
 	if c.LagDuration < minLagDuration || c.LagDuration > maxLagDuration {
 		errs = append(errs, fmt.Errorf("bench: live-lag duration %s must be %s to %s", c.LagDuration, minLagDuration, maxLagDuration))
+	}
+	if c.Participants < minParticipants || c.Participants > maxParticipants {
+		errs = append(errs, fmt.Errorf("bench: participants %d must be %d to %d", c.Participants, minParticipants, maxParticipants))
+	}
+	if c.ServeDuration < minServeDuration || c.ServeDuration > maxServeDuration {
+		errs = append(errs, fmt.Errorf("bench: serve duration %s must be %s to %s", c.ServeDuration, minServeDuration, maxServeDuration))
 	}
 	if c.Wire == nil {
 		errs = append(errs, errors.New("bench: Wire is required"))
@@ -176,7 +194,15 @@ func Run(ctx context.Context, config Config) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	report.Results = append(append(appends, logResults...), lag...)
+	dashboards, err := runDashboards(ctx, config, say)
+	if err != nil {
+		return Report{}, err
+	}
+	serve, err := runServe(ctx, config, say)
+	if err != nil {
+		return Report{}, err
+	}
+	report.Results = append(append(append(append(appends, logResults...), lag...), dashboards...), serve...)
 	report.LogEvents = events
 	report.Elapsed = time.Since(report.Started)
 	return report, nil

@@ -33,9 +33,15 @@ const streamRows = `SELECT e.seq, e.stream_id, e.version, e.event_id, e.type, e.
 // same streams' rows with nothing decoded.
 func History(ctx context.Context, db *scratch, participants []Participant, run int) ([]Result, error) {
 	random := rand.New(rand.NewPCG(benchSeed, uint64(run)))
-	var load, loadBase, asOf, asOfBase []time.Duration
-	for range historySamples {
-		member := participants[random.IntN(len(participants))]
+	sample := make([]Participant, historySamples)
+	for i := range sample {
+		sample[i] = participants[random.IntN(len(participants))]
+	}
+	if err := reserveNIKs(ctx, db, sample); err != nil {
+		return nil, err
+	}
+	var load, loadBase, asOf, asOfBase, listing, listingBase []time.Duration
+	for _, member := range sample {
 		streams := []string{app.ParticipantStream(member.ID)}
 		elapsed, err := timed(func() error { _, err := db.Application.LoadParticipant(ctx, member.ID); return err })
 		if err != nil {
@@ -54,22 +60,32 @@ func History(ctx context.Context, db *scratch, participants []Participant, run i
 			return nil, err
 		}
 		asOfBase = append(asOfBase, elapsed)
+		if elapsed, err = timed(func() error { return historyAsOfDate(ctx, db.Application, member.NIK) }); err != nil {
+			return nil, fmt.Errorf("history of %s as of %s: %w", member.ID, historyAsOf, err)
+		}
+		listing = append(listing, elapsed)
+		if elapsed, err = timed(func() error { return lookupAndSelect(ctx, db, member.NIK, streams) }); err != nil {
+			return nil, err
+		}
+		listingBase = append(listingBase, elapsed)
 	}
 	const baseline = "SELECT of the same stream rows, not decoded"
 	var results []Result
 	for _, measured := range []struct {
-		name           string
+		name, baseline string
 		value, against []time.Duration
 	}{
-		{"history: LoadParticipant", load, loadBase},
-		{fmt.Sprintf("history: coverage as of %s (participant + payer)", historyAsOf), asOf, asOfBase},
+		{"history: LoadParticipant", baseline, load, loadBase},
+		{fmt.Sprintf("history: coverage as of %s (participant + payer)", historyAsOf), baseline, asOf, asOfBase},
+		{fmt.Sprintf("history: Application.History by NIK as of %s (state after each event)", historyAsOf),
+			"directory look-up + SELECT of the stream rows, not decoded", listing, listingBase},
 	} {
 		for _, q := range []struct {
 			name     string
 			quantile float64
 		}{{"p50", 0.50}, {"p99", 0.99}} {
 			result := Result{Name: measured.name + " " + q.name, Value: percentile(measured.value, q.quantile), Unit: unitMillis,
-				Baseline: percentile(measured.against, q.quantile), BaselineName: baseline}
+				Baseline: percentile(measured.against, q.quantile), BaselineName: measured.baseline}
 			result.Ratio = ratio(result.Value, result.Baseline)
 			if q.name == "p99" {
 				result.Target = valueBelow(historyTargetMillis, unitMillis)
@@ -94,6 +110,44 @@ func coverageAsOf(ctx context.Context, application *app.Application, participant
 		return fmt.Errorf("no coverage: the synthetic participant is not enrolled")
 	}
 	return nil
+}
+
+// historyAsOfDate is what `jaminan history participant NIK --as-of` and the
+// API's history as of a date run: app.Application.History with HistoryBound.AsOf.
+func historyAsOfDate(ctx context.Context, application *app.Application, nik string) error {
+	entries, err := application.History(ctx, "participant", nik, app.HistoryBound{AsOf: historyAsOf})
+	if err != nil {
+		return err
+	}
+	if len(entries) == 0 {
+		return fmt.Errorf("no events on or before %s", historyAsOf)
+	}
+	return nil
+}
+
+// reserveNIKs files the sampled participants' NIKs in the directory, as
+// RegisterParticipant would have (the synthetic log is appended straight to
+// the store, past the directory); History finds a participant by NIK. Untimed.
+func reserveNIKs(ctx context.Context, db *scratch, sample []Participant) error {
+	for _, member := range sample {
+		id, err := db.Application.Directory().Reserve(ctx, member.NIK, member.PayerID, member.ID)
+		if err != nil {
+			return fmt.Errorf("reserve the NIK of %s: %w", member.ID, err)
+		}
+		if id != member.ID {
+			return fmt.Errorf("the directory holds %s for the NIK of %s", id, member.ID)
+		}
+	}
+	return nil
+}
+
+// lookupAndSelect is the history baseline: the directory's look-up of the
+// NIK, then the stream's rows selected and not decoded.
+func lookupAndSelect(ctx context.Context, db *scratch, nik string, streams []string) error {
+	if _, _, err := db.Application.Directory().Lookup(ctx, nik); err != nil {
+		return err
+	}
+	return selectStreams(ctx, db, streams)
 }
 
 // selectStreams reads the streams' rows as ReadStream would, without decoding them.

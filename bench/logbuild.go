@@ -58,7 +58,25 @@ var (
 // Participant is a synthetic participant and the payer that bills them.
 type Participant struct {
 	ID      string
+	NIK     string
 	PayerID string
+}
+
+// Shape is what the synthetic log covers: how many villages of
+// participantsPerVillage workers, billed and paid for how many months from First.
+type Shape struct {
+	Villages int
+	Months   int
+	First    calendar.Period
+}
+
+// events is about how many events the shape appends (penalties aside).
+func (s Shape) events() int { return s.Villages * (1 + 2*s.Months + 3*participantsPerVillage) }
+
+// logShape is the log of about events events of the rebuild and history
+// measurements: monthsPerVillage months from firstMonth.
+func logShape(events int) Shape {
+	return Shape{Villages: (events + eventsPerVillage - 1) / eventsPerVillage, Months: monthsPerVillage, First: firstMonth}
 }
 
 // Log is what BuildLog appended.
@@ -70,7 +88,17 @@ type Log struct {
 // BuildLog appends villages until the log holds about events events and
 // returns the participants; say reports progress.
 func BuildLog(ctx context.Context, db *scratch, events int, say func(string, ...any)) (Log, error) {
-	villages := (events + eventsPerVillage - 1) / eventsPerVillage
+	return BuildShape(ctx, db, logShape(events), say)
+}
+
+// BuildShape appends the villages of shape and returns the participants; say reports progress.
+func BuildShape(ctx context.Context, db *scratch, shape Shape, say func(string, ...any)) (Log, error) {
+	writer, release, err := db.builder(ctx)
+	if err != nil {
+		return Log{}, err
+	}
+	defer release()
+	villages := shape.Villages
 	library := rules.Default()
 	var appended atomic.Int64
 	next := make(chan int)
@@ -83,7 +111,7 @@ func BuildLog(ctx context.Context, db *scratch, events int, say func(string, ...
 		go func() {
 			defer wait.Done()
 			for village := range next {
-				count, err := appendVillage(ctx, db.Store, library, village)
+				count, err := appendVillage(ctx, writer.Store, library, shape, village)
 				appended.Add(int64(count))
 				if err != nil {
 					errs <- fmt.Errorf("village %d: %w", village, err)
@@ -95,8 +123,7 @@ func BuildLog(ctx context.Context, db *scratch, events int, say func(string, ...
 	}
 	started := time.Now()
 	done := make(chan struct{})
-	go reportBuild(done, started, &appended, villages*eventsPerVillage, say)
-	var err error
+	go reportBuild(done, started, &appended, shape.events(), say)
 feed:
 	for village := range villages {
 		select {
@@ -127,7 +154,7 @@ feed:
 	log := Log{Events: head}
 	for village := range villages {
 		for worker := range participantsPerVillage {
-			log.Participants = append(log.Participants, Participant{ID: participantID(village, worker), PayerID: villagePayer(village)})
+			log.Participants = append(log.Participants, Participant{ID: participantID(village, worker), NIK: participantNIK(village, worker), PayerID: villagePayer(village)})
 		}
 	}
 	return log, nil
@@ -152,6 +179,8 @@ func participantID(village, worker int) string {
 	return uuid.NewSHA1(villageNamespace, fmt.Appendf(nil, "%d/%d", village, worker)).String()
 }
 
+func participantNIK(village, worker int) string { return fmt.Sprintf("6310%06d%06d", village, worker) }
+
 func villagePayer(village int) string { return fmt.Sprintf("desa-bench-%05d", village) }
 
 // decided is a domain event with the command and rule book it came from.
@@ -170,8 +199,8 @@ type stream struct {
 // appendVillage appends one village in bulk: each worker's stream in one
 // append, then the payer's year (registration, each month's bill, payment and
 // any late-payment penalty) in another. It returns how many events it appended.
-func appendVillage(ctx context.Context, store eventstore.Store, library *rules.Library, village int) (int, error) {
-	streams, err := villageStreams(library, village)
+func appendVillage(ctx context.Context, store eventstore.Store, library *rules.Library, shape Shape, village int) (int, error) {
+	streams, err := villageStreams(library, shape, village)
 	if err != nil {
 		return 0, err
 	}
@@ -187,7 +216,7 @@ func appendVillage(ctx context.Context, store eventstore.Store, library *rules.L
 
 // villageStreams decides one village's year: the workers' streams, then the
 // payer's, whose bills and payments come from the domain's own decisions.
-func villageStreams(library *rules.Library, village int) ([]stream, error) {
+func villageStreams(library *rules.Library, shape Shape, village int) ([]stream, error) {
 	random := rand.New(rand.NewPCG(benchSeed, uint64(village)))
 	payerID := villagePayer(village)
 	streams := make([]stream, 0, participantsPerVillage+1)
@@ -198,11 +227,11 @@ func villageStreams(library *rules.Library, village int) ([]stream, error) {
 		wage := decimal.NewFromInt(int64(2_000_000 + 50_000*random.IntN(40)))
 		raise := wage.Mul(wageRise).Round(0)
 		streams = append(streams, stream{id: app.ParticipantStream(id), events: []decided{
-			{event: &participant.Registered{ParticipantID: id, NIK: fmt.Sprintf("6310%06d%06d", village, worker), Name: fmt.Sprintf("Pekerja %d-%d", village, worker),
+			{event: &participant.Registered{ParticipantID: id, NIK: participantNIK(village, worker), Name: fmt.Sprintf("Pekerja %d-%d", village, worker),
 				BirthDate: calendar.NewDate(1970+random.IntN(35), time.Month(1+random.IntN(12)), 1+random.IntN(28)), Category: "perangkat_desa",
-				Segment: "PU", Kecamatan: "Kusan Hilir", Desa: fmt.Sprintf("Desa %d", village), PayerID: payerID, RegisteredOn: firstMonth.FirstDay()},
+				Segment: "PU", Kecamatan: "Kusan Hilir", Desa: fmt.Sprintf("Desa %d", village), PayerID: payerID, RegisteredOn: shape.First.FirstDay()},
 				command: "RegisterParticipant"},
-			{event: &participant.Enrolled{Programmes: programmes, EffectiveDate: firstMonth.FirstDay(), WageBase: command.Money{Decimal: wage}, WageKind: "wage"},
+			{event: &participant.Enrolled{Programmes: programmes, EffectiveDate: shape.First.FirstDay(), WageBase: command.Money{Decimal: wage}, WageKind: "wage"},
 				command: "Enroll"},
 			{event: &participant.WageChanged{EffectiveDate: wageChangeOn, WageBase: command.Money{Decimal: raise}, WageKind: "wage"},
 				command: "ChangeWage"},
@@ -219,9 +248,9 @@ func villageStreams(library *rules.Library, village int) ([]stream, error) {
 		}
 	}
 	take("RegisterPayer", "", []event.Event{&payer.Registered{PayerID: payerID, Name: "Pemerintah Desa " + payerID,
-		Kind: "village_government", RiskClass: 1, RegisteredOn: firstMonth.FirstDay()}})
-	for month := range monthsPerVillage {
-		period := firstMonth.AddMonths(month)
+		Kind: "village_government", RiskClass: 1, RegisteredOn: shape.First.FirstDay()}})
+	for month := range shape.Months {
+		period := shape.First.AddMonths(month)
 		for i := range members {
 			members[i].WageBase = wages[i]
 			if !period.FirstDay().Before(wageChangeOn) {

@@ -54,10 +54,11 @@ func (m memory) result(name string) (Result, error) {
 
 // statusKiB reads one kB field of /proc/self/status.
 func statusKiB(field string) (int64, error) {
-	status, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0, fmt.Errorf("read /proc/self/status: %w", err)
-	}
+	return statusFileKiB("/proc/self/status", field)
+}
+
+// parseStatusKiB finds one "Field:   1234 kB" line of a /proc status file.
+func parseStatusKiB(status []byte, field string) (int64, error) {
 	scanner := bufio.NewScanner(bytes.NewReader(status))
 	for scanner.Scan() {
 		value, found := strings.CutPrefix(scanner.Text(), field+":")
@@ -66,9 +67,9 @@ func statusKiB(field string) (int64, error) {
 		}
 		kib, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(value), " kB"), 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("parse %s in /proc/self/status: %w", field, err)
+			return 0, fmt.Errorf("parse %s of a /proc status: %w", field, err)
 		}
 		return kib, nil
 	}
-	return 0, fmt.Errorf("no %s in /proc/self/status", field)
+	return 0, fmt.Errorf("no %s in the /proc status", field)
 }

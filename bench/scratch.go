@@ -41,6 +41,8 @@ type scratch struct {
 	say func(string, ...any)
 	// stopAnalyzer ends the ANALYZE loop, when one runs.
 	stopAnalyzer func()
+	// wire built System; nil when the scratch was made by hand (tests).
+	wire Wire
 }
 
 // openScratch creates, migrates and wires a database named jaminan_bench_<random>.
@@ -69,6 +71,7 @@ func (db *scratch) open(ctx context.Context, config Config, maxConns int32) erro
 		return err
 	}
 	db.pool = pool
+	db.wire = config.Wire
 	if _, err := postgres.Migrate(ctx, pool); err != nil {
 		return err
 	}
@@ -105,6 +108,44 @@ func (db *scratch) analyze(ctx context.Context, interval time.Duration) (stop fu
 		}
 	}()
 	return func() { close(done); <-stopped }
+}
+
+// builderPoolSize serves the log builder's workers.
+const builderPoolSize = buildWorkers + 4
+
+// builder is the application on a pool of its own whose sessions commit
+// without waiting for the WAL flush (synchronous_commit = off), for building
+// the synthetic logs: setup, not a measurement, and a scratch database has
+// nothing to lose in a crash. Every figure is measured on db's own pool,
+// which commits as the server is configured. Without a Wire (a scratch made
+// by a test) it is db itself.
+func (db *scratch) builder(ctx context.Context) (builder *scratch, release func(), err error) {
+	if db.wire == nil {
+		return db, func() {}, nil
+	}
+	pool, err := postgres.Connect(ctx, postgres.Config{URL: withRuntimeParam(withDatabase(db.serverURL, db.name), "synchronous_commit", "off"),
+		MaxConns: builderPoolSize})
+	if err != nil {
+		return nil, nil, fmt.Errorf("open the builder's pool: %w", err)
+	}
+	system, err := db.wire(pool)
+	if err != nil {
+		pool.Close()
+		return nil, nil, fmt.Errorf("wire the builder: %w", err)
+	}
+	return &scratch{System: system, name: db.name, serverURL: db.serverURL, pool: pool, say: db.say}, pool.Close, nil
+}
+
+// withRuntimeParam adds a session setting to a URL or keyword/value connection string.
+func withRuntimeParam(connString, name, value string) string {
+	parsed, err := url.Parse(connString)
+	if err != nil || parsed.Scheme == "" {
+		return connString + " " + name + "=" + value
+	}
+	query := parsed.Query()
+	query.Set(name, value)
+	parsed.RawQuery = query.Encode()
+	return parsed.String()
 }
 
 // drop closes the pool and removes the database, even when ctx has ended.

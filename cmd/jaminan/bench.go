@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -16,7 +18,8 @@ import (
 )
 
 func newBenchCommand() *cobra.Command {
-	var runs, events int
+	var runs, events, participants int
+	var serveDuration time.Duration
 	var out string
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -24,7 +27,8 @@ func newBenchCommand() *cobra.Command {
 		Long: `Creates scratch databases on the server of DATABASE_URL (named jaminan_bench_*,
 dropped afterwards), measures each figure --runs times beside its baseline on the
 same database — appends against bare INSERTs, a rebuild of every read model against
-COPY of the log, history against a plain SELECT, and the process's peak memory —
+COPY of the log, history against a plain SELECT, dashboard queries against an
+indexed SELECT, and the peak memory of this process and of serve and rebuild —
 and writes the medians to --out. Progress goes to stderr. It takes several minutes;
 it is never part of the tests.`,
 		Example: "  jaminan bench\n  jaminan bench --runs 5 --events 1000000 --out /tmp/BENCHMARKS.md",
@@ -32,8 +36,14 @@ it is never part of the tests.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
 			defer stop()
+			binary, cleanup, err := benchBinary()
+			if err != nil {
+				return err
+			}
+			defer cleanup()
 			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 			report, err := bench.Run(ctx, bench.Config{ServerURL: databaseURL(), Runs: runs, LogEvents: events, Progress: cmd.ErrOrStderr(),
+				Participants: participants, ServeDuration: serveDuration, Binary: binary,
 				Wire: func(pool *pgxpool.Pool) (bench.System, error) {
 					built, err := wire(pool, logger, time.Now)
 					if err != nil {
@@ -48,17 +58,50 @@ it is never part of the tests.`,
 			if err != nil {
 				return err
 			}
-			return writeBenchReport(report, out, runs, events)
+			return writeBenchReport(report, out, runs, events, participants)
 		},
 	}
 	cmd.Flags().IntVar(&runs, "runs", bench.DefaultRuns, "how often each measurement runs (the report shows medians)")
 	cmd.Flags().IntVar(&events, "events", bench.DefaultLogEvents, "about how many events the log for rebuild and history holds")
+	cmd.Flags().IntVar(&participants, "participants", bench.DefaultParticipants, "participants (over 36 months) the dashboards' read models hold")
+	cmd.Flags().DurationVar(&serveDuration, "serve-duration", bench.DefaultServeDuration, "how long serve is driven with commands for its memory")
 	cmd.Flags().StringVar(&out, "out", "docs/BENCHMARKS.md", "where to write the report")
 	return cmd
 }
 
+// benchBinary is a private copy of this executable for the serve and rebuild
+// subprocesses, so a `make build` during the run cannot swap what they measure.
+func benchBinary() (path string, cleanup func(), err error) {
+	self, err := os.Executable()
+	if err != nil {
+		return "", nil, fmt.Errorf("bench: find this binary to run serve and rebuild: %w", err)
+	}
+	dir, err := os.MkdirTemp("", "jaminan-bench-")
+	if err != nil {
+		return "", nil, fmt.Errorf("bench: copy this binary: %w", err)
+	}
+	cleanup = func() { _ = os.RemoveAll(dir) }
+	source, err := os.Open(self)
+	if err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("bench: copy this binary: %w", err)
+	}
+	defer source.Close()
+	path = filepath.Join(dir, "jaminan")
+	target, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o755)
+	if err == nil {
+		_, err = io.Copy(target, source)
+		err = errors.Join(err, target.Close())
+	}
+	if err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("bench: copy this binary: %w", err)
+	}
+	return path, cleanup, nil
+}
+
 // writeBenchReport writes the report to a temporary file beside out and renames it into place.
-func writeBenchReport(report bench.Report, out string, runs, events int) (err error) {
+func writeBenchReport(report bench.Report, out string, runs, events, participants int) (err error) {
 	file, err := os.CreateTemp(filepath.Dir(out), ".benchmarks-*.md")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", out, err)
@@ -68,7 +111,8 @@ func writeBenchReport(report bench.Report, out string, runs, events int) (err er
 			_ = os.Remove(file.Name())
 		}
 	}()
-	command := strings.Join([]string{"jaminan bench", fmt.Sprintf("--runs %d", runs), fmt.Sprintf("--events %d", events), "--out " + out}, " ")
+	command := strings.Join([]string{"jaminan bench", fmt.Sprintf("--runs %d", runs), fmt.Sprintf("--events %d", events),
+		fmt.Sprintf("--participants %d", participants), "--out " + out}, " ")
 	if err := bench.WriteMarkdown(file, report, command); err != nil {
 		_ = file.Close()
 		return fmt.Errorf("write %s: %w", out, err)

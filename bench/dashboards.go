@@ -1,0 +1,272 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tanahbumbu/jaminan/adapters/web"
+	"github.com/tanahbumbu/jaminan/domain/calendar"
+	"github.com/tanahbumbu/jaminan/projections"
+)
+
+// The dashboard measurements.
+const (
+	// DefaultParticipants is how many participants the dashboards' read models hold.
+	DefaultParticipants = 100_000
+	minParticipants     = participantsPerVillage
+	maxParticipants     = 1_000_000
+	// dashMonths are billed and paid for every participant: three years.
+	dashMonths = 36
+	// dashSamples is how many times each query is timed per run, unless
+	// dashBudget runs out first (dashMinSamples are always taken).
+	dashSamples    = 100
+	dashMinSamples = 10
+	dashBudget     = 20 * time.Second
+	// dashWarmup calls of each query run untimed first (plans, caches).
+	dashWarmup = 3
+	// dashTargetMillis is the issue's p99 goal.
+	dashTargetMillis = 50
+)
+
+// dashFirstMonth starts the three years so that every bill is due and paid before today.
+var dashFirstMonth = calendar.NewPeriod(2023, time.January)
+
+// dashAPIViews are the views GET /api/v1/dash/{view} serves (adapters/web/dash.go).
+var dashAPIViews = []string{"coverage_by_area", "collections_by_month", "arrears_ageing", "claims_by_programme",
+	"payouts_by_programme", "scholarship_commitments", "fund_totals", "trial_balance"}
+
+// dashShape is the log behind the dashboards: participants in villages of
+// participantsPerVillage, billed and paid monthly for dashMonths.
+func dashShape(participants int) Shape {
+	return Shape{Villages: (participants + participantsPerVillage - 1) / participantsPerVillage, Months: dashMonths, First: dashFirstMonth}
+}
+
+// dashQuery is one thing a dashboard asks the database, timed beside the baseline.
+type dashQuery struct {
+	name string
+	call func(ctx context.Context) error
+}
+
+// dashQueries are what the page and BI tools run: the page's summary and
+// each view through the API handler in process (query, scan, JSON), and the
+// raw SQL of every view in the dash schema, all rows read.
+func dashQueries(ctx context.Context, db *scratch) ([]dashQuery, error) {
+	handler := web.NewDashAPI(db.pool)
+	get := func(path string) func(context.Context) error {
+		return func(ctx context.Context) error {
+			request := httptest.NewRequestWithContext(ctx, http.MethodGet, path, nil)
+			recorder := httptest.NewRecorder()
+			handler.ServeHTTP(recorder, request)
+			if recorder.Code != http.StatusOK {
+				return fmt.Errorf("GET %s: %d %s", path, recorder.Code, recorder.Body.String())
+			}
+			return nil
+		}
+	}
+	queries := []dashQuery{{name: "GET /api/v1/dash/summary (the page)", call: get("/api/v1/dash/summary")}}
+	for _, view := range dashAPIViews {
+		queries = append(queries, dashQuery{name: "GET /api/v1/dash/" + view, call: get("/api/v1/dash/" + view)})
+	}
+	rows, err := db.pool.Query(ctx, `SELECT table_name FROM information_schema.views WHERE table_schema = 'dash' ORDER BY table_name`)
+	if err != nil {
+		return nil, fmt.Errorf("list the dash views: %w", err)
+	}
+	views, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("list the dash views: %w", err)
+	}
+	for _, view := range views {
+		sql := "SELECT * FROM dash." + pgx.Identifier{view}.Sanitize()
+		queries = append(queries, dashQuery{name: "SQL " + sql, call: func(ctx context.Context) error { return readAll(ctx, db, sql) }})
+	}
+	return queries, nil
+}
+
+// readAll runs sql and reads every row without decoding it.
+func readAll(ctx context.Context, db *scratch, sql string, args ...any) error {
+	rows, err := db.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", sql, err)
+	}
+	for rows.Next() {
+		_ = rows.RawValues()
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("%s: %w", sql, err)
+	}
+	return nil
+}
+
+// dashBaseline is the trivial indexed SELECT on the same database: one
+// participant's row by primary key.
+const dashBaseline = "SELECT … FROM rm_participants WHERE participant_id = $1 (primary key)"
+
+// Dashboards times every dashboard query, each call followed by one baseline
+// call, and returns the p50 and p99 of each against the baseline's.
+func Dashboards(ctx context.Context, db *scratch, participants []Participant, run int) ([]Result, error) {
+	if len(participants) == 0 {
+		return nil, errors.New("dashboards: no participants")
+	}
+	queries, err := dashQueries(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	random := rand.New(rand.NewPCG(benchSeed, uint64(run)))
+	baseline := func(ctx context.Context) error {
+		member := participants[random.IntN(len(participants))]
+		return readAll(ctx, db, `SELECT participant_id, status, kecamatan, desa FROM rm_participants WHERE participant_id = $1`, member.ID)
+	}
+	var results []Result
+	for _, query := range queries {
+		for range dashWarmup {
+			if err := query.call(ctx); err != nil {
+				return nil, err
+			}
+		}
+		var measured, against []time.Duration
+		started := time.Now()
+		for sample := 0; sample < dashSamples && (sample < dashMinSamples || time.Since(started) < dashBudget); sample++ {
+			elapsed, err := timed(func() error { return query.call(ctx) })
+			if err != nil {
+				return nil, err
+			}
+			measured = append(measured, elapsed)
+			if elapsed, err = timed(func() error { return baseline(ctx) }); err != nil {
+				return nil, fmt.Errorf("dashboard baseline: %w", err)
+			}
+			against = append(against, elapsed)
+		}
+		results = append(results, dashResults(query.name, measured, against)...)
+	}
+	return results, nil
+}
+
+// dashResults are the p50 and p99 rows of one query; the p99 is held to the target.
+func dashResults(name string, measured, against []time.Duration) []Result {
+	results := make([]Result, 0, 2)
+	for _, q := range []struct {
+		name     string
+		quantile float64
+	}{{"p50", 0.50}, {"p99", 0.99}} {
+		result := Result{Name: "dashboard: " + name + " " + q.name, Value: percentile(measured, q.quantile), Unit: unitMillis,
+			Baseline: percentile(against, q.quantile), BaselineName: "trivial indexed SELECT"}
+		result.Ratio = ratio(result.Value, result.Baseline)
+		if q.name == "p99" {
+			result.Target = valueBelow(dashTargetMillis, unitMillis)
+		}
+		results = append(results, result)
+	}
+	return results
+}
+
+// prepareDashboards builds the dashboards' log (participants over dashMonths,
+// straight to the store), gets the read models from it by rebuild, and
+// analyzes them, as autovacuum would after a rebuild. rebuild nil means the
+// runner's RebuildInPlace in this process.
+func prepareDashboards(ctx context.Context, db *scratch, participants int, rebuild func(context.Context) error, say func(string, ...any)) (Log, error) {
+	shape := dashShape(participants)
+	say("dashboard database %s: %s participants over %d months, about %s events", db.name,
+		thousands(float64(shape.Villages*participantsPerVillage)), shape.Months, thousands(float64(shape.events())))
+	built, err := BuildShape(ctx, db, shape, say)
+	if err != nil {
+		return Log{}, err
+	}
+	if rebuild == nil {
+		rebuild = func(ctx context.Context) error {
+			_, err := db.Runner.RebuildInPlace(ctx, nil, projections.DefaultReplayBatch, nil)
+			return err
+		}
+	}
+	started := time.Now()
+	if err := rebuild(ctx); err != nil {
+		return Log{}, fmt.Errorf("rebuild the dashboards' read models: %w", err)
+	}
+	say("read models rebuilt from %s events in %s", thousands(float64(built.Events)), time.Since(started).Round(time.Second))
+	if _, err := db.pool.Exec(ctx, `VACUUM ANALYZE`); err != nil {
+		return Log{}, fmt.Errorf("vacuum the read models: %w", err)
+	}
+	return built, nil
+}
+
+// runDashboards builds the dashboards' database, measures the peak memory of
+// `jaminan rebuild` there when a binary is configured (that rebuild makes the
+// read models), and times the dashboard queries config.Runs times.
+func runDashboards(ctx context.Context, config Config, say func(string, ...any)) (results []Result, err error) {
+	db, err := openScratch(ctx, config, logPoolSize)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { err = errors.Join(err, db.drop(ctx)) }()
+	db.say = say
+	var rebuild func(context.Context) error
+	var memory []Result
+	if config.Binary != "" {
+		rebuild = func(ctx context.Context) error {
+			measured, rebuildErr := RebuildMemory(ctx, config.Binary, withDatabase(config.ServerURL, db.name))
+			memory = measured
+			return rebuildErr
+		}
+	}
+	built, err := prepareDashboards(ctx, db, config.Participants, rebuild, say)
+	if err != nil {
+		return nil, err
+	}
+	for i := range memory {
+		memory[i].Name += fmt.Sprintf(", %s events", thousands(float64(built.Events)))
+	}
+	sayResults(say, 1, 1, memory)
+	perRun := make([][]Result, 0, config.Runs)
+	for run := 1; run <= config.Runs; run++ {
+		runResults, err := Dashboards(ctx, db, built.Participants, run)
+		if err != nil {
+			return nil, err
+		}
+		sayResults(say, run, config.Runs, runResults)
+		perRun = append(perRun, runResults)
+	}
+	results = medians(perRun)
+	for i := range results {
+		results[i].Name = fmt.Sprintf("%s (%s participants, %d months)", results[i].Name,
+			thousands(float64(len(built.Participants))), dashMonths)
+	}
+	return append(results, memory...), nil
+}
+
+// dashMethod says what the dashboard rows measure.
+func dashMethod() string {
+	return fmt.Sprintf(`
+## Dashboards
+
+`+"`bench/dashboards.go`"+`: a log of villages of %[4]d workers billed and paid monthly for %[2]d months from %[5]s
+  (the synthetic log of the rebuild rows, stretched to three years) is appended straight to the store, and the read
+  models are made from it by `+"`jaminan rebuild`"+` (its COPY path; its peak memory is the rebuild memory row), then
+  `+"`VACUUM ANALYZE`"+`. Timed, each after %[6]d untimed calls, up to %[7]d times per run (at least %[8]d, then until %[9]s
+  is spent): the page's `+"`GET /api/v1/dash/summary`"+` and every `+"`GET /api/v1/dash/{view}`"+` through
+  `+"`web.NewDashAPI`"+`'s handler in this process (its SQL, scanning and JSON; no network), and the plain
+  `+"`SELECT *`"+` of every view of the `+"`dash`"+` schema with every row read. Each call is followed by the
+  baseline, a look-up of one random participant by primary key, so both see the same moment of the machine. The synthetic
+  log has no claims, payouts or bank statements: those views are empty and their figures are the floor of a query.
+  Both synthetic logs (this one and the rebuild log) are appended through `+"`store.Append`"+` on a pool of their own
+  whose sessions set `+"`synchronous_commit = off`"+`: building them is setup, not a measurement, and every figure is
+  measured on connections that commit as the server is configured.
+
+Where the dashboards' time goes: the dash views are plain views over the read models, computed on every call, with
+no summary table under them. `+"`dash.fund_totals`"+` sums `+"`rm_contributions`"+`, which holds a row per participant,
+month and programme (%[1]s participants × %[2]d months × 3 = %[3]s rows at the default size), so every call scans all
+of it; the page's summary reads `+"`fund_totals`"+` for its benefits figure and pays the same scan, and its coverage
+figures group every active participant's coverage. `+"`dash.trial_balance`"+` groups `+"`journal_entries`"+`, which
+gain entries for every bill and payment and hold a `+"`jht_liability:<participant>`"+` account per member, so the view
+has a row per member. `+"`collections_by_month`"+` has a row per payer and month; the API answers at most 50,000 rows
+(marked truncated) and spends its time scanning and encoding them. These figures grow with participants × months;
+a summary table kept by a projection (or a materialized view refreshed after each batch) would make them
+independent of the log's size.
+`, thousands(DefaultParticipants), dashMonths, thousands(float64(DefaultParticipants*dashMonths*3)),
+		participantsPerVillage, dashFirstMonth, dashWarmup, dashSamples, dashMinSamples, dashBudget)
+}
