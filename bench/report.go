@@ -232,7 +232,7 @@ loads the payer's stream too, with a year of those bills.
 // formatValue prints a figure in its unit.
 func formatValue(value float64, unit string) string {
 	switch unit {
-	case unitRate:
+	case unitRate, unitRequests:
 		return thousands(value) + " " + unit
 	case unitMillis:
 		return fmt.Sprintf("%.2f %s", value, unit)
