@@ -17,18 +17,12 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/tanahbumbu/jaminan/adapters/bundle"
-	"github.com/tanahbumbu/jaminan/adapters/directory"
-	pgstore "github.com/tanahbumbu/jaminan/adapters/eventstore/postgres"
-	"github.com/tanahbumbu/jaminan/adapters/ledgeritems"
 	"github.com/tanahbumbu/jaminan/adapters/postgres/pgtest"
 	"github.com/tanahbumbu/jaminan/adapters/tokens"
 	"github.com/tanahbumbu/jaminan/adapters/web"
 	"github.com/tanahbumbu/jaminan/app"
+	"github.com/tanahbumbu/jaminan/app/apptest"
 	"github.com/tanahbumbu/jaminan/domain/access"
-	"github.com/tanahbumbu/jaminan/domain/command"
-	"github.com/tanahbumbu/jaminan/domain/reference"
-	"github.com/tanahbumbu/jaminan/domain/rules"
-	"github.com/tanahbumbu/jaminan/projections"
 )
 
 // apiFixture is a seeded database (the demo story and a few workers), the
@@ -65,41 +59,10 @@ func newAPIFixture(t *testing.T) *apiFixture {
 	t.Helper()
 	ctx := context.Background()
 	database := pgtest.New(t)
-	store, err := pgstore.New(database.Pool, pgstore.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	nikDirectory, err := directory.NewPostgres(database.Pool, directory.DevelopmentKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	places, err := reference.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var runner *projections.Runner
-	ledger := ledgeritems.New(database.Pool, func(ctx context.Context) (int64, error) { return runner.CatchUp(ctx) })
-	application, err := app.New(app.Config{Store: store, Directory: nikDirectory, Library: rules.Default(), Places: places,
-		Now: func() time.Time { return time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC) }, Ledger: ledger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	runner, err = projections.NewRunner(projections.Config{Pool: database.Pool, Store: store, Decode: application.Decode, Projections: projections.All()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, line := range fixtureCommands() {
-		decoded, err := command.DecodeLine([]byte(line))
-		if err != nil {
-			t.Fatalf("fixture line %d: %v", i+1, err)
-		}
-		if _, err := application.Execute(ctx, decoded, app.Meta{Actor: "fixture", Source: "test"}); err != nil {
-			t.Fatalf("fixture line %d %s: %v", i+1, line, err)
-		}
-	}
-	if _, err := runner.CatchUp(ctx); err != nil {
-		t.Fatal(err)
-	}
+	system := apptest.New(t, database.Pool, time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC))
+	application, runner := system.Application, system.Runner
+	system.Apply(t, app.Meta{Actor: "fixture", Source: "test"}, fixtureCommands()...)
+	system.CatchUp(t)
 	tokenStore := tokens.New(database.Pool)
 	issued := map[access.Role]string{}
 	for _, role := range access.Roles() {

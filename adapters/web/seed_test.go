@@ -2,8 +2,6 @@ package web_test
 
 import (
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -11,28 +9,28 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/tanahbumbu/jaminan/adapters/directory"
-	pgstore "github.com/tanahbumbu/jaminan/adapters/eventstore/postgres"
 	"github.com/tanahbumbu/jaminan/adapters/postgres/pgtest"
 	"github.com/tanahbumbu/jaminan/adapters/web"
 	"github.com/tanahbumbu/jaminan/app"
+	"github.com/tanahbumbu/jaminan/app/apptest"
 	"github.com/tanahbumbu/jaminan/app/demo"
-	"github.com/tanahbumbu/jaminan/domain/command"
 	"github.com/tanahbumbu/jaminan/domain/reference"
-	"github.com/tanahbumbu/jaminan/domain/rules"
-	"github.com/tanahbumbu/jaminan/projections"
 )
+
+// seededNow is the clock of every seeded database.
+var seededNow = time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
 
 // seeded makes a throwaway database and loads the Tanah Bumbu demo into it
 // through the command path (app.Execute), then brings every projection up to
 // date, as `jaminan demo` followed by `jaminan serve` would.
 func seeded(t *testing.T, options demo.Options) *pgtest.Database {
 	t.Helper()
-	database, application, catchUp := newSystem(t)
-	if _, err := demo.Run(t.Context(), application, reference.MustLoad(), options); err != nil {
+	database := pgtest.New(t)
+	system := apptest.New(t, database.Pool, seededNow)
+	if _, err := demo.Run(t.Context(), system.Application, reference.MustLoad(), options); err != nil {
 		t.Fatalf("demo: %v", err)
 	}
-	catchUp()
+	system.CatchUp(t)
 	return database
 }
 
@@ -40,48 +38,11 @@ func seeded(t *testing.T, options demo.Options) *pgtest.Database {
 // reads them, through the command path and catches the projections up.
 func applied(t *testing.T, lines ...string) *pgtest.Database {
 	t.Helper()
-	database, application, catchUp := newSystem(t)
-	for i, line := range lines {
-		decoded, err := command.DecodeLine([]byte(line))
-		if err != nil {
-			t.Fatalf("line %d: %v", i+1, err)
-		}
-		if _, err := application.Execute(t.Context(), decoded, app.Meta{Actor: "web-test", Source: "test"}); err != nil {
-			t.Fatalf("line %d: %v", i+1, err)
-		}
-	}
-	catchUp()
-	return database
-}
-
-// newSystem wires the application and the projections over a fresh database,
-// as cmd/jaminan's wire does.
-func newSystem(t *testing.T) (*pgtest.Database, *app.Application, func()) {
-	t.Helper()
 	database := pgtest.New(t)
-	store, err := pgstore.New(database.Pool, pgstore.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	nikDirectory, err := directory.NewPostgres(database.Pool, "web-test-key")
-	if err != nil {
-		t.Fatal(err)
-	}
-	application, err := app.New(app.Config{Store: store, Directory: nikDirectory, Library: rules.Default(), Places: reference.MustLoad(),
-		Now: func() time.Time { return time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	runner, err := projections.NewRunner(projections.Config{Pool: database.Pool, Store: store, Decode: application.Decode,
-		Projections: projections.All(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return database, application, func() {
-		if _, err := runner.CatchUp(t.Context()); err != nil {
-			t.Fatalf("catch up: %v", err)
-		}
-	}
+	system := apptest.New(t, database.Pool, seededNow)
+	system.Apply(t, app.Meta{Actor: "web-test", Source: "test"}, lines...)
+	system.CatchUp(t)
+	return database
 }
 
 // mount serves the page and the dashboard API on one router, as the API
