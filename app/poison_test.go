@@ -7,12 +7,15 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/tanahbumbu/jaminan/adapters/eventstore"
+	"github.com/tanahbumbu/jaminan/adapters/eventstore/memory"
 	"github.com/tanahbumbu/jaminan/adapters/postgres/pgtest"
 	"github.com/tanahbumbu/jaminan/app"
 	"github.com/tanahbumbu/jaminan/app/apptest"
 	"github.com/tanahbumbu/jaminan/domain/calendar"
 	"github.com/tanahbumbu/jaminan/domain/command"
 	"github.com/tanahbumbu/jaminan/domain/money"
+	"github.com/tanahbumbu/jaminan/domain/payer"
 	"github.com/tanahbumbu/jaminan/domain/problem"
 )
 
@@ -229,4 +232,28 @@ func TestFutureBusinessDatesAreRefused(t *testing.T) {
 	// Today itself is fine.
 	f.must(t, `{"command":"RecordPayment","payment_id":"p-today","payer_id":"desa-pakatellu","amount":"187200","paid_on":"2026-11-28","bank_reference":"B"}`)
 	f.catchUp(t)
+}
+
+// Decoding an event already in the log never judges it again: a due date in
+// 2200, a total past NUMERIC(18,2), a negative amount all decode as stored.
+// (The decoder refused the first two, so each stopped every projection.)
+func TestStoredEventsDecodeAsStored(t *testing.T) {
+	application := newApplication(t, memory.New())
+	stored := []eventstore.RecordedEvent{
+		{Type: "ContributionsAssessed", SchemaVersion: 1, Data: []byte(`{"period":"2199-12","due_date":"2200-01-15","rule_book":"pp82-2019","lines":[],"total":"187200.00"}`)},
+		{Type: "StatementImported", SchemaVersion: 1, Data: []byte(`{"statement_id":"s","account":"","period_from":"2026-11-02","period_to":"2026-11-02","window_days":3,"line_count":3,"bank_total":"29999999999999999.97","imported_on":"2026-11-28"}`)},
+		{Type: "PaymentReceived", SchemaVersion: 1, Data: []byte(`{"payment_id":"p","amount":"-5.00","paid_on":"2199-01-20","bank_reference":"B","allocations":[],"credit":"0.125"}`)},
+	}
+	for _, recorded := range stored {
+		if _, err := application.Decode(recorded); err != nil {
+			t.Errorf("%s %s: %v", recorded.Type, recorded.Data, err)
+		}
+	}
+	assessed, err := application.Decode(stored[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if due := assessed.(*payer.ContributionsAssessed).DueDate.String(); due != "2200-01-15" {
+		t.Errorf("due date decoded as %q", due)
+	}
 }

@@ -80,6 +80,10 @@ func Approve(state State, c *command.ApproveClaim, in Inputs) ([]event.Event, er
 	if err := benefit.Check(); err != nil {
 		return nil, problem.New(problem.Invalid, "benefit_invariant", "benefit does not add up: %v", err)
 	}
+	if !money.Fits(benefit.Total) {
+		// rm_claims.total is NUMERIC(18,2); bounded inputs keep every benefit far below it.
+		return nil, problem.Field("claim_id", "benefit_too_large", "the benefit would come to %s, more than a claim can hold", money.FormatIDR(benefit.Total))
+	}
 	approved := &Approved{RuleBook: benefit.RuleBook, Regulation: benefit.Regulation, WageBase: command.Money{Decimal: wage},
 		Total: command.Money{Decimal: benefit.Total}, Notes: benefit.Notes, Tranches: tranches, ApprovedOn: in.Today,
 		Eligibility: eligibility(in, filed, membership, book), DueBy: book.ServiceDeadline(filed.Programme, in.Today)}

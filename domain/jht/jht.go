@@ -86,6 +86,11 @@ func CreditReturn(member participant.State, paid []payer.PaidContribution, c *co
 		return nil, nil
 	}
 	amount := money.RoundRupiah(sum.Mul(c.RatePercent.Decimal).Div(decimal.NewFromInt(1200)))
+	if amount.GreaterThan(money.MaxAmount()) {
+		// Returns compound year on year; bounding each keeps rm_jht_balances within NUMERIC(18,2).
+		return nil, problem.Field("rate_percent", "return_too_large", "a return of %s is more than the largest amount the ledger records, %s",
+			money.FormatIDR(amount), money.FormatIDR(money.MaxAmount()))
+	}
 	average := sum.DivRound(decimal.NewFromInt(12), 2)
 	return []event.Event{&participant.JHTReturnCredited{Year: c.Year, RatePercent: c.RatePercent.String(), Source: c.Source, Method: ReturnMethod,
 		AverageBalance: command.Money{Decimal: average}, Amount: command.Money{Decimal: amount}, CreditedOn: today}}, nil
