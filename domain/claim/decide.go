@@ -194,6 +194,11 @@ func scholarship(book *rules.Book, filed *Filed, details *command.Details) (rule
 	if len(details.Children) == 0 {
 		return rules.Benefit{}, nil, problem.Field("details.children", "missing_field", "a scholarship claim lists the children")
 	}
+	if later, earlier, found := details.DuplicateChild(); found {
+		// Filed before FileClaim refused it: approving would make two children one.
+		return rules.Benefit{}, nil, problem.Field("claim_id", "duplicate_child",
+			"the claim names details.children[%d] and [%d] alike; reject it and file it again with each child's full name", earlier, later)
+	}
 	children := make([]rules.Child, 0, len(details.Children))
 	for _, child := range details.Children {
 		children = append(children, rules.Child{Name: child.FullName, BirthDate: child.BirthDate, Level: child.Level, Grade: child.Grade})

@@ -162,5 +162,17 @@ func (c *ReconcileStatement) CheckDates(today calendar.Date) error {
 	return nil
 }
 
-// childKey is how two children's names are compared: case and spacing aside.
-func childKey(name string) string { return strings.ToLower(strings.Join(strings.Fields(name), " ")) }
+// DuplicateChild finds a child listed under the name of an earlier one, case
+// and spacing aside: the name is how a scholarship's tranches, its read model
+// and SkipScholarshipTranche / EndScholarship name a child, so one name is one child.
+func (d *Details) DuplicateChild() (later, earlier int, found bool) {
+	seen := make(map[string]int, len(d.Children))
+	for i, child := range d.Children {
+		key := strings.ToLower(strings.Join(strings.Fields(child.FullName), " "))
+		if first, taken := seen[key]; taken {
+			return i, first, true
+		}
+		seen[key] = i
+	}
+	return 0, 0, false
+}

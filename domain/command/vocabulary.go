@@ -345,20 +345,13 @@ func (c *FileClaim) validateDetails() error {
 	if c.Details == nil {
 		return nil
 	}
-	named := make(map[string]int, len(c.Details.Children))
 	for i, child := range c.Details.Children {
 		prefix := "details.children[" + itoa(i) + "]"
 		if err := firstError(checkText(prefix+".name", child.FullName, true, maxNameRunes), checkDate(prefix+".birth_date", child.BirthDate),
 			checkOneOf(prefix+".level", child.Level, SchoolLevels...)); err != nil {
 			return err
 		}
-		// A child is named by name in the scholarship's tranches and commands
-		// (SkipScholarshipTranche, EndScholarship): one name, one child.
-		key := childKey(child.FullName)
-		if first, taken := named[key]; taken {
-			return problem.Field(prefix+".name", "duplicate_child", "is the name of details.children[%d] too: give each child's full name as on the family card (KK)", first)
-		}
-		named[key] = i
+
 		if child.Grade < 0 || child.Grade > 6 {
 			return problem.Field(prefix+".grade", "invalid_grade", "must be 0 to 6")
 		}
@@ -370,6 +363,10 @@ func (c *FileClaim) validateDetails() error {
 		if err := checkAmount("details.cost", c.Details.Cost.Decimal); err != nil {
 			return err
 		}
+	}
+	if later, earlier, found := c.Details.DuplicateChild(); found {
+		return problem.Field("details.children["+itoa(later)+"].name", "duplicate_child",
+			"is the name of details.children[%d] too: give each child's full name as on the family card (KK)", earlier)
 	}
 	if c.Details.Months < 0 || c.Details.Months > 600 {
 		return problem.Field("details.months", "invalid_months", "must be 0 to 600")
