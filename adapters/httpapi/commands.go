@@ -32,7 +32,7 @@ func (s *Server) postCommand(w http.ResponseWriter, r *http.Request) {
 		meta.IfMatch = &expected
 	}
 	name := chi.URLParam(r, "name")
-	s.withIdempotency(w, r, name, body, func(w http.ResponseWriter) {
+	s.withIdempotency(w, r, body, func(w http.ResponseWriter) {
 		decoded, err := command.Decode(name, body)
 		if err != nil {
 			s.writeError(w, err)

@@ -53,7 +53,7 @@ func (s *Server) postReconciliation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	meta := app.Meta{Actor: actor(r), Source: "http", CorrelationID: r.Header.Get("X-Correlation-ID")}
-	s.withIdempotency(w, r, "ReconcileStatement", body, func(w http.ResponseWriter) {
+	s.withIdempotency(w, r, body, func(w http.ResponseWriter) {
 		if _, err := s.application.Execute(r.Context(), statement, meta); err != nil {
 			s.writeError(w, err)
 			return
