@@ -166,9 +166,11 @@ func TestIdempotencyUnderConcurrency(t *testing.T) {
 		if reconciled != 1 {
 			t.Fatalf("%d statements reconciled under one key, want 1", reconciled)
 		}
-		winner := 0
-		if answers[1].status == http.StatusCreated && !answers[1].replayed {
-			winner = 1
+		winner := 0 // the parity of the request whose statement was reconciled
+		for i, a := range answers {
+			if a.status == http.StatusCreated && !a.replayed {
+				winner = i
+			}
 		}
 		for i, a := range answers {
 			sameQuery := i%2 == winner%2
