@@ -132,6 +132,9 @@ func (f *apiFixture) do(t *testing.T, role access.Role, method, path string, bod
 	if role != "" {
 		request.Header.Set("Authorization", "Bearer "+f.tokens[role])
 	}
+	if body != "" {
+		request.Header.Set("Content-Type", "application/json")
+	}
 	for i := 0; i+1 < len(headers); i += 2 {
 		request.Header.Set(headers[i], headers[i+1])
 	}

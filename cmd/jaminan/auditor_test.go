@@ -45,6 +45,27 @@ func TestAuditorCommandsEndToEnd(t *testing.T) {
 	if list, _, err := cli(t, "token", "list"); err != nil || !strings.Contains(list, "bpk.audit") || strings.Contains(list, strings.TrimSpace(token)) {
 		t.Fatalf("token list: %q, %v; want the name and never the token", list, err)
 	}
+	// Revocation takes the exact id: a token named like bpk.audit's id survives bpk.audit's revocation.
+	id := strings.Split(strings.TrimSpace(token), "_")[1]
+	if _, _, err := cli(t, "token", "create", "--role", "auditor", "--name", id); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cli(t, "token", "revoke", "bpk.audit"); err == nil {
+		t.Fatal("token revoke by name: accepted, want an error (tokens are revoked by id)")
+	}
+	if out, _, err := cli(t, "token", "revoke", id); err != nil || !strings.Contains(out, id) {
+		t.Fatalf("token revoke %s: %q, %v", id, out, err)
+	}
+	list, _, err := cli(t, "token", "list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(list), "\n")[1:] {
+		fields := strings.Fields(line)
+		if revoked := len(fields) == 5; revoked != (fields[0] == id) {
+			t.Errorf("token list: %q; only token %s should be revoked", line, id)
+		}
+	}
 
 	// The payer's stream: registered, February assessed (due 2024-03-15), paid on 2024-03-10.
 	full, _, err := cli(t, "history", "payer", "desa-pakatellu", "--format", "csv")

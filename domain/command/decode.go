@@ -128,6 +128,9 @@ func objectOf(data []byte) (map[string]json.RawMessage, error) {
 	if !utf8.Valid(data) { // encoding/json would store each bad byte as U+FFFD, silently
 		return nil, problem.Field(invalidUTF8Field(fields), "invalid_utf8", "is not UTF-8 text (Latin-1 or Windows-1252?); send UTF-8")
 	}
+	if err := CheckJSON(data); err != nil {
+		return nil, err
+	}
 	return fields, nil
 }
 
