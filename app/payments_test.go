@@ -195,3 +195,16 @@ func TestConstructionProject(t *testing.T) {
 		}
 	}
 }
+
+// A July 2020 bill (pp82-2019) falls due on the 15th of August, a Saturday,
+// so on the next working day: Monday 17 August is Independence Day, so Tuesday 18.
+func TestA2020BillIsNotDueOnIndependenceDay(t *testing.T) {
+	application := newApplication(t, memory.New())
+	mustRun(t, application, payerLine)
+	mustRun(t, application, memberLine)
+	mustRun(t, application, `{"command":"Enroll","nik":"6310064203820002","programmes":["JKK","JKM","JHT"],"effective_date":"2020-01-01","wage":"3000000"}`)
+	assessed := decodeOnly[payer.ContributionsAssessed](t, application, mustRun(t, application, `{"command":"AssessContributions","payer_id":"desa-pakatellu","period":"2020-07"}`))
+	if assessed.DueDate.String() != "2020-08-18" || assessed.RuleBook != "pp82-2019" {
+		t.Errorf("due %s under %s, want 2020-08-18 under pp82-2019", assessed.DueDate, assessed.RuleBook)
+	}
+}

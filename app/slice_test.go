@@ -26,9 +26,15 @@ var fixedNow = time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
 
 func newApplication(t *testing.T, store eventstore.Store) *app.Application {
 	t.Helper()
+	return newApplicationWith(t, store, rules.Default())
+}
+
+// newApplicationWith is newApplication on another rule book.
+func newApplicationWith(t *testing.T, store eventstore.Store, library *rules.Library) *app.Application {
+	t.Helper()
 	issued := 0 // deterministic participant ids, so two runs of one history are comparable
 	newID := func() string { issued++; return fmt.Sprintf("participant-id-%04d", issued) }
-	application, err := app.New(app.Config{Store: store, Directory: directory.NewMemory("test-key"), Library: rules.Default(),
+	application, err := app.New(app.Config{Store: store, Directory: directory.NewMemory("test-key"), Library: library,
 		Places: reference.MustLoad(), Now: func() time.Time { return fixedNow }, NewID: newID})
 	if err != nil {
 		t.Fatal(err)

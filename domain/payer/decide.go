@@ -227,13 +227,13 @@ func withinArrearsWindow(open []*Bill, c *command.RecordPayment, library *rules.
 		if err != nil {
 			return nil, problem.Field("period", "no_rule_book", "%v", err)
 		}
-		if bill.Period.MonthsUntil(c.PaidOn.Period()) <= book.ArrearsGraceMonths() {
+		if bill.Period.MonthsUntil(c.PaidOn.Period()) <= book.BPUBackPaymentMonthsMax() {
 			kept = append(kept, bill)
 			continue
 		}
 		if !c.Period.IsZero() {
 			return nil, problem.Field("period", "arrears_too_old", "contributions of non-wage earners can be paid at most %d months back; %s is too old on %s",
-				book.ArrearsGraceMonths(), bill.Period, c.PaidOn)
+				book.BPUBackPaymentMonthsMax(), bill.Period, c.PaidOn)
 		}
 	}
 	return kept, nil
