@@ -79,7 +79,7 @@ func TestParseRejectsStructure(t *testing.T) {
 		{"unknown field in a version", edited(t, defaultRuleBook, `"arrears": {"grace_months": 3, "bpu_inactive_after_unpaid_months": 3, "bpu_back_payment_months_max": 3},
       "wage_base_limits": {
         "PU": {"minimum": "100000.00", "maximum": "100000000.00", "reading": "No statutory bounds for JKK, JKM and JHT; these catch data-entry mistakes and allow small village honoraria."},
-        "BPU": {"minimum": "1000000.00", "maximum": "20700000.00", "reading": "The declared-income range of RULES.md."},
+        "BPU": {"minimum": "1000000.00", "maximum": "20700000.00", "reading": "The declared-income range of docs/rulebook.md (BPU)."},
         "construction": {"minimum": "100000.00", "maximum": "100000000.00", "reading": "As PU; construction contributions are on the contract value."}
       },
       "benefits": {
@@ -87,7 +87,7 @@ func TestParseRejectsStructure(t *testing.T) {
           "lump_sum": "20000000.00",`, `"arrears": {"grace_months": 3, "bpu_inactive_after_unpaid_months": 3, "bpu_back_payment_months_max": 3, "grace_days": 10},
       "wage_base_limits": {
         "PU": {"minimum": "100000.00", "maximum": "100000000.00", "reading": "No statutory bounds for JKK, JKM and JHT; these catch data-entry mistakes and allow small village honoraria."},
-        "BPU": {"minimum": "1000000.00", "maximum": "20700000.00", "reading": "The declared-income range of RULES.md."},
+        "BPU": {"minimum": "1000000.00", "maximum": "20700000.00", "reading": "The declared-income range of docs/rulebook.md (BPU)."},
         "construction": {"minimum": "100000.00", "maximum": "100000000.00", "reading": "As PU; construction contributions are on the contract value."}
       },
       "benefits": {
