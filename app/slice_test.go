@@ -63,7 +63,7 @@ func mustRun(t *testing.T, application *app.Application, line string) app.Result
 
 func rupiah(text string) decimal.Decimal { return decimal.RequireFromString(text) }
 
-// The Pakatellu village and a village official paid 3,000,000 (RULES.md worked example 7).
+// The Pakatellu village and a village official paid 3,000,000 (docs/rulebook.md worked example 7).
 const (
 	payerLine  = `{"command":"RegisterPayer","payer_id":"desa-pakatellu","name":"Pemerintah Desa Pakatellu","kind":"village_government","risk_class":1}`
 	memberLine = `{"command":"RegisterParticipant","nik":"6310064203820002","name":"Halimatus Sa'diah","birth_date":"1982-03-02","category":"perangkat_desa","segment":"PU","kecamatan":"Kusan Tengah","desa":"Pakatellu","payer_id":"desa-pakatellu"}`
@@ -93,7 +93,7 @@ func decodeOnly[T any](t *testing.T, application *app.Application, result app.Re
 }
 
 // TestFirstSlice walks the whole first slice through the command path and
-// checks every figure against RULES.md.
+// checks every figure against docs/rulebook.md.
 func TestFirstSlice(t *testing.T) {
 	RunSlice(t, func(t *testing.T) eventstore.Store { return memory.New() })
 }

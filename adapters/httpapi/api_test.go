@@ -92,7 +92,7 @@ func newAPIFixture(t *testing.T) *apiFixture {
 	return &apiFixture{database: database, application: application, server: server, handler: handler, http: httpServer, tokens: issued, logs: logs}
 }
 
-// The fixture's figures (RULES.md): a BPU worker declaring Rp1,000,000 pays
+// The fixture's figures (docs/rulebook.md): a BPU worker declaring Rp1,000,000 pays
 // JKK 1% (10,000) and JKM 6,800 a month, 16,800; five such workers, 84,000.
 // Santi dies on 7 October 2024, October paid on the 1st: JKM Rp42,000,000.
 const (
@@ -327,7 +327,7 @@ func checkHistoryAsOfADateAndAtAPosition(t *testing.T, f *apiFixture) {
 	if status != http.StatusOK || json.Unmarshal(text, &full) != nil || len(full.Entries) < 3 {
 		t.Fatalf("full history: %d %s", status, text)
 	}
-	// RULES.md: the JKM benefit of a death is 42,000,000 in all; paid in full in the demo.
+	// docs/rulebook.md#jkm: the JKM benefit of a death is 42,000,000 in all; paid in full in the demo.
 	if !strings.Contains(full.State, "paid out 42000000.00 of 42000000.00") {
 		t.Errorf("state now = %q, want paid out 42000000.00 of 42000000.00", full.State)
 	}

@@ -23,7 +23,7 @@ func (e MembershipInactive) OccurredOn() calendar.Date    { return e.FromPeriod.
 func (e MembershipReactivated) OccurredOn() calendar.Date { return e.FromPeriod.FirstDay() }
 
 // DecideLapse is the billing run's check on a non-wage earner before period:
-// the unpaid-months rule (RULES.md: after 3 consecutive unpaid months the
+// the unpaid-months rule (docs/rulebook.md#non-wage-earners-bpu: after 3 consecutive unpaid months the
 // membership becomes inactive) and reactivation by a month paid since.
 // billed and paid tell, for a month, whether it was billed and is paid now.
 func DecideLapse(state State, period calendar.Period, unpaidMonthsMax int, billed, paid func(calendar.Period) bool) []event.Event {
