@@ -142,7 +142,7 @@ func (a *Application) assessContributions(ctx context.Context, c *command.Assess
 		if !member.Registered || member.PayerAt(c.Period.LastDay()) != c.PayerID {
 			continue
 		}
-		if member, err = a.applyLapse(ctx, member, state, c, meta, book.ArrearsGraceMonths(), &lapses); err != nil {
+		if member, err = a.applyLapse(ctx, member, state, c, meta, book.BPUInactiveAfterUnpaidMonths(), &lapses); err != nil {
 			return Result{}, err
 		}
 		wage, ok := member.WageOn(c.Period.LastDay())
@@ -165,10 +165,10 @@ func (a *Application) assessContributions(ctx context.Context, c *command.Assess
 
 // applyLapse records a non-wage earner's lapse or reactivation before billing
 // them, and returns the participant as the new events leave it.
-func (a *Application) applyLapse(ctx context.Context, member participant.State, bills payer.State, c *command.AssessContributions, meta Meta, graceMonths int, into *Result) (participant.State, error) {
+func (a *Application) applyLapse(ctx context.Context, member participant.State, bills payer.State, c *command.AssessContributions, meta Meta, unpaidMonthsMax int, into *Result) (participant.State, error) {
 	billed := func(p calendar.Period) bool { return bills.Billed(p, member.ID) }
 	paid := func(p calendar.Period) bool { return bills.LinePaid(p, member.ID) }
-	events := participant.DecideLapse(member, c.Period, graceMonths, billed, paid)
+	events := participant.DecideLapse(member, c.Period, unpaidMonthsMax, billed, paid)
 	if len(events) == 0 {
 		return member, nil
 	}
@@ -279,11 +279,11 @@ func (a *Application) creditJHTReturn(ctx context.Context, c *command.CreditJHTR
 	if err != nil {
 		return Result{}, err
 	}
-	events, err := jht.CreditReturn(member, billing.PaidContributions("JHT"), c, a.today())
+	events, err := jht.CreditReturn(member, billing.PaidContributions("JHT"), c, a.config.Library, a.today())
 	if err != nil {
 		return Result{}, err
 	}
-	return a.append(ctx, participantStream(member.ID), member.Version, c, meta, "", events)
+	return a.append(ctx, participantStream(member.ID), member.Version, c, meta, ruleBookOf(events), events)
 }
 
 // changePayer moves the participant in the directory first (idempotent), so a

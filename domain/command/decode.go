@@ -1,5 +1,5 @@
-// Package command holds the public command vocabulary of jaminan (DESIGN.md,
-// "Commands: the public vocabulary") and its strict JSON decoder.
+// Package command holds the public command vocabulary of jaminan
+// (docs/commands.md) and its strict JSON decoder.
 //
 // The decoder refuses unknown fields, JSON numbers where money is due (money
 // is a decimal string), malformed dates and periods, and names the field at

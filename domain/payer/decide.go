@@ -214,7 +214,7 @@ func hasSegment(bill *Bill, segment string) bool {
 }
 
 // withinArrearsWindow drops non-wage earners' bills older than the arrears a
-// payment may still settle (RULES.md: at most 3 months back); naming such a
+// payment may still settle (docs/rulebook.md#non-wage-earners-bpu: at most 3 months back); naming such a
 // month is an error. Those months stay unpaid and uncovered.
 func withinArrearsWindow(open []*Bill, c *command.RecordPayment, library *rules.Library) ([]*Bill, error) {
 	var kept []*Bill
@@ -227,19 +227,19 @@ func withinArrearsWindow(open []*Bill, c *command.RecordPayment, library *rules.
 		if err != nil {
 			return nil, problem.Field("period", "no_rule_book", "%v", err)
 		}
-		if bill.Period.MonthsUntil(c.PaidOn.Period()) <= book.ArrearsGraceMonths() {
+		if bill.Period.MonthsUntil(c.PaidOn.Period()) <= book.BPUBackPaymentMonthsMax() {
 			kept = append(kept, bill)
 			continue
 		}
 		if !c.Period.IsZero() {
 			return nil, problem.Field("period", "arrears_too_old", "contributions of non-wage earners can be paid at most %d months back; %s is too old on %s",
-				book.ArrearsGraceMonths(), bill.Period, c.PaidOn)
+				book.BPUBackPaymentMonthsMax(), bill.Period, c.PaidOn)
 		}
 	}
 	return kept, nil
 }
 
-// projectLine bills a construction project once, on its contract value (RULES.md, Construction).
+// projectLine bills a construction project once, on its contract value (docs/rulebook.md#contributions).
 func projectLine(book *rules.Book, member Member) (BillLine, error) {
 	assessment, err := book.ConstructionContribution(member.WageBase)
 	return lineOf(member, assessment, err)
