@@ -144,7 +144,7 @@ func (a *Application) assessContributions(ctx context.Context, c *command.Assess
 		if !member.Registered || member.PayerAt(c.Period.LastDay()) != c.PayerID {
 			continue
 		}
-		if decided := decideLapse(member, state, c.Period, book.ArrearsGraceMonths()); len(decided.events) > 0 {
+		if decided := decideLapse(member, state, c.Period, book.BPUInactiveAfterUnpaidMonths()); len(decided.events) > 0 {
 			lapses = append(lapses, decided)
 			member = decided.after()
 		}
@@ -189,10 +189,10 @@ func (l lapse) after() participant.State {
 	return member
 }
 
-func decideLapse(member participant.State, bills payer.State, period calendar.Period, graceMonths int) lapse {
+func decideLapse(member participant.State, bills payer.State, period calendar.Period, unpaidMonthsMax int) lapse {
 	billed := func(p calendar.Period) bool { return bills.Billed(p, member.ID) }
 	paid := func(p calendar.Period) bool { return bills.LinePaid(p, member.ID) }
-	return lapse{member: member, events: participant.DecideLapse(member, period, graceMonths, billed, paid)}
+	return lapse{member: member, events: participant.DecideLapse(member, period, unpaidMonthsMax, billed, paid)}
 }
 
 // appendLapses appends each decided lapse on its participant's stream.
@@ -320,11 +320,11 @@ func (a *Application) creditJHTReturn(ctx context.Context, c *command.CreditJHTR
 	if err != nil {
 		return Result{}, err
 	}
-	events, err := jht.CreditReturn(member, billing.PaidContributions("JHT"), c, a.today())
+	events, err := jht.CreditReturn(member, billing.PaidContributions("JHT"), c, a.config.Library, a.today())
 	if err != nil {
 		return Result{}, err
 	}
-	return a.append(ctx, participantStream(member.ID), member.Version, c, meta, "", events)
+	return a.append(ctx, participantStream(member.ID), member.Version, c, meta, ruleBookOf(events), events)
 }
 
 // changePayer moves the participant in the directory first (idempotent), so a

@@ -54,7 +54,7 @@ func newHistory(t *testing.T) *history {
 		FirstPeriod: calendar.NewPeriod(2024, 1), Months: 12}); err != nil {
 		t.Fatal(err)
 	}
-	// A village that pays February two months late: RULES.md's 2 % a month
+	// A village that pays February two months late: docs/rulebook.md#late-penalty: 2 % a month
 	// late brings a LatePenaltyAssessed, so the journal has penalty income.
 	for _, line := range []string{
 		`{"command":"RegisterPayer","payer_id":"desa-uji-terlambat","name":"Pemerintah Desa Uji","kind":"village_government","risk_class":1}`,

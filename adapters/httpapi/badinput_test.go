@@ -1,10 +1,14 @@
 package httpapi
 
 import (
+	"bufio"
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -16,7 +20,9 @@ import (
 	"github.com/tanahbumbu/jaminan/adapters/directory"
 	pgstore "github.com/tanahbumbu/jaminan/adapters/eventstore/postgres"
 	"github.com/tanahbumbu/jaminan/adapters/postgres/pgtest"
+	"github.com/tanahbumbu/jaminan/adapters/tokens"
 	"github.com/tanahbumbu/jaminan/app"
+	"github.com/tanahbumbu/jaminan/domain/access"
 	"github.com/tanahbumbu/jaminan/domain/command"
 	"github.com/tanahbumbu/jaminan/domain/reference"
 	"github.com/tanahbumbu/jaminan/domain/rules"
@@ -184,6 +190,19 @@ var badInputCases = []badInputCase{
 	{"oversized", "a name of 10,000 characters", "RegisterParticipant", `{` + registration + `,"name":"` + strings.Repeat("a", 10_000) + `"}`, nil, 422, "too_long", "name"},
 	{"oversized", "17 children", "FileClaim", `{"claim_id":"s-1","nik":"6310064203820002","programme":"SCHOLARSHIP","benefit":"scholarship","incident_date":"2024-03-10","details":{"children":[` + strings.TrimSuffix(strings.Repeat(`{"name":"A","birth_date":"2015-01-01","level":"SD","grade":1},`, 17), ",") + `]}}`, nil, 422, "too_many", "details.children"},
 	{"oversized", "Idempotency-Key of 201 characters", "ApproveClaim", `{"claim_id":"jkm-1"}`, []string{"Idempotency-Key", strings.Repeat("k", 201)}, 400, "invalid_idempotency_key", "Idempotency-Key"},
+	{"duplicate keys", "amount twice, the larger last", "RecordPayment", `{` + payment + `,"amount":"1","amount":"999999"}`, nil, 400, "duplicate_key", "amount"},
+	{"duplicate keys", "a JSON number behind a string", "RecordPayment", `{` + payment + `,"amount":1,"amount":"5"}`, nil, 400, "duplicate_key", "amount"},
+	{"duplicate keys", "twice in the heir", "FileClaim", `{"claim_id":"jkm-2","nik":"6310064203820002","programme":"JKM","benefit":"death","incident_date":"2024-03-10","heir":{"name":"A","relationship":"spouse","relationship":"child"}}`, nil, 400, "duplicate_key", "heir.relationship"},
+	{"control and invisible text", "a C1 control (U+0085) in a name", "RegisterParticipant", `{` + registration + `,"name":"Sa\u0085diah"}`, nil, 422, "invalid_text", "name"},
+	{"control and invisible text", "a C1 control as UTF-8 bytes", "RegisterParticipant", "{" + registration + ",\"name\":\"Sa\xc2\x9ediah\"}", nil, 422, "invalid_text", "name"},
+	{"control and invisible text", "a lone surrogate in a name", "RegisterParticipant", `{` + registration + `,"name":"Sa\ud800diah"}`, nil, 422, "invalid_text", "name"},
+	{"control and invisible text", "a name of zero-width characters", "RegisterParticipant", `{` + registration + `,"name":"\u200b\u200c\u200d"}`, nil, 422, "invalid_text", "name"},
+	{"control and invisible text", "a reason of a byte-order mark and spaces", "RejectClaim", `{"claim_id":"jkm-1","reason":" \ufeff "}`, nil, 422, "invalid_text", "reason"},
+	{"media types", "text/plain", "RecordPayment", `{` + payment + `,"amount":"1000"}`, []string{"Content-Type", "text/plain"}, 415, "unsupported_media_type", "Content-Type"},
+	{"media types", "a form", "RecordPayment", `{` + payment + `,"amount":"1000"}`, []string{"Content-Type", "application/x-www-form-urlencoded"}, 415, "unsupported_media_type", "Content-Type"},
+	{"media types", "a multipart form", "RecordPayment", `{` + payment + `,"amount":"1000"}`, []string{"Content-Type", "multipart/form-data; boundary=x"}, 415, "unsupported_media_type", "Content-Type"},
+	{"media types", "no Content-Type", "RecordPayment", `{` + payment + `,"amount":"1000"}`, []string{"Content-Type", ""}, 415, "unsupported_media_type", "Content-Type"},
+	{"media types", "JSON in Latin-1", "RecordPayment", `{` + payment + `,"amount":"1000"}`, []string{"Content-Type", "application/json; charset=iso-8859-1"}, 415, "unsupported_media_type", "Content-Type"},
 }
 
 // TestBadInputIsRefusedAndWritesNothing posts every case of docs/bad-input.md
@@ -286,4 +305,202 @@ func TestUnreachableDatabaseIs503(t *testing.T) {
 func jsonString(text string) string {
 	encoded, _ := json.Marshal(text) // a string always encodes
 	return string(encoded)
+}
+
+// badRequestCase is one row of docs/bad-input.md about a request rather
+// than a command body: its path, its query, its media type, a token body.
+type badRequestCase struct {
+	class, name, method, path, contentType, body string
+	status                                       int
+	code, field                                  string
+}
+
+// cursorOf is a next_cursor as lists.go writes one, around any raw JSON.
+func cursorOf(rawJSON string) string { return base64.RawURLEncoding.EncodeToString([]byte(rawJSON)) }
+
+var badRequestCases = []badRequestCase{
+	{"invalid path", "NUL in a claim id", "GET", "/api/v1/claims/%00", "", "", 400, "invalid_path", "path"},
+	{"invalid path", "a Latin-1 byte in a NIK", "GET", "/api/v1/participants/%FF", "", "", 400, "invalid_path", "path"},
+	{"invalid path", "NUL in a NIK's history", "GET", "/api/v1/participants/%00/history", "", "", 400, "invalid_path", "path"},
+	{"invalid path", "NUL inside a payer id", "GET", "/api/v1/payers/desa%00x", "", "", 400, "invalid_path", "path"},
+	{"invalid path", "broken UTF-8 in a statement id", "GET", "/api/v1/reconciliations/%C3%28", "", "", 400, "invalid_path", "path"},
+	{"invalid path", "a C1 control in a claim's history", "GET", "/api/v1/claims/jkm%C2%851/history", "", "", 400, "invalid_path", "path"},
+	{"invalid path", "NUL in a token id", "DELETE", "/api/v1/tokens/%00", "", "", 400, "invalid_path", "path"},
+	{"invalid path", "NUL in a command's name", "POST", "/api/v1/commands/Approve%00Claim", "application/json", `{"claim_id":"jkm-1"}`, 400, "invalid_path", "path"},
+	{"invalid query", "NUL in a filter", "GET", "/api/v1/participants?kecamatan=%00", "", "", 400, "invalid_query", "kecamatan"},
+	{"invalid query", "a Latin-1 byte in a filter", "GET", "/api/v1/claims?status=%FF", "", "", 400, "invalid_query", "status"},
+	{"invalid query", "NUL in a bundle's kecamatan", "GET", "/api/v1/audit/bundle?kecamatan=%00", "", "", 400, "invalid_query", "kecamatan"},
+	{"invalid query", "NUL in a bundle's NIK", "GET", "/api/v1/audit/bundle?participant=6310064203820002%00", "", "", 400, "invalid_query", "participant"},
+	{"invalid query", "NUL in an export's statement id", "GET", "/api/v1/exports/reconciliation?statement_id=%00", "", "", 400, "invalid_query", "statement_id"},
+	{"invalid query", "NUL in a statement id of a CSV statement", "POST", "/api/v1/reconciliations?statement_id=s%00", "text/csv", "date,reference,amount,counterparty_account,description\n2024-03-01,R,5,,\n", 400, "invalid_query", "statement_id"},
+	{"invalid query", "NUL in a parameter's name", "GET", "/api/v1/participants?kec%00amatan=x", "", "", 400, "invalid_query", "query"},
+	{"invalid query", "a malformed escape", "GET", "/api/v1/participants?kecamatan=%zz", "", "", 400, "invalid_query", "kecamatan"},
+	{"invalid cursor", "a cursor holding NUL", "GET", "/api/v1/participants?after=" + cursorOf(`["\u0000"]`), "", "", 400, "invalid_cursor", "after"},
+	{"invalid cursor", "a cursor holding a C1 control", "GET", "/api/v1/claims?after=" + cursorOf(`["jkm\u0085"]`), "", "", 400, "invalid_cursor", "after"},
+	{"invalid cursor", "a cursor holding a Latin-1 byte", "GET", "/api/v1/payouts?after=" + cursorOf("[\"\xff\"]"), "", "", 400, "invalid_cursor", "after"},
+	{"media types", "a token as text/plain", "POST", "/api/v1/tokens", "text/plain", `{"name":"plain","role":"auditor"}`, 415, "unsupported_media_type", "Content-Type"},
+	{"media types", "a statement with no Content-Type", "POST", "/api/v1/reconciliations", "", `{"statement_id":"s","lines":[{"date":"2024-03-01","amount":"5"}]}`, 415, "unsupported_media_type", "Content-Type"},
+	{"media types", "a statement as a form", "POST", "/api/v1/reconciliations?statement_id=s", "application/x-www-form-urlencoded", "date,reference,amount,counterparty_account,description\n2024-03-01,R,5,,\n", 415, "unsupported_media_type", "Content-Type"},
+	{"duplicate keys", "a token's role twice", "POST", "/api/v1/tokens", "application/json", `{"name":"twice","role":"auditor","role":"admin"}`, 400, "duplicate_key", "role"},
+	{"duplicate keys", "a statement line's amount twice", "POST", "/api/v1/reconciliations", "application/json", `{"statement_id":"s","lines":[{"date":"2024-03-01","amount":"5","amount":"500"}]}`, 400, "duplicate_key", "lines[0].amount"},
+}
+
+// TestBadRequestsAreRefusedAndWriteNothing sends every request case of
+// docs/bad-input.md through the whole router: each is a 4xx problem document
+// naming the field (never a 500, never a database encoding error), and
+// neither the log, the NIK directory nor the tokens move.
+func TestBadRequestsAreRefusedAndWriteNothing(t *testing.T) {
+	t.Parallel()
+	fixture := newBadInputFixture(t)
+	written := func() [3]int {
+		events, reserved := fixture.written(t)
+		var tokens int
+		if err := fixture.database.Pool.QueryRow(context.Background(), `SELECT count(*) FROM api_tokens`).Scan(&tokens); err != nil {
+			t.Fatal(err)
+		}
+		return [3]int{events, reserved, tokens}
+	}
+	before := written()
+	for _, test := range badRequestCases {
+		t.Run(test.class+"/"+test.name, func(t *testing.T) {
+			request := httptest.NewRequest(test.method, "http://jaminan.test"+test.path, strings.NewReader(test.body))
+			if test.contentType != "" {
+				request.Header.Set("Content-Type", test.contentType)
+			}
+			recorder := httptest.NewRecorder()
+			fixture.handler.ServeHTTP(recorder, request)
+			var document badInputProblem
+			_ = json.Unmarshal(recorder.Body.Bytes(), &document)
+			if recorder.Code != test.status || document.Title != test.code || document.Field != test.field {
+				t.Errorf("got %d %s field %q (%s), want %d %s field %q", recorder.Code, document.Title, document.Field, document.Detail,
+					test.status, test.code, test.field)
+			}
+			if document.Status != recorder.Code || document.Detail == "" {
+				t.Errorf("not a problem document: %s", recorder.Body)
+			}
+			if after := written(); after != before {
+				t.Errorf("refused, yet events, directory and tokens went from %v to %v", before, after)
+			}
+		})
+	}
+}
+
+// TestJSONWithACharsetIsAccepted: the media type's parameters are allowed
+// when they say UTF-8, in any spelling.
+func TestJSONWithACharsetIsAccepted(t *testing.T) {
+	t.Parallel()
+	fixture := newBadInputFixture(t)
+	for i, contentType := range []string{"application/json; charset=utf-8", "Application/JSON;charset=UTF-8", "application/json"} {
+		recorder, document := fixture.post(t, "RegisterPayer", fmt.Sprintf(`{"payer_id":"charset-%d","name":"P","kind":"regency","risk_class":1}`, i), "Content-Type", contentType)
+		if recorder.Code != http.StatusOK {
+			t.Errorf("%s: %d %+v, want 200", contentType, recorder.Code, document)
+		}
+	}
+}
+
+// TestSlowBodyIsCutOff: a client that trickles its body one byte at a time
+// is answered 408 once the body read timeout passes, long before it has sent
+// the whole body, and nothing is written. The pacing below is the slow
+// client's, not an assertion on time: the test asserts only that it ends.
+func TestSlowBodyIsCutOff(t *testing.T) {
+	t.Parallel()
+	fixture := newBadInputFixture(t)
+	handler, err := NewWithConfig(Config{Application: fixture.application, Pool: fixture.database.Pool, Runner: fixture.runner,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), AuthDisabled: true, BodyReadTimeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := httptest.NewServer(handler)
+	defer server.Close()
+	events, reserved := fixture.written(t)
+	connection, err := net.Dial("tcp", server.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer connection.Close()
+	body := `{"claim_id":"jkm-1","reason":"` + strings.Repeat("x", 1000) + `"}`
+	if _, err := fmt.Fprintf(connection, "POST /api/v1/commands/RejectClaim HTTP/1.1\r\nHost: jaminan.test\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", len(body)); err != nil {
+		t.Fatal(err)
+	}
+	answered := make(chan *http.Response, 1)
+	go func() {
+		response, err := http.ReadResponse(bufio.NewReader(connection), nil)
+		if err != nil {
+			response = nil
+		}
+		answered <- response
+	}()
+	sent := 0
+	var response *http.Response
+trickle:
+	for sent < len(body) {
+		select {
+		case response = <-answered:
+			break trickle
+		case <-time.After(10 * time.Millisecond):
+			if _, err := connection.Write([]byte{body[sent]}); err != nil {
+				response = <-answered // the server hung up: its answer, if any, is on the way
+				break trickle
+			}
+			sent++
+		}
+	}
+	if sent == len(body) {
+		t.Fatalf("the server read all %d trickled bytes: the body has no read timeout", sent)
+	}
+	if response == nil {
+		t.Fatalf("the connection closed after %d of %d bytes without an answer, want 408", sent, len(body))
+	}
+	defer response.Body.Close()
+	var document badInputProblem
+	_ = json.NewDecoder(response.Body).Decode(&document)
+	if response.StatusCode != http.StatusRequestTimeout || document.Title != "body_timeout" || document.Field != "body" {
+		t.Errorf("after %d of %d bytes: %d %+v, want 408 body_timeout", sent, len(body), response.StatusCode, document)
+	}
+	if afterEvents, afterReserved := fixture.written(t); afterEvents != events || afterReserved != reserved {
+		t.Errorf("a cut-off body wrote %d event(s)", afterEvents-events)
+	}
+}
+
+// TestTokenRevokeTakesTheExactID: a token named like another's id is not
+// revoked with it, and a name is not an id.
+func TestTokenRevokeTakesTheExactID(t *testing.T) {
+	t.Parallel()
+	fixture := newBadInputFixture(t)
+	ctx := context.Background()
+	store := tokens.New(fixture.database.Pool)
+	_, first, err := store.Create(ctx, "first.holder", access.Auditor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, namesake, err := store.Create(ctx, first.ID, access.Auditor) // named like first's id
+	if err != nil {
+		t.Fatal(err)
+	}
+	revoke := func(id string) (int, badInputProblem) {
+		request := httptest.NewRequest(http.MethodDelete, "/api/v1/tokens/"+id, nil)
+		recorder := httptest.NewRecorder()
+		fixture.handler.ServeHTTP(recorder, request)
+		var document badInputProblem
+		_ = json.Unmarshal(recorder.Body.Bytes(), &document)
+		return recorder.Code, document
+	}
+	if status, document := revoke(first.ID); status != http.StatusOK {
+		t.Fatalf("revoke %s: %d %+v", first.ID, status, document)
+	}
+	if status, document := revoke("first.holder"); status != http.StatusNotFound || document.Field != "id" {
+		t.Errorf("revoke by name: %d %+v, want 404 naming id (tokens are revoked by id)", status, document)
+	}
+	list, err := store.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, token := range list {
+		if revoked := token.RevokedAt != nil; revoked != (token.ID == first.ID) {
+			t.Errorf("token %s (%s): revoked %t; only %s should be", token.ID, token.Name, revoked, first.ID)
+		}
+	}
+	if len(list) != 2 || namesake.ID == first.ID {
+		t.Fatalf("tokens: %+v", list)
+	}
 }

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"io"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
@@ -13,13 +12,8 @@ import (
 // postCommand runs one command through the same path as `jaminan apply`. The
 // actor recorded in every event is the token's holder.
 func (s *Server) postCommand(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
-	if err != nil {
-		writeProblem(w, http.StatusBadRequest, app.ErrorView{Code: "unreadable_body", Message: "could not read the request body"})
-		return
-	}
-	if len(body) > maxBodyBytes {
-		writeProblem(w, http.StatusRequestEntityTooLarge, app.ErrorView{Code: "too_large", Field: "body", Message: "the body is over the 64 KiB limit"})
+	body, ok := readBody(w, r, maxBodyBytes, "")
+	if !ok {
 		return
 	}
 	meta := app.Meta{Actor: actor(r), Source: "http", CorrelationID: r.Header.Get("X-Correlation-ID")}
@@ -32,7 +26,7 @@ func (s *Server) postCommand(w http.ResponseWriter, r *http.Request) {
 		meta.IfMatch = &expected
 	}
 	name := chi.URLParam(r, "name")
-	s.withIdempotency(w, r, name, body, func(w http.ResponseWriter) {
+	s.withIdempotency(w, r, body, func(w http.ResponseWriter) {
 		decoded, err := command.Decode(name, body)
 		if err != nil {
 			s.writeError(w, err)

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"errors"
-	"io"
 	"mime"
 	"net/http"
 	"strconv"
@@ -27,14 +26,8 @@ const maxStatementBytes = bankstatement.MaxBytes
 // ReconcileStatement JSON body. It answers 201 with the report; a statement
 // id reconciled already is a 409 and appends nothing.
 func (s *Server) postReconciliation(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxStatementBytes+1))
-	if err != nil {
-		writeProblem(w, http.StatusBadRequest, app.ErrorView{Code: "unreadable_body", Message: "could not read the request body"})
-		return
-	}
-	if len(body) > maxStatementBytes {
-		writeProblem(w, http.StatusRequestEntityTooLarge, app.ErrorView{Code: "too_large", Field: "body",
-			Message: "the statement is over the " + strconv.Itoa(maxStatementBytes>>20) + " MiB limit; split it by period"})
+	body, ok := readBody(w, r, maxStatementBytes, "; split the statement by period")
+	if !ok {
 		return
 	}
 	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -42,7 +35,7 @@ func (s *Server) postReconciliation(w http.ResponseWriter, r *http.Request) {
 	switch mediaType {
 	case "text/csv":
 		statement = s.statementFromCSV(w, r, body)
-	case "application/json", "":
+	case "application/json":
 		statement = s.statementFromJSON(w, body)
 	default:
 		writeProblem(w, http.StatusUnsupportedMediaType, app.ErrorView{Code: "unsupported_media_type", Field: "Content-Type",
@@ -53,7 +46,7 @@ func (s *Server) postReconciliation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	meta := app.Meta{Actor: actor(r), Source: "http", CorrelationID: r.Header.Get("X-Correlation-ID")}
-	s.withIdempotency(w, r, "ReconcileStatement", body, func(w http.ResponseWriter) {
+	s.withIdempotency(w, r, body, func(w http.ResponseWriter) {
 		if _, err := s.application.Execute(r.Context(), statement, meta); err != nil {
 			s.writeError(w, err)
 			return

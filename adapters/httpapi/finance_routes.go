@@ -10,6 +10,7 @@ import (
 func (s *Server) financeRoutes() []route {
 	return []route{
 		{Method: http.MethodPost, Pattern: "/api/v1/reconciliations", Permission: access.Reconcile, Handler: http.HandlerFunc(s.postReconciliation), Body: "statement",
+			Accepts: []string{"text/csv", "application/json"},
 			Summary: "Reconcile a bank statement against receipts and payouts; the outcomes are recorded as events and the totals tie",
 			Query: []parameter{{Name: "statement_id", Description: "the statement's id (required with text/csv)"}, {Name: "account", Description: "the bank account"},
 				{Name: "window_days", Description: "days either side for an amount-only match (default 3)"}}},

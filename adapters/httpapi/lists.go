@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
@@ -281,9 +282,17 @@ func decodeCursor(cursor string, want int) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !utf8.Valid(body) { // encoding/json would mend the bytes to U+FFFD
+		return nil, fmt.Errorf("cursor is not UTF-8")
+	}
 	var keys []string
 	if err := json.Unmarshal(body, &keys); err != nil || len(keys) != want {
 		return nil, fmt.Errorf("cursor holds %d keys, want %d", len(keys), want)
+	}
+	for _, key := range keys {
+		if !validParameter(key) { // a NUL would reach PostgreSQL: an encoding error, a 500
+			return nil, fmt.Errorf("cursor holds a control character")
+		}
 	}
 	return keys, nil
 }

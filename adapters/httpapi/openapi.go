@@ -40,7 +40,7 @@ func (s *Server) openAPI() map[string]any {
 		}
 		switch route.Body {
 		case "command":
-			operation["requestBody"] = map[string]any{"required": true, "description": "The command's fields as in docs/commands.md (money as decimal strings). Headers: Idempotency-Key (a retry with the same key and body returns the first result), If-Match (an ETag from a GET: refused with 412 if the record changed).",
+			operation["requestBody"] = map[string]any{"required": true, "description": "The command's fields as in docs/commands.md (money as decimal strings). Content-Type: application/json. Headers: Idempotency-Key (per token: a retry with the same key and request returns the first final answer; another request with the key is a 409), If-Match (an ETag from a GET: refused with 412 if the record changed).",
 				"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}}
 		case "token":
 			operation["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{
@@ -107,8 +107,12 @@ func responses(route route) map[string]any {
 	if strings.Contains(route.Pattern, "{") {
 		result["404"] = map[string]any{"description": "No such record", "content": problemContent}
 	}
+	if route.Accepts != nil {
+		result["408"] = map[string]any{"description": "The body did not arrive within the body read timeout", "content": problemContent}
+		result["415"] = map[string]any{"description": "Content-Type is not " + strings.Join(route.Accepts, " or ") + " (charset, if given, utf-8)", "content": problemContent}
+	}
 	if route.Method == http.MethodPost {
-		result["409"] = map[string]any{"description": "The state forbids it now, or the Idempotency-Key was used with another body", "content": problemContent}
+		result["409"] = map[string]any{"description": "The state forbids it now, or the Idempotency-Key was used for another request or is still running", "content": problemContent}
 		result["422"] = map[string]any{"description": "The input breaks a rule: the problem names the field", "content": problemContent}
 	}
 	if route.commandRoute {

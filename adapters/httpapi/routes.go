@@ -31,6 +31,9 @@ type route struct {
 	Body    string
 	// ETag routes answer with the stream version as an ETag.
 	ETag bool
+	// Accepts are the media types of the body (415 for any other); nil for
+	// routes that take no body.
+	Accepts []string
 }
 
 // parameter is a documented query parameter.
@@ -51,7 +54,7 @@ var (
 func (s *Server) routeTable(mounts []Mount) []route {
 	routes := []route{
 		{Method: http.MethodGet, Pattern: "/api/v1/openapi.json", Public: true, Handler: http.HandlerFunc(s.getOpenAPI), Summary: "This document"},
-		{Method: http.MethodPost, Pattern: "/api/v1/commands/{name}", commandRoute: true, Handler: http.HandlerFunc(s.postCommand), Body: "command",
+		{Method: http.MethodPost, Pattern: "/api/v1/commands/{name}", commandRoute: true, Handler: http.HandlerFunc(s.postCommand), Body: "command", Accepts: jsonBody,
 			Summary: "Issue one command of docs/commands.md (Idempotency-Key and If-Match honoured); the role must allow that command"},
 		{Method: http.MethodGet, Pattern: "/api/v1/status", Permission: access.ReadStatus, Handler: http.HandlerFunc(s.getStatus), Summary: "Each projection's checkpoint, the log head and the lag"},
 		{Method: http.MethodGet, Pattern: "/api/v1/participants/{nik}", Permission: access.ReadParticipants, Handler: http.HandlerFunc(s.getParticipant), ETag: true,
@@ -74,9 +77,9 @@ func (s *Server) routeTable(mounts []Mount) []route {
 		{Method: http.MethodGet, Pattern: "/api/v1/verify", Permission: access.ReadHistory, Handler: http.HandlerFunc(s.getVerify),
 			Summary: "Walk the log's hash chains; reports the first broken position, if any"},
 		{Method: http.MethodGet, Pattern: "/api/v1/tokens", Permission: access.ManageTokens, Handler: http.HandlerFunc(s.listTokens), Summary: "Every token (never its secret)"},
-		{Method: http.MethodPost, Pattern: "/api/v1/tokens", Permission: access.ManageTokens, Handler: http.HandlerFunc(s.createToken), Body: "token",
+		{Method: http.MethodPost, Pattern: "/api/v1/tokens", Permission: access.ManageTokens, Handler: http.HandlerFunc(s.createToken), Body: "token", Accepts: jsonBody,
 			Summary: "Create a token; the response holds it, the only time it is shown"},
-		{Method: http.MethodDelete, Pattern: "/api/v1/tokens/{id}", Permission: access.ManageTokens, Handler: http.HandlerFunc(s.revokeToken), Summary: "Revoke a token by id or name"},
+		{Method: http.MethodDelete, Pattern: "/api/v1/tokens/{id}", Permission: access.ManageTokens, Handler: http.HandlerFunc(s.revokeToken), Summary: "Revoke a token by its id (never by name)"},
 	}
 	for _, list := range listings() {
 		routes = append(routes, route{Method: http.MethodGet, Pattern: "/api/v1/" + list.Path, Permission: list.Permission,
@@ -105,7 +108,7 @@ func actor(r *http.Request) string {
 func (s *Server) authorize(route route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if route.Public || s.authDisabled {
-			route.Handler.ServeHTTP(w, r)
+			serveRoute(w, r, route)
 			return
 		}
 		scheme, presented, _ := strings.Cut(r.Header.Get("Authorization"), " ")
@@ -134,6 +137,14 @@ func (s *Server) authorize(route route) http.Handler {
 				Message: "role " + string(token.Role) + " may not " + string(permission) + "; ask an admin for a token with a role that may"})
 			return
 		}
-		route.Handler.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), actorKey{}, token)))
+		serveRoute(w, r.WithContext(context.WithValue(r.Context(), actorKey{}, token)), route)
 	})
+}
+
+// serveRoute runs an authorized request's handler once its body's media type is one the route accepts.
+func serveRoute(w http.ResponseWriter, r *http.Request, route route) {
+	if route.Accepts != nil && !acceptsMediaType(w, r, route.Accepts) {
+		return
+	}
+	route.Handler.ServeHTTP(w, r)
 }

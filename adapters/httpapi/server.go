@@ -47,6 +47,9 @@ type Config struct {
 	// Mounts are handlers of other packages (the dashboard page, its data)
 	// served under the same authentication.
 	Mounts []Mount
+	// BodyReadTimeout bounds how long a request's body may take to arrive
+	// (408 after it); zero means defaultBodyReadTimeout.
+	BodyReadTimeout time.Duration
 }
 
 // Mount is a handler served at a pattern under one permission; Public serves
@@ -71,6 +74,9 @@ func (c Config) Validate() error {
 	if c.Runner == nil {
 		errs = append(errs, errors.New("httpapi: Runner is required"))
 	}
+	if c.BodyReadTimeout < 0 {
+		errs = append(errs, errors.New("httpapi: BodyReadTimeout is negative"))
+	}
 	for _, mount := range c.Mounts {
 		if mount.Pattern == "" || mount.Handler == nil || (!mount.Public && mount.Permission == "") {
 			errs = append(errs, errors.New("httpapi: a mount needs a pattern, a handler and a permission (or Public)"))
@@ -85,6 +91,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Tokens == nil && c.Pool != nil {
 		c.Tokens = tokens.New(c.Pool)
+	}
+	if c.BodyReadTimeout == 0 {
+		c.BodyReadTimeout = defaultBodyReadTimeout
 	}
 }
 
@@ -120,7 +129,7 @@ func NewWithConfig(config Config) (http.Handler, error) {
 		metrics: newMetrics(config.Runner), tokens: config.Tokens, authDisabled: config.AuthDisabled, bundleSigner: config.BundleKey}
 	server.routes = server.routeTable(config.Mounts)
 	router := chi.NewRouter()
-	router.Use(server.logRequests, secureHeaders)
+	router.Use(bodyDeadline(config.BodyReadTimeout), server.logRequests, secureHeaders, validURL)
 	router.Handle("/metrics", server.metrics.handler())
 	router.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -175,6 +184,9 @@ func (r *statusRecorder) WriteHeader(status int) {
 	r.status = status
 	r.ResponseWriter.WriteHeader(status)
 }
+
+// Unwrap lets http.ResponseController reach the connection (read deadlines).
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // Flush lets streaming handlers (exports) flush through the recorder.
 func (r *statusRecorder) Flush() {

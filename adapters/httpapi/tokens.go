@@ -1,10 +1,10 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
@@ -12,13 +12,17 @@ import (
 	"github.com/tanahbumbu/jaminan/adapters/tokens"
 	"github.com/tanahbumbu/jaminan/app"
 	"github.com/tanahbumbu/jaminan/domain/access"
+	"github.com/tanahbumbu/jaminan/domain/command"
 )
+
+// maxTokenBodyBytes bounds POST /api/v1/tokens: a name and a role.
+const maxTokenBodyBytes = 4096
 
 // tokenAdmin is what the token routes need beyond Authenticate.
 type tokenAdmin interface {
 	Create(ctx context.Context, name string, role access.Role) (string, tokens.Token, error)
 	List(ctx context.Context) ([]tokens.Token, error)
-	Revoke(ctx context.Context, idOrName string) (tokens.Token, error)
+	Revoke(ctx context.Context, id string) (tokens.Token, error)
 }
 
 func (s *Server) admin(w http.ResponseWriter) (tokenAdmin, bool) {
@@ -48,14 +52,22 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	raw, ok := readBody(w, r, maxTokenBodyBytes, "")
+	if !ok {
+		return
+	}
 	var body struct {
 		Name string `json:"name"`
 		Role string `json:"role"`
 	}
-	decoder := json.NewDecoder(io.LimitReader(r.Body, 4096))
+	decoder := json.NewDecoder(bytes.NewReader(raw))
 	decoder.DisallowUnknownFields()
 	if err := decoder.Decode(&body); err != nil {
 		writeProblem(w, http.StatusBadRequest, app.ErrorView{Code: "malformed_json", Message: "the body must be {\"name\": \"...\", \"role\": \"...\"}: " + err.Error()})
+		return
+	}
+	if err := command.CheckJSON(raw); err != nil { // a key given twice: {"role":"auditor","role":"admin"}
+		s.writeError(w, err)
 		return
 	}
 	role, err := access.ParseRole(body.Role)
@@ -87,8 +99,12 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token, err := admin.Revoke(r.Context(), chi.URLParam(r, "id"))
-	if err != nil {
+	if errors.Is(err, tokens.ErrNotFound) {
 		writeProblem(w, http.StatusNotFound, app.ErrorView{Code: "token_not_found", Message: err.Error(), Field: "id"})
+		return
+	}
+	if err != nil {
+		s.writeError(w, err)
 		return
 	}
 	s.logger.Info("token revoked", "token_id", token.ID, "by", actor(r))

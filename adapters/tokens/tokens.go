@@ -38,6 +38,9 @@ const (
 // wrong secret or revoked. One error for all, so a caller learns nothing.
 var ErrInvalid = errors.New("tokens: invalid or revoked token")
 
+// ErrNotFound is returned by Revoke for an id no active token has.
+var ErrNotFound = errors.New("tokens: no active token with this id")
+
 // ErrNameTaken is returned by Create for a name already in use.
 var ErrNameTaken = errors.New("tokens: a token with this name exists")
 
@@ -144,18 +147,26 @@ func (s *Store) List(ctx context.Context) ([]Token, error) {
 	})
 }
 
-// Revoke ends a token by its id or its name; the name is freed for reuse.
-func (s *Store) Revoke(ctx context.Context, idOrName string) (Token, error) {
+// Revoke ends the one token with exactly this id; the name is freed for
+// reuse. Never by name: a name may read like another token's id, and one
+// revocation must never end two tokens.
+func (s *Store) Revoke(ctx context.Context, id string) (Token, error) {
+	if len(id) != 2*idBytes {
+		return Token{}, fmt.Errorf("%w: %q (an id is %d hex digits; see jaminan token list)", ErrNotFound, id, 2*idBytes)
+	}
 	var token Token
 	var role string
 	err := s.pool.QueryRow(ctx, `UPDATE api_tokens SET revoked_at = now(), name = name || '#revoked-' || token_id
-		WHERE (token_id = $1 OR name = $1) AND revoked_at IS NULL RETURNING token_id, name, role, created_at, revoked_at`, idOrName).
+		WHERE token_id = $1 AND revoked_at IS NULL RETURNING token_id, name, role, created_at, revoked_at`, id).
 		Scan(&token.ID, &token.Name, &role, &token.CreatedAt, &token.RevokedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Token{}, fmt.Errorf("no active token with id or name %q", idOrName)
+		return Token{}, fmt.Errorf("%w: %q (see jaminan token list)", ErrNotFound, id)
+	}
+	if err != nil {
+		return Token{}, fmt.Errorf("revoke token: %w", err)
 	}
 	token.Role = access.Role(role)
-	return token, err
+	return token, nil
 }
 
 // Count reports how many active tokens exist (serve warns when none do).

@@ -51,8 +51,14 @@ func TestTokensAreHashedCheckedAndRevoked(t *testing.T) {
 	if _, _, err := store.Create(ctx, "root", access.Role("root")); err == nil {
 		t.Fatal("an unknown role was accepted")
 	}
-	if _, err := store.Revoke(ctx, "siti.finance"); err != nil {
+	if _, err := store.Revoke(ctx, "siti.finance"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("revoke by name: %v, want ErrNotFound (tokens are revoked by id)", err)
+	}
+	if _, err := store.Revoke(ctx, token.ID); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := store.Revoke(ctx, token.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("revoke twice: %v, want ErrNotFound", err)
 	}
 	if _, err := store.Authenticate(ctx, plain); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("a revoked token authenticated: %v", err)
@@ -62,5 +68,31 @@ func TestTokensAreHashedCheckedAndRevoked(t *testing.T) {
 	}
 	if _, _, err := store.Create(ctx, "siti.finance", access.Finance); err != nil {
 		t.Fatalf("the name of a revoked token is free again: %v", err)
+	}
+}
+
+// TestRevokeEndsOneTokenOnly: a token whose name reads like another token's
+// id survives the other's revocation (revoking by "id or name" ended both).
+func TestRevokeEndsOneTokenOnly(t *testing.T) {
+	ctx := context.Background()
+	database := pgtest.New(t)
+	store := New(database.Pool)
+	plainFirst, first, err := store.Create(ctx, "first", access.Auditor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plainNamesake, _, err := store.Create(ctx, first.ID, access.Finance)
+	if err != nil {
+		t.Fatal(err)
+	}
+	revoked, err := store.Revoke(ctx, first.ID)
+	if err != nil || revoked.ID != first.ID {
+		t.Fatalf("Revoke(%s) = %+v, %v", first.ID, revoked, err)
+	}
+	if _, err := store.Authenticate(ctx, plainFirst); !errors.Is(err, ErrInvalid) {
+		t.Errorf("the revoked token still authenticates: %v", err)
+	}
+	if namesake, err := store.Authenticate(ctx, plainNamesake); err != nil || namesake.Name != first.ID {
+		t.Errorf("the token named %s was revoked with the token of that id: %+v, %v", first.ID, namesake, err)
 	}
 }

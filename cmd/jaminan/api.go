@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/tanahbumbu/jaminan/adapters/bundle"
 	"github.com/tanahbumbu/jaminan/adapters/httpapi"
@@ -40,8 +41,9 @@ func bundleKey() (ed25519.PrivateKey, bool, error) {
 	return key, false, nil
 }
 
-// apiHandler builds the HTTP API as serve runs it, with the dashboard page.
-func apiHandler(built *system) (http.Handler, error) {
+// apiHandler builds the HTTP API as serve runs it, with the dashboard page;
+// bodyTimeout bounds how long a request body may take to arrive.
+func apiHandler(built *system, bodyTimeout time.Duration) (http.Handler, error) {
 	mounts, err := dashboardMounts(built)
 	if err != nil {
 		return nil, err
@@ -61,7 +63,7 @@ func apiHandler(built *system) (http.Handler, error) {
 		built.logger.Warn("JAMINAN_BUNDLE_KEY is not set: audit bundles are signed with the development key; set a secret key (openssl rand -hex 32) in production")
 	}
 	return httpapi.NewWithConfig(httpapi.Config{Application: built.application, Pool: built.pool, Runner: built.runner, Logger: built.logger,
-		AuthDisabled: disabled, BundleKey: key, Mounts: mounts})
+		AuthDisabled: disabled, BundleKey: key, Mounts: mounts, BodyReadTimeout: bodyTimeout})
 }
 
 // dashboardMounts are the dashboard page and the dash views it reads.

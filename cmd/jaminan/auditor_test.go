@@ -45,6 +45,27 @@ func TestAuditorCommandsEndToEnd(t *testing.T) {
 	if list, _, err := cli(t, "token", "list"); err != nil || !strings.Contains(list, "bpk.audit") || strings.Contains(list, strings.TrimSpace(token)) {
 		t.Fatalf("token list: %q, %v; want the name and never the token", list, err)
 	}
+	// Revocation takes the exact id: a token named like bpk.audit's id survives bpk.audit's revocation.
+	id := strings.Split(strings.TrimSpace(token), "_")[1]
+	if _, _, err := cli(t, "token", "create", "--role", "auditor", "--name", id); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cli(t, "token", "revoke", "bpk.audit"); err == nil {
+		t.Fatal("token revoke by name: accepted, want an error (tokens are revoked by id)")
+	}
+	if out, _, err := cli(t, "token", "revoke", id); err != nil || !strings.Contains(out, id) {
+		t.Fatalf("token revoke %s: %q, %v", id, out, err)
+	}
+	list, _, err := cli(t, "token", "list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(list), "\n")[1:] {
+		fields := strings.Fields(line)
+		if revoked := len(fields) == 5; revoked != (fields[0] == id) {
+			t.Errorf("token list: %q; only token %s should be revoked", line, id)
+		}
+	}
 
 	// The payer's stream: registered, February assessed (due 2024-03-15), paid on 2024-03-10.
 	full, _, err := cli(t, "history", "payer", "desa-pakatellu", "--format", "csv")
@@ -70,8 +91,19 @@ func TestAuditorCommandsEndToEnd(t *testing.T) {
 		t.Fatalf("--as-of 2024-02-30: %v, want a usage error", err)
 	}
 
+	// Halimatus's timeline holds her line of the payer's bill and the payment that paid it.
+	timeline, _, err := cli(t, "history", "participant", "6310064203820002", "--format", "csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows = strings.Split(strings.TrimSpace(timeline), "\n")
+	if len(rows) != 5 || !strings.HasSuffix(rows[0], ",data,stream,payer_id,excerpt") || !strings.Contains(rows[3], "ContributionsAssessed") ||
+		!strings.HasSuffix(rows[4], ",payer-desa-pakatellu,desa-pakatellu,true") || !strings.Contains(rows[4], "1 month(s) billed, 1 paid") {
+		t.Fatalf("history participant --format csv: want registration, enrollment, her bill line and its payment:\n%s", timeline)
+	}
+
 	path := filepath.Join(t.TempDir(), "halimatus.zip")
-	if out, _, err := cli(t, "bundle", "participant", "6310064203820002", "--out", path); err != nil || !strings.Contains(out, "events in 1 streams") {
+	if out, _, err := cli(t, "bundle", "participant", "6310064203820002", "--out", path); err != nil || !strings.Contains(out, "events in 2 streams") {
 		t.Fatalf("bundle: %q, %v", out, err)
 	}
 	if out, _, err := cli(t, "verify", "--bundle", path); err != nil || !strings.HasPrefix(out, "ok: bundle of participant") {

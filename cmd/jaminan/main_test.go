@@ -233,6 +233,7 @@ func TestCommandsOverHTTP(t *testing.T) {
 	post := func(key, body string) (int, string) {
 		request, _ := http.NewRequest(http.MethodPost, server.URL+"/api/v1/commands/RegisterPayer", strings.NewReader(body))
 		request.Header.Set("Idempotency-Key", key)
+		request.Header.Set("Content-Type", "application/json")
 		response, err := http.DefaultClient.Do(request)
 		if err != nil {
 			t.Fatal(err)

@@ -28,8 +28,12 @@ const (
 	relayInterval          = 200 * time.Millisecond
 )
 
+// defaultBodyTimeout is serve's --body-timeout.
+const defaultBodyTimeout = 30 * time.Second
+
 func newServeCommand() *cobra.Command {
 	var address string
+	var bodyTimeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the HTTP API and keep the projections live",
@@ -41,6 +45,9 @@ reads its token from the address (#token=...) or asks for one.`,
 		Example: "  jaminan serve --addr 127.0.0.1:8080",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if bodyTimeout <= 0 {
+				return &usageError{fmt.Errorf("--body-timeout must be more than zero, got %s", bodyTimeout)}
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			built, err := open(ctx)
@@ -59,7 +66,7 @@ reads its token from the address (#token=...) or asks for one.`,
 			if err := startProcesses(ctx, built); err != nil {
 				return err
 			}
-			handler, err := apiHandler(built)
+			handler, err := apiHandler(built, bodyTimeout)
 			if err != nil {
 				return err
 			}
@@ -84,6 +91,8 @@ reads its token from the address (#token=...) or asks for one.`,
 		},
 	}
 	cmd.Flags().StringVar(&address, "addr", "127.0.0.1:8080", "address to listen on")
+	cmd.Flags().DurationVar(&bodyTimeout, "body-timeout", defaultBodyTimeout,
+		"how long a request body may take to arrive; a slower client is answered 408")
 	return cmd
 }
 

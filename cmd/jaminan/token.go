@@ -96,9 +96,13 @@ func newTokenListCommand() *cobra.Command {
 
 func newTokenRevokeCommand() *cobra.Command {
 	return &cobra.Command{
-		Use:   "revoke ID|NAME",
-		Short: "Revoke a token; requests with it get 401 from then on",
-		Args:  exactArgs(1),
+		Use:   "revoke ID",
+		Short: "Revoke the token with this id (as token list shows it); requests with it get 401 from then on",
+		Long: `Revokes exactly one token: the one whose id is ID (16 hex digits, the ID column
+of jaminan token list). A name is not accepted: a name may read like another
+token's id.`,
+		Example: "  jaminan token list\n  jaminan token revoke 3f9c0a1b2d4e5f60",
+		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			store, closePool, err := openTokens(cmd)
 			if err != nil {

@@ -108,7 +108,7 @@ func requireOpen(state State, claimID string) error {
 }
 
 // scholarshipAllowed: after a work accident there is no minimum membership;
-// after any other death the rule book's minimum applies (RULES.md, JKM).
+// after any other death the rule book's minimum applies (docs/rulebook.md#scholarship).
 func scholarshipAllowed(member participant.State, book *rules.Book, membershipMonths int) bool {
 	if member.Death != nil && member.Death.Cause == "work_accident" {
 		return true
@@ -289,7 +289,7 @@ func RecordPayout(state State, c *command.RecordPayout) ([]event.Event, error) {
 	return []event.Event{&PayoutRecorded{PayoutID: c.PayoutID, Amount: *c.Amount, PaidOn: c.PaidOn, BankReference: c.BankReference, Payee: payee, Relationship: relationship, SchoolYear: c.SchoolYear}}, nil
 }
 
-// heirClasses is the order of heirs (RULES.md, Heirs): widow/widower and
+// heirClasses is the order of heirs (docs/rulebook.md#heirs): widow/widower and
 // children; else parents and grandchildren; else siblings; else parents-in-law;
 // else whoever the member named in writing.
 var heirClasses = map[string]int{"spouse": 1, "child": 1, "parent": 2, "grandchild": 2, "sibling": 3, "parent_in_law": 4, "named": 5}

@@ -94,23 +94,19 @@ func checkID(field, id string) error {
 	return nil
 }
 
+// checkText applies CheckText, then the field's own rules: required, length.
 func checkText(field, text string, required bool, maxRunes int) error {
+	if err := CheckText(field, text); err != nil {
+		return err
+	}
 	if strings.TrimSpace(text) == "" {
 		if required {
 			return problem.Field(field, "missing_field", "is required")
 		}
 		return nil
 	}
-	if !utf8.ValidString(text) {
-		return problem.Field(field, "invalid_text", "is not valid UTF-8")
-	}
 	if utf8.RuneCountInString(text) > maxRunes {
 		return problem.Field(field, "too_long", "at most %d characters", maxRunes)
-	}
-	for _, r := range text {
-		if r < 0x20 && r != '\t' {
-			return problem.Field(field, "invalid_text", "contains control characters")
-		}
 	}
 	return nil
 }

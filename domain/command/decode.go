@@ -1,5 +1,5 @@
-// Package command holds the public command vocabulary of jaminan (DESIGN.md,
-// "Commands: the public vocabulary") and its strict JSON decoder.
+// Package command holds the public command vocabulary of jaminan
+// (docs/commands.md) and its strict JSON decoder.
 //
 // The decoder refuses unknown fields, JSON numbers where money is due (money
 // is a decimal string), malformed dates and periods, and names the field at
@@ -127,6 +127,9 @@ func objectOf(data []byte) (map[string]json.RawMessage, error) {
 	}
 	if !utf8.Valid(data) { // encoding/json would store each bad byte as U+FFFD, silently
 		return nil, problem.Field(invalidUTF8Field(fields), "invalid_utf8", "is not UTF-8 text (Latin-1 or Windows-1252?); send UTF-8")
+	}
+	if err := CheckJSON(data); err != nil {
+		return nil, err
 	}
 	return fields, nil
 }

@@ -82,7 +82,7 @@ func digitsOnly(text string) bool {
 	return true
 }
 
-// RoundRupiah rounds half up to whole rupiah (RULES.md: each component is
+// RoundRupiah rounds half up to whole rupiah (docs/rulebook.md#money-and-rounding: each component is
 // rounded, then summed). For negative amounts it rounds half away from zero.
 func RoundRupiah(amount decimal.Decimal) decimal.Decimal { return amount.Round(0) }
 

@@ -39,7 +39,7 @@ func TestParse(t *testing.T) {
 	}
 }
 
-// RULES.md worked example 12: JKK 0.24 % of 2,345,678 = 5,629.6272 -> 5,630.
+// docs/rulebook.md worked example 12: JKK 0.24 % of 2,345,678 = 5,629.6272 -> 5,630.
 func TestRoundRupiahHalfUp(t *testing.T) {
 	tests := map[string]string{"5629.6272": "5630", "5629.5": "5630", "5629.4999": "5629", "24475": "24475", "0.5": "1"}
 	for in, want := range tests {

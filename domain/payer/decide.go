@@ -8,7 +8,7 @@ import (
 	"github.com/tanahbumbu/jaminan/domain/calendar"
 	"github.com/tanahbumbu/jaminan/domain/command"
 	"github.com/tanahbumbu/jaminan/domain/event"
-	"github.com/tanahbumbu/jaminan/domain/money"
+	rupiah "github.com/tanahbumbu/jaminan/domain/money" // "money" is a helper of this package's tests
 	"github.com/tanahbumbu/jaminan/domain/problem"
 	"github.com/tanahbumbu/jaminan/domain/rules"
 )
@@ -80,9 +80,9 @@ func Assess(state State, c *command.AssessContributions, members []Member, libra
 		}
 		return nil, problem.Field("period", "nothing_to_assess", "no participant of payer %s is enrolled and active in %s", state.ID, c.Period)
 	}
-	if billed := state.billTotal(c.Period).Add(total); !money.Fits(billed) {
+	if billed := state.billTotal(c.Period).Add(total); !rupiah.Fits(billed) {
 		// rm_bills.total is NUMERIC(18,2): each line is bounded, their number is not.
-		return nil, problem.Field("period", "bill_too_large", "the bill for %s would come to %s, more than a bill can hold; split the payer", c.Period, money.FormatIDR(billed))
+		return nil, problem.Field("period", "bill_too_large", "the bill for %s would come to %s, more than a bill can hold; split the payer", c.Period, rupiah.FormatIDR(billed))
 	}
 	if bill := state.Bills[c.Period]; bill != nil {
 		assessed.DueDate = bill.DueDate // a supplement keeps the bill's due date
@@ -236,7 +236,7 @@ func hasSegment(bill *Bill, segment string) bool {
 }
 
 // withinArrearsWindow drops non-wage earners' bills older than the arrears a
-// payment may still settle (RULES.md: at most 3 months back); naming such a
+// payment may still settle (docs/rulebook.md#non-wage-earners-bpu: at most 3 months back); naming such a
 // month is an error. Those months stay unpaid and uncovered.
 func withinArrearsWindow(open []*Bill, c *command.RecordPayment, library *rules.Library) ([]*Bill, error) {
 	var kept []*Bill
@@ -249,19 +249,19 @@ func withinArrearsWindow(open []*Bill, c *command.RecordPayment, library *rules.
 		if err != nil {
 			return nil, problem.Field("period", "no_rule_book", "%v", err)
 		}
-		if bill.Period.MonthsUntil(c.PaidOn.Period()) <= book.ArrearsGraceMonths() {
+		if bill.Period.MonthsUntil(c.PaidOn.Period()) <= book.BPUBackPaymentMonthsMax() {
 			kept = append(kept, bill)
 			continue
 		}
 		if !c.Period.IsZero() {
 			return nil, problem.Field("period", "arrears_too_old", "contributions of non-wage earners can be paid at most %d months back; %s is too old on %s",
-				book.ArrearsGraceMonths(), bill.Period, c.PaidOn)
+				book.BPUBackPaymentMonthsMax(), bill.Period, c.PaidOn)
 		}
 	}
 	return kept, nil
 }
 
-// projectLine bills a construction project once, on its contract value (RULES.md, Construction).
+// projectLine bills a construction project once, on its contract value (docs/rulebook.md#contributions).
 func projectLine(book *rules.Book, member Member) (BillLine, error) {
 	assessment, err := book.ConstructionContribution(member.WageBase)
 	return lineOf(member, assessment, err)
