@@ -51,7 +51,9 @@ soak: ## kill -9 serve and rebuild SOAK_ROUNDS times each, restart PostgreSQL un
 # 500 commands from seed 1; make fuzz runs PROPERTY_COMMANDS from a fresh seed
 # (printed, so a failure can be replayed with PROPERTY_SEED=...).
 PROPERTY_COMMANDS ?= 20000
-PROPERTY_SEED     ?= $(shell date +%s)
+ifndef PROPERTY_SEED
+PROPERTY_SEED := $(shell date +%s)
+endif
 
 fuzz: ## every go test -fuzz target for FUZZTIME each (make test runs their seed corpora), then PROPERTY_COMMANDS generated commands through the command path
 	@url="$(SERVER_URL)"; [ -n "$$url" ] || exit 1; \
