@@ -47,7 +47,19 @@ soak: ## kill -9 serve and rebuild SOAK_ROUNDS times each, restart PostgreSQL un
 	@url="$(SERVER_URL)"; [ -n "$$url" ] || exit 1; \
 	JAMINAN_SOAK_ROUNDS=$(SOAK_ROUNDS) JAMINAN_TEST_DATABASE_URL="$$url" $(GO) test -tags soak -count=1 -timeout 60m -run Soak -v ./...
 
-fuzz: ## every go test -fuzz target for FUZZTIME each (make test runs their seed corpora)
+# The command-level property test (app/command_property_test.go): make test runs
+# 500 commands from seed 1; make fuzz runs PROPERTY_COMMANDS from a fresh seed
+# (printed, so a failure can be replayed with PROPERTY_SEED=...).
+PROPERTY_COMMANDS ?= 20000
+ifndef PROPERTY_SEED
+PROPERTY_SEED := $(shell date +%s)
+endif
+
+fuzz: ## every go test -fuzz target for FUZZTIME each (make test runs their seed corpora), then PROPERTY_COMMANDS generated commands through the command path
+	@url="$(SERVER_URL)"; [ -n "$$url" ] || exit 1; \
+	echo "command-level property test: $(PROPERTY_COMMANDS) commands from seed $(PROPERTY_SEED)"; \
+	JAMINAN_PROPERTY_COMMANDS=$(PROPERTY_COMMANDS) JAMINAN_PROPERTY_SEED=$(PROPERTY_SEED) JAMINAN_TEST_DATABASE_URL="$$url" \
+		$(GO) test -count=1 -timeout 60m -run '^TestEveryAcceptedEventIsProjectable$$' ./app/
 	@set -e; for file in $$(grep -rlE --include='*_test.go' '^func Fuzz[A-Za-z0-9_]+\(' .); do \
 		for target in $$(grep -oE '^func Fuzz[A-Za-z0-9_]+' $$file | sed 's/^func //'); do \
 			echo "fuzz $$target in $$(dirname $$file) for $(FUZZTIME)"; \

@@ -149,11 +149,19 @@ func (a *Application) Decode(recorded eventstore.RecordedEvent) (event.Event, er
 
 func (a *Application) today() calendar.Date { return calendar.DateOf(a.config.Now()) }
 
+// Today is the application's date: what the command path judges business dates against.
+func (a *Application) Today() calendar.Date { return a.today() }
+
 // Execute runs one command through decide and append. A command that loses a
 // race with another writer is decided again on the new state, a bounded number of times.
 func (a *Application) Execute(ctx context.Context, c command.Command, meta Meta) (Result, error) {
 	if err := c.Validate(); err != nil {
 		return Result{}, err
+	}
+	if dated, ok := c.(command.Dated); ok {
+		if err := dated.CheckDates(a.today()); err != nil {
+			return Result{}, err
+		}
 	}
 	if err := a.checkIfMatch(ctx, meta.IfMatch); err != nil {
 		return Result{}, err

@@ -119,6 +119,8 @@ func (a *Application) reportDeath(ctx context.Context, c *command.ReportDeath, m
 
 // assessContributions bills every participant the directory lists under the
 // payer; each participant's own stream says whether and at what wage base.
+// Everything is decided before anything is appended: the non-wage earners'
+// lapses (on their own streams) and the bill; an error appends nothing.
 func (a *Application) assessContributions(ctx context.Context, c *command.AssessContributions, meta Meta) (Result, error) {
 	state, err := a.LoadPayer(ctx, c.PayerID)
 	if err != nil {
@@ -132,7 +134,7 @@ func (a *Application) assessContributions(ctx context.Context, c *command.Assess
 	if err != nil {
 		return Result{}, problem.Field("period", "no_rule_book", "%v", err)
 	}
-	var lapses Result
+	var lapses []lapse
 	members := make([]payer.Member, 0, len(ids))
 	for _, id := range ids {
 		member, err := a.LoadParticipant(ctx, id)
@@ -142,8 +144,9 @@ func (a *Application) assessContributions(ctx context.Context, c *command.Assess
 		if !member.Registered || member.PayerAt(c.Period.LastDay()) != c.PayerID {
 			continue
 		}
-		if member, err = a.applyLapse(ctx, member, state, c, meta, book.BPUInactiveAfterUnpaidMonths(), &lapses); err != nil {
-			return Result{}, err
+		if decided := decideLapse(member, state, c.Period, book.BPUInactiveAfterUnpaidMonths()); len(decided.events) > 0 {
+			lapses = append(lapses, decided)
+			member = decided.after()
 		}
 		wage, ok := member.WageOn(c.Period.LastDay())
 		programmes := member.ProgrammesIn(c.Period)
@@ -152,36 +155,57 @@ func (a *Application) assessContributions(ctx context.Context, c *command.Assess
 		}
 		members = append(members, payer.Member{ParticipantID: id, Segment: member.Segment, WageBase: wage, Programmes: programmes})
 	}
-	events, err := payer.Assess(state, c, members, a.config.Library)
-	if domainError, ok := problem.As(err); ok && domainError.Code == "nothing_to_assess" && len(lapses.Events) > 0 {
-		return lapses, nil // the run's only outcome is the lapses it recorded
+	events, err := payer.Assess(state, c, members, a.config.Library, a.today())
+	domainError, _ := problem.As(err)
+	onlyLapses := domainError != nil && domainError.Code == "nothing_to_assess" && len(lapses) > 0
+	if err != nil && !onlyLapses {
+		return Result{}, err
 	}
-	if err != nil {
-		return lapses, err
+	// TODO(atomic multi-stream append): the lapses and the bill are appended
+	// stream by stream; a crash or a lost race in between leaves the lapses
+	// without the bill. A retry heals it (the lapses are then in the
+	// participants' streams and decide nothing), but one atomic append across
+	// streams would make the run all-or-nothing.
+	result, err := a.appendLapses(ctx, lapses, c, meta)
+	if err != nil || onlyLapses {
+		return result, err // the run's only outcome is the lapses it recorded
 	}
 	billed, err := a.append(ctx, payerStream(c.PayerID), state.Version, c, meta, ruleBookOf(events), events)
-	return Result{Events: append(lapses.Events, billed.Events...)}, err
+	return Result{Events: append(result.Events, billed.Events...)}, err
 }
 
-// applyLapse records a non-wage earner's lapse or reactivation before billing
-// them, and returns the participant as the new events leave it.
-func (a *Application) applyLapse(ctx context.Context, member participant.State, bills payer.State, c *command.AssessContributions, meta Meta, unpaidMonthsMax int, into *Result) (participant.State, error) {
-	billed := func(p calendar.Period) bool { return bills.Billed(p, member.ID) }
-	paid := func(p calendar.Period) bool { return bills.LinePaid(p, member.ID) }
-	events := participant.DecideLapse(member, c.Period, unpaidMonthsMax, billed, paid)
-	if len(events) == 0 {
-		return member, nil
-	}
-	result, err := a.append(ctx, participantStream(member.ID), member.Version, c, meta, "", events)
-	if err != nil {
-		return member, err
-	}
-	into.Events = append(into.Events, result.Events...)
-	for _, e := range events {
+// lapse is a non-wage earner's lapse or reactivation, decided before billing.
+type lapse struct {
+	member participant.State
+	events []event.Event
+}
+
+// after is the participant as the lapse events leave it.
+func (l lapse) after() participant.State {
+	member := l.member
+	for _, e := range l.events {
 		member = participant.Evolve(member, e)
 	}
-	member.Version += int64(len(result.Events))
-	return member, nil
+	return member
+}
+
+func decideLapse(member participant.State, bills payer.State, period calendar.Period, unpaidMonthsMax int) lapse {
+	billed := func(p calendar.Period) bool { return bills.Billed(p, member.ID) }
+	paid := func(p calendar.Period) bool { return bills.LinePaid(p, member.ID) }
+	return lapse{member: member, events: participant.DecideLapse(member, period, unpaidMonthsMax, billed, paid)}
+}
+
+// appendLapses appends each decided lapse on its participant's stream.
+func (a *Application) appendLapses(ctx context.Context, lapses []lapse, c *command.AssessContributions, meta Meta) (Result, error) {
+	var appended Result
+	for _, decided := range lapses {
+		result, err := a.append(ctx, participantStream(decided.member.ID), decided.member.Version, c, meta, "", decided.events)
+		appended.Events = append(appended.Events, result.Events...)
+		if err != nil {
+			return appended, err
+		}
+	}
+	return appended, nil
 }
 
 func (a *Application) recordPayment(ctx context.Context, c *command.RecordPayment, meta Meta) (Result, error) {
@@ -266,8 +290,25 @@ func (a *Application) rejectClaim(ctx context.Context, c *command.RejectClaim, m
 	return a.claimCommand(ctx, c.ClaimID, c, meta, func(s claim.State) ([]event.Event, error) { return claim.Reject(s, c, a.today()) })
 }
 
+// recordPayout decides the payout on its claim, then reserves its id for the
+// claim across the ledger (rm_payouts is keyed on the payout id alone): an id
+// another claim holds is refused, and of two racing claims only one gets it.
 func (a *Application) recordPayout(ctx context.Context, c *command.RecordPayout, meta Meta) (Result, error) {
-	return a.claimCommand(ctx, c.ClaimID, c, meta, func(s claim.State) ([]event.Event, error) { return claim.RecordPayout(s, c) })
+	return a.claimCommand(ctx, c.ClaimID, c, meta, func(s claim.State) ([]event.Event, error) {
+		events, err := claim.RecordPayout(s, c)
+		if err != nil || len(events) == 0 {
+			return events, err
+		}
+		owner, err := a.config.Directory.ReservePayout(ctx, c.PayoutID, c.ClaimID)
+		if err != nil {
+			return nil, err
+		}
+		if owner != c.ClaimID {
+			return nil, &problem.Error{Kind: problem.Conflict, Code: "payout_id_taken", Field: "payout_id",
+				Message: "payout " + c.PayoutID + " is a payout of claim " + owner + "; give this payout its own id"}
+		}
+		return events, nil
+	})
 }
 
 func (a *Application) creditJHTReturn(ctx context.Context, c *command.CreditJHTReturn, meta Meta) (Result, error) {

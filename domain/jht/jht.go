@@ -90,6 +90,11 @@ func CreditReturn(member participant.State, paid []payer.PaidContribution, c *co
 	if !computed.AverageBalance.IsPositive() {
 		return nil, nil
 	}
+	if computed.Amount.GreaterThan(money.MaxAmount()) {
+		// Returns compound year on year; bounding each keeps rm_jht_balances within NUMERIC(18,2).
+		return nil, problem.Field("rate_percent", "return_too_large", "a return of %s is more than the largest amount the ledger records, %s",
+			money.FormatIDR(computed.Amount), money.FormatIDR(money.MaxAmount()))
+	}
 	return []event.Event{&participant.JHTReturnCredited{Year: c.Year, RatePercent: c.RatePercent.String(), Source: c.Source, Method: computed.Method,
 		AverageBalance: command.Money{Decimal: computed.AverageBalance}, Amount: command.Money{Decimal: computed.Amount}, CreditedOn: today,
 		RuleBook: computed.RuleBook}}, nil

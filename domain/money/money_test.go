@@ -64,3 +64,25 @@ func TestFormat(t *testing.T) {
 		}
 	}
 }
+
+func TestFitsAndParseStored(t *testing.T) {
+	for text, want := range map[string]bool{
+		"9999999999999999.99": true, "-9999999999999999.99": true, "10000000000000000": false, "1.005": false, "0": true,
+	} {
+		if got := Fits(decimal.RequireFromString(text)); got != want {
+			t.Errorf("Fits(%s) = %v, want %v", text, got, want)
+		}
+	}
+	if !Fits(MaxAmount().Mul(decimal.NewFromInt(9000))) {
+		t.Error("9,000 of the largest amount do not fit NUMERIC(18,2)")
+	}
+	// What the log stores is read back as stored, whatever its size or sign.
+	for _, text := range []string{"29999999999999999.97", "-5.00", "0.125"} {
+		if got, err := ParseStored(text); err != nil || got.String() != decimal.RequireFromString(text).String() {
+			t.Errorf("ParseStored(%s) = %v, %v", text, got, err)
+		}
+	}
+	if _, err := ParseStored("abc"); err == nil {
+		t.Error("ParseStored(abc) accepted")
+	}
+}
