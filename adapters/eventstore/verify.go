@@ -117,6 +117,9 @@ func (c *Chains) advance(event RecordedEvent) {
 // Position is the last position checked.
 func (c *Chains) Position() int64 { return c.position }
 
+// GlobalHash is the global hash at Position (ZeroHash before position 1).
+func (c *Chains) GlobalHash() []byte { return c.globalHash }
+
 // Events is how many events were checked.
 func (c *Chains) Events() int64 { return c.events }
 
