@@ -39,12 +39,23 @@ var benchEventData = json.RawMessage(`{"participant_id":"01a22496-dfeb-7335-ac1b
 
 var benchMetadata = eventstore.Metadata{Actor: "bench", Source: "bench", Command: "RegisterParticipant"}
 
-// createBareTable makes bench_events: the events table's columns, defaults,
-// constraints and indexes (LIKE … INCLUDING ALL), but none of its triggers
-// and no sealer behind it.
-func createBareTable(ctx context.Context, pool *pgxpool.Pool) error {
-	if _, err := pool.Exec(ctx, `CREATE TABLE bench_events (LIKE events INCLUDING ALL)`); err != nil {
-		return fmt.Errorf("create bench_events: %w", err)
+// ensureBareTable makes bench_events, unless it exists: the events table's
+// columns, defaults, constraints and indexes (LIKE … INCLUDING ALL), but
+// none of its triggers, no log lock and no chain: its positions come from a
+// sequence (an identity column), the raw way PostgreSQL numbers rows,
+// neither gap-free nor in commit order.
+func ensureBareTable(ctx context.Context, pool *pgxpool.Pool) error {
+	var exists bool
+	if err := pool.QueryRow(ctx, `SELECT to_regclass('bench_events') IS NOT NULL`).Scan(&exists); err != nil || exists {
+		return err
+	}
+	for _, statement := range []string{
+		`CREATE TABLE bench_events (LIKE events INCLUDING ALL)`,
+		`ALTER TABLE bench_events ALTER COLUMN position ADD GENERATED ALWAYS AS IDENTITY`,
+	} {
+		if _, err := pool.Exec(ctx, statement); err != nil {
+			return fmt.Errorf("create bench_events: %w", err)
+		}
 	}
 	return nil
 }
@@ -53,7 +64,7 @@ func createBareTable(ctx context.Context, pool *pgxpool.Pool) error {
 type operation func(ctx context.Context, client, call int) error
 
 // storeAppends is store.Append with NoStream, then Exact, each client on its
-// own stream; it returns when the sealer has placed the events.
+// own stream; an append returns once it has committed, with its positions.
 func storeAppends(db *scratch, prefix string, clients, perAppend int) operation {
 	versions := make([]int64, clients) // each client touches only its own entry
 	return func(ctx context.Context, client, _ int) error {
@@ -86,8 +97,8 @@ func bareInserts(db *scratch, prefix string, perAppend int) operation {
 		}
 		now := time.Now()
 		_, err := db.pool.Exec(ctx, `INSERT INTO bench_events (event_id, stream_id, version, type, schema_version, occurred_at,
-				recorded_at, data, metadata, previous_hash, hash)
-			SELECT u.event_id, $1, u.version, 'ParticipantRegistered', 1, $2, $2, u.data::json, u.metadata::json, u.hash, u.hash
+				recorded_at, data, metadata, previous_hash, hash, global_hash)
+			SELECT u.event_id, $1, u.version, 'ParticipantRegistered', 1, $2, $2, u.data::json, u.metadata::json, u.hash, u.hash, u.hash
 			FROM unnest($3::uuid[], $4::bigint[], $5::text[], $6::text[], $7::bytea[]) AS u(event_id, version, data, metadata, hash)`,
 			fmt.Sprintf("%s-%d", prefix, client), now, ids, versions, data, metas, hashes)
 		return err

@@ -11,7 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -93,6 +95,8 @@ type Config struct {
 	// Binary is the jaminan executable run as a subprocess (serve, rebuild); "" skips those rows.
 	Binary string
 	Wire   Wire
+	// Phases names the measurements to run (Phases lists them); empty means all.
+	Phases []string
 	// Progress receives one line per step; nil means io.Discard.
 	Progress io.Writer
 	// analyzeEvery is how often the scratch databases are analyzed by the
@@ -145,7 +149,20 @@ func (c Config) Validate() error {
 	if c.Wire == nil {
 		errs = append(errs, errors.New("bench: Wire is required"))
 	}
+	for _, phase := range c.Phases {
+		if !slices.Contains(Phases, phase) {
+			errs = append(errs, fmt.Errorf("bench: no phase %q; the phases are %s", phase, strings.Join(Phases, ", ")))
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// Phases are the groups of measurements, in the order they run.
+var Phases = []string{"appends", "log", "lag", "dashboards", "serve", "apply"}
+
+// runs reports whether config selects phase.
+func (c Config) runs(phase string) bool {
+	return len(c.Phases) == 0 || slices.Contains(c.Phases, phase)
 }
 
 // Report is everything docs/BENCHMARKS.md shows.
@@ -182,28 +199,28 @@ func Run(ctx context.Context, config Config) (Report, error) {
 	if config.analyzeEvery = report.Postgres.AnalyzeEvery; config.analyzeEvery > 0 {
 		say("autovacuum is off on this server: the scratch databases are analyzed every %s instead", config.analyzeEvery)
 	}
-	appends, err := runAppends(ctx, config, say)
-	if err != nil {
-		return Report{}, err
+	phases := []struct {
+		name string
+		run  func(context.Context, Config, func(string, ...any)) ([]Result, error)
+	}{
+		{"appends", runAppends},
+		{"log", func(ctx context.Context, config Config, say func(string, ...any)) ([]Result, error) {
+			results, events, err := runLog(ctx, config, say)
+			report.LogEvents = events
+			return results, err
+		}},
+		{"lag", runLag}, {"dashboards", runDashboards}, {"serve", runServe}, {"apply", runApply},
 	}
-	logResults, events, err := runLog(ctx, config, say)
-	if err != nil {
-		return Report{}, err
+	for _, phase := range phases {
+		if !config.runs(phase.name) {
+			continue
+		}
+		results, err := phase.run(ctx, config, say)
+		if err != nil {
+			return Report{}, err
+		}
+		report.Results = append(report.Results, results...)
 	}
-	lag, err := runLag(ctx, config, say)
-	if err != nil {
-		return Report{}, err
-	}
-	dashboards, err := runDashboards(ctx, config, say)
-	if err != nil {
-		return Report{}, err
-	}
-	serve, err := runServe(ctx, config, say)
-	if err != nil {
-		return Report{}, err
-	}
-	report.Results = append(append(append(append(appends, logResults...), lag...), dashboards...), serve...)
-	report.LogEvents = events
 	report.Elapsed = time.Since(report.Started)
 	return report, nil
 }
@@ -216,7 +233,7 @@ func runAppends(ctx context.Context, config Config, say func(string, ...any)) (r
 	}
 	defer func() { err = errors.Join(err, db.drop(ctx)) }()
 	say("append database %s", db.name)
-	if err := createBareTable(ctx, db.pool); err != nil {
+	if err := ensureBareTable(ctx, db.pool); err != nil {
 		return nil, err
 	}
 	memory, err := startMemory()

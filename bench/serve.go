@@ -326,8 +326,8 @@ func postPayer(ctx context.Context, client *http.Client, base, payerID string) e
 // bareInsertRate is one appendWindow of bare INSERTs from serveClients
 // clients on the same database, in rows per second.
 func bareInsertRate(ctx context.Context, db *scratch, run int) (float64, error) {
-	if _, err := db.pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS bench_events (LIKE events INCLUDING ALL)`); err != nil {
-		return 0, fmt.Errorf("create bench_events: %w", err)
+	if err := ensureBareTable(ctx, db.pool); err != nil {
+		return 0, err
 	}
 	calls, _, err := load(ctx, serveClients, bareInserts(db, fmt.Sprintf("serve-r%d", run), 1))
 	if err != nil {

@@ -70,7 +70,7 @@ func TestServeAndRebuildMemorySmoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	var payers int64
-	if err := database.Pool.QueryRow(ctx, `SELECT count(*) FROM streams WHERE stream_id LIKE 'payer-serve-bench-%'`).Scan(&payers); err != nil {
+	if err := database.Pool.QueryRow(ctx, `SELECT count(DISTINCT stream_id) FROM events WHERE stream_id LIKE 'payer-serve-bench-%'`).Scan(&payers); err != nil {
 		t.Fatal(err)
 	}
 	if payers == 0 {

@@ -21,6 +21,7 @@ func newBenchCommand() *cobra.Command {
 	var runs, events, participants int
 	var serveDuration time.Duration
 	var out string
+	var only []string
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Benchmark appends, rebuild, history and memory against the raw PostgreSQL limit",
@@ -43,7 +44,7 @@ it is never part of the tests.`,
 			defer cleanup()
 			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 			report, err := bench.Run(ctx, bench.Config{ServerURL: databaseURL(), Runs: runs, LogEvents: events, Progress: cmd.ErrOrStderr(),
-				Participants: participants, ServeDuration: serveDuration, Binary: binary,
+				Participants: participants, ServeDuration: serveDuration, Binary: binary, Phases: only,
 				Wire: func(pool *pgxpool.Pool) (bench.System, error) {
 					built, err := wire(pool, logger, time.Now)
 					if err != nil {
@@ -66,6 +67,7 @@ it is never part of the tests.`,
 	cmd.Flags().IntVar(&participants, "participants", bench.DefaultParticipants, "participants (over 36 months) the dashboards' read models hold")
 	cmd.Flags().DurationVar(&serveDuration, "serve-duration", bench.DefaultServeDuration, "how long serve is driven with commands for its memory")
 	cmd.Flags().StringVar(&out, "out", "docs/BENCHMARKS.md", "where to write the report")
+	cmd.Flags().StringSliceVar(&only, "only", nil, "run only these phases ("+strings.Join(bench.Phases, ", ")+"); the report then holds only their rows")
 	return cmd
 }
 

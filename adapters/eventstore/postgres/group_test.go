@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -348,4 +349,99 @@ func TestFrozenWriterLetsTheLogGo(t *testing.T) {
 		t.Fatalf("append behind a frozen writer: %v", err)
 	}
 	mustVerify(ctx, t, store, 1)
+}
+
+// TestLoneWriterGoesTheFastWay: appends one after the other from a single
+// Store, to streams it has written or read, are written in one round trip
+// each, all but the first (which learns the head).
+func TestLoneWriterGoesTheFastWay(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	store, _ := newTestStore(t, Config{})
+	if _, err := store.Append(ctx, "lone", eventstore.NoStream(), eventstoretest.Events("E", 1)); err != nil {
+		t.Fatal(err)
+	}
+	for version := int64(1); version <= 5; version++ {
+		if _, err := store.Append(ctx, "lone", eventstore.Exact(version), eventstoretest.Events("E", 1)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.Append(ctx, "new-"+strconv.FormatInt(version, 10), eventstore.NoStream(), eventstoretest.Events("E", 2)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if groups, fast := store.groups.Load(), store.fastGroups.Load(); fast != groups-1 {
+		t.Errorf("%d of %d groups went the fast way, want all but the first", fast, groups)
+	}
+	mustVerify(ctx, t, store, 16)
+}
+
+// TestStaleMemoryOfAnotherWritersStreamIsCaught: two Stores take turns on one
+// stream, so each one's memory of its tip is behind by the other's append.
+// The fast way's insert collides on (stream, version) and the slow way
+// decides on the stream as it stands: Any chains on the real tip, Exact on
+// an old version conflicts, Exact on the real one succeeds.
+func TestStaleMemoryOfAnotherWritersStreamIsCaught(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	first, database := newTestStore(t, Config{})
+	pool, err := pgxpool.New(ctx, database.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	second, err := New(pool, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for round := range int64(4) {
+		writer, other := first, second
+		if round%2 == 1 {
+			writer, other = second, first
+		}
+		if result, err := writer.Append(ctx, "shared", eventstore.Any(), eventstoretest.Events("E", 1)); err != nil || result.Events[0].Version != 3*round+1 {
+			t.Fatalf("round %d: Any: %v at %v", round, err, result.Events)
+		}
+		if _, err := other.Append(ctx, "shared", eventstore.Exact(3*round), eventstoretest.Events("E", 1)); err == nil {
+			t.Fatalf("round %d: Exact on a version the other Store moved past was accepted", round)
+		}
+		if _, err := other.Append(ctx, "shared", eventstore.Exact(3*round+1), eventstoretest.Events("E", 2)); err != nil {
+			t.Fatalf("round %d: Exact on the real tip: %v", round, err)
+		}
+	}
+	mustVerify(ctx, t, first, 12)
+}
+
+// TestFastWayCollisionsFallBackToTheSlowWay: a Store that knows the head but
+// not a stream written before it started tries the fast way, collides in
+// PostgreSQL (the stream's version, an event id stored already), writes
+// nothing, and the slow way answers exactly: a conflict, a duplicate.
+func TestFastWayCollisionsFallBackToTheSlowWay(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	earlier, database := newTestStore(t, Config{})
+	stored := eventstoretest.Events("E", 2)
+	if _, err := earlier.Append(ctx, "earlier", eventstore.NoStream(), stored); err != nil {
+		t.Fatal(err)
+	}
+	store, err := New(database.Pool, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Append(ctx, "learns-the-head", eventstore.NoStream(), eventstoretest.Events("E", 1)); err != nil {
+		t.Fatal(err)
+	}
+	fastBefore := store.fastGroups.Load()
+	_, err = store.Append(ctx, "earlier", eventstore.NoStream(), eventstoretest.Events("E", 1))
+	wantConflictAt(t, err, "earlier", 2)
+	retry, err := store.Append(ctx, "earlier", eventstore.NoStream(), stored)
+	if err != nil || !retry.Duplicate || retry.Events[1].Position != 2 {
+		t.Errorf("retry of stored events: %v, duplicate %v", err, retry.Duplicate)
+	}
+	if store.fastGroups.Load() != fastBefore {
+		t.Errorf("a colliding group was counted as written the fast way")
+	}
+	if _, err := store.Append(ctx, "earlier", eventstore.Exact(2), eventstoretest.Events("E", 1)); err != nil {
+		t.Fatal(err)
+	}
+	mustVerify(ctx, t, store, 4)
 }

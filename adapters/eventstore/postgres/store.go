@@ -3,16 +3,20 @@
 // how it writes: docs/log.md).
 //
 // Appends made at the same time in one process are written together, as one
-// transaction (group commit, write.go): while one group commits, the next
-// gathers. A group takes the log lock (the log_head row, FOR UPDATE), reads
-// the heads of its streams and looks its event ids up, decides each request
-// on its own (a conflict or a reused id answers that request only), chains
-// the accepted events on their streams and on the global order, inserts them
-// with their positions, moves the head on and commits: two round trips and
-// one WAL flush for the whole group. PostgreSQL makes a commit visible before
-// it releases the transaction's locks, so the next group, in this process or
-// another, continues from a committed head: positions are gap-free and in
-// commit order, and a reader following them never skips a late commit.
+// transaction (group commit, group.go and write.go): while one group
+// commits, the next gathers. A group takes the log lock (the log_head row,
+// FOR UPDATE), reads the tips of its streams and looks its event ids up,
+// decides each request on its own (a conflict or a reused id answers that
+// request only), chains the accepted events on their streams and on the
+// global order, inserts them with their positions, moves the head on and
+// commits: two round trips and one WAL flush for the whole group. When this
+// Store is the log's only writer it knows the head and its streams' tips
+// already (cache.go), and a group goes in one round trip: one statement that
+// moves the head only if it is still where this Store left it, and inserts
+// only then. PostgreSQL makes a commit visible before it releases the
+// transaction's locks, so the next group, in this process or another,
+// continues from a committed head: positions are gap-free and in commit
+// order, and a reader following them never skips a late commit.
 package postgres
 
 import (
@@ -21,6 +25,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -91,6 +96,9 @@ type Store struct {
 	pool   *pgxpool.Pool
 	config Config
 	queue  queue
+	cache  logCache
+	// groups and fastGroups count the groups written, and those written the fast way.
+	groups, fastGroups atomic.Int64
 }
 
 var (
@@ -206,7 +214,9 @@ func (s *Store) ReadStream(ctx context.Context, streamID string, fromVersion int
 	if err != nil {
 		return nil, fmt.Errorf("read stream %s: %w", streamID, err)
 	}
-	return recordsOf(scanned), nil
+	records := recordsOf(scanned)
+	s.cache.sawEvents(records) // a command reads its stream before it appends to it
+	return records, nil
 }
 
 // ReadAll returns up to limit events with position > afterPosition, in position order.
