@@ -21,8 +21,13 @@ const (
 	appendWindow = 3 * time.Second
 	// LatencyClients is the client count of the latency measurement.
 	LatencyClients = 16
-	// appendTarget is the goal at LatencyClients clients, as a ratio to bare INSERT.
-	appendTarget = 0.60
+	// appendTarget is the goal for one-event appends at
+	// LatencyClients clients, as a ratio to bare INSERT.
+	appendTarget = 1.00
+	// tenEventTarget is its goal for ten-event appends at LatencyClients clients.
+	tenEventTarget = 0.60
+	// latencyTarget bounds the p99 at LatencyClients clients, as a ratio to bare INSERT's.
+	latencyTarget = 2.00
 )
 
 // ClientCounts and EventsPerAppend are the append configurations measured.
@@ -184,13 +189,16 @@ func AppendThroughput(ctx context.Context, db *scratch, run, clients, perAppend 
 	}
 	seconds := appendWindow.Seconds()
 	result := Result{
-		Name:  fmt.Sprintf("append, %d event(s) per append, %d client(s)", perAppend, clients),
+		Name:  throughputName(perAppend, clients),
 		Value: float64(storeCalls*perAppend) / seconds, Unit: unitRate,
 		Baseline: float64(baseCalls*perAppend) / seconds, BaselineName: "bare INSERT, one transaction each",
 	}
 	result.Ratio = ratio(result.Value, result.Baseline)
-	if clients == LatencyClients && perAppend == 1 {
+	switch {
+	case clients == LatencyClients && perAppend == 1:
 		result.Target = ratioAtLeast(appendTarget)
+	case clients == LatencyClients && perAppend == 10:
+		result.Target = ratioAtLeast(tenEventTarget)
 	}
 	return result, nil
 }
@@ -212,7 +220,35 @@ func AppendLatency(ctx context.Context, db *scratch, run, clients int) ([]Result
 			Value: percentile(storeLatency, q.quantile), Unit: unitMillis,
 			Baseline: percentile(baseLatency, q.quantile), BaselineName: "bare INSERT, one transaction each"}
 		result.Ratio = ratio(result.Value, result.Baseline)
+		if q.name == "p99" {
+			result.Target = ratioAtMost(latencyTarget)
+		}
 		results = append(results, result)
 	}
 	return results, nil
+}
+
+// holdAtMostClients adds the goal that one-event appends at the most
+// clients are no slower than at LatencyClients (throughput must not fall as
+// clients are added) to the results of runAppends.
+func holdAtMostClients(results []Result) {
+	var at16, most *Result
+	for i := range results {
+		switch results[i].Name {
+		case throughputName(1, LatencyClients):
+			at16 = &results[i]
+		case throughputName(1, ClientCounts[len(ClientCounts)-1]):
+			most = &results[i]
+		}
+	}
+	if at16 == nil || most == nil || at16 == most {
+		return
+	}
+	floor := at16.Value
+	most.Target = Target{Text: fmt.Sprintf("≥ %s (the rate at %d clients)", formatValue(floor, unitRate), LatencyClients),
+		Met: func(r Result) bool { return r.Value >= floor }}
+}
+
+func throughputName(perAppend, clients int) string {
+	return fmt.Sprintf("append, %d event(s) per append, %d client(s)", perAppend, clients)
 }

@@ -58,20 +58,20 @@ func applyFiles(ctx context.Context, binary, databaseURL string, files []string)
 	return time.Since(started), errors.Join(errs...)
 }
 
-// ParallelApply runs applyProcesses `jaminan apply` processes at once, each
-// applying applyCommandsPerProcess commands of its own file one after the
-// other (start-up, migrations check and the read models' catch-up at the end
-// included), in commands per second from the first start to the last exit,
-// against bare INSERTs from as many clients on the same database.
-func ParallelApply(ctx context.Context, db *scratch, binary string, run int) ([]Result, error) {
+// ParallelApply runs processes `jaminan apply` processes at once, each
+// applying commands commands of its own file one after the other (start-up,
+// migrations check and the read models' catch-up at the end included), in
+// commands per second from the first start to the last exit, against bare
+// INSERTs from as many clients on the same database.
+func ParallelApply(ctx context.Context, db *scratch, binary string, run, processes, commands int) ([]Result, error) {
 	dir, err := os.MkdirTemp("", "jaminan-bench-apply-")
 	if err != nil {
 		return nil, fmt.Errorf("apply: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	files := make([]string, applyProcesses)
+	files := make([]string, processes)
 	for process := range files {
-		if files[process], err = writeCommands(dir, fmt.Sprintf("apply-r%d-p%d", run, process), applyCommandsPerProcess); err != nil {
+		if files[process], err = writeCommands(dir, fmt.Sprintf("apply-r%d-p%d", run, process), commands); err != nil {
 			return nil, err
 		}
 	}
@@ -82,13 +82,13 @@ func ParallelApply(ctx context.Context, db *scratch, binary string, run int) ([]
 	if err := ensureBareTable(ctx, db.pool); err != nil {
 		return nil, err
 	}
-	calls, _, err := load(ctx, applyProcesses, bareInserts(db, fmt.Sprintf("apply-r%d", run), 1))
+	calls, _, err := load(ctx, processes, bareInserts(db, fmt.Sprintf("apply-r%d", run), 1))
 	if err != nil {
 		return nil, fmt.Errorf("bare INSERT baseline: %w", err)
 	}
-	result := Result{Name: fmt.Sprintf("%d `jaminan apply` processes at once, %d commands each (RegisterPayer)", applyProcesses, applyCommandsPerProcess),
-		Value: float64(applyProcesses*applyCommandsPerProcess) / elapsed.Seconds(), Unit: unitRequests,
-		Baseline: float64(calls) / appendWindow.Seconds(), BaselineName: fmt.Sprintf("bare INSERT, one transaction each, %d clients", applyProcesses)}
+	result := Result{Name: fmt.Sprintf("%d `jaminan apply` processes at once, %d commands each (RegisterPayer)", processes, commands),
+		Value: float64(processes*commands) / elapsed.Seconds(), Unit: unitRequests,
+		Baseline: float64(calls) / appendWindow.Seconds(), BaselineName: fmt.Sprintf("bare INSERT, one transaction each, %d clients", processes)}
 	result.Ratio = ratio(result.Value, result.Baseline)
 	return []Result{result}, nil
 }
@@ -182,7 +182,7 @@ func runApply(ctx context.Context, config Config, say func(string, ...any)) (res
 	say("apply database %s: %d processes at once, then %d commands behind a transaction open in %s", db.name, applyProcesses, heldCommands, other.name)
 	perRun := make([][]Result, 0, config.Runs)
 	for run := 1; run <= config.Runs; run++ {
-		parallel, err := ParallelApply(ctx, db, config.Binary, run)
+		parallel, err := ParallelApply(ctx, db, config.Binary, run, applyProcesses, applyCommandsPerProcess)
 		if err != nil {
 			return nil, err
 		}
