@@ -24,9 +24,9 @@ const (
 	// default run; make bench-full drives it a minute.
 	DefaultServeDuration = 30 * time.Second
 	// serveTarget is the goal for the commands served, as a ratio to bare INSERT.
-	serveTarget = 0.50
-	minServeDuration     = time.Second
-	maxServeDuration     = 30 * time.Minute
+	serveTarget      = 0.50
+	minServeDuration = time.Second
+	maxServeDuration = 30 * time.Minute
 	// serveClients post commands concurrently, each waiting for its answer.
 	serveClients = 16
 	// serveStartMax bounds the wait for serve to answer /api/v1/status.
