@@ -310,11 +310,17 @@ func ValidateAppendMany(appends []StreamAppend) error {
 	return nil
 }
 
-// StreamsOf names the streams of appends, for messages.
+// maxStreamsNamed bounds the streams a message names (an assessment writes thousands).
+const maxStreamsNamed = 5
+
+// StreamsOf names the streams of appends, for messages: the first few, and how many more.
 func StreamsOf(appends []StreamAppend) string {
-	names := make([]string, len(appends))
-	for i, part := range appends {
-		names[i] = part.StreamID
+	names := make([]string, 0, min(len(appends), maxStreamsNamed))
+	for _, part := range appends[:min(len(appends), maxStreamsNamed)] {
+		names = append(names, part.StreamID)
+	}
+	if more := len(appends) - len(names); more > 0 {
+		return fmt.Sprintf("%s and %d more", strings.Join(names, ", "), more)
 	}
 	return strings.Join(names, ", ")
 }
