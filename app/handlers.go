@@ -134,7 +134,7 @@ func (a *Application) assessContributions(ctx context.Context, c *command.Assess
 	if err != nil {
 		return Result{}, problem.Field("period", "no_rule_book", "%v", err)
 	}
-	var lapses []lapse
+	var lapses []streamWrite
 	members := make([]payer.Member, 0, len(ids))
 	for _, id := range ids {
 		member, err := a.LoadParticipant(ctx, id)
@@ -144,10 +144,7 @@ func (a *Application) assessContributions(ctx context.Context, c *command.Assess
 		if !member.Registered || member.PayerAt(c.Period.LastDay()) != c.PayerID {
 			continue
 		}
-		if decided := decideLapse(member, state, c.Period, book.BPUInactiveAfterUnpaidMonths()); len(decided.events) > 0 {
-			lapses = append(lapses, decided)
-			member = decided.after()
-		}
+		member = decideLapse(member, state, c, book.BPUInactiveAfterUnpaidMonths(), &lapses)
 		wage, ok := member.WageOn(c.Period.LastDay())
 		programmes := member.ProgrammesIn(c.Period)
 		if !ok || len(programmes) == 0 || !projectStartsIn(member, c.Period) {
@@ -156,65 +153,42 @@ func (a *Application) assessContributions(ctx context.Context, c *command.Assess
 		members = append(members, payer.Member{ParticipantID: id, Segment: member.Segment, WageBase: wage, Programmes: programmes})
 	}
 	events, err := payer.Assess(state, c, members, a.config.Library, a.today())
-	domainError, _ := problem.As(err)
-	onlyLapses := domainError != nil && domainError.Code == "nothing_to_assess" && len(lapses) > 0
-	if err != nil && !onlyLapses {
+	if domainError, ok := problem.As(err); ok && domainError.Code == "nothing_to_assess" && len(lapses) > 0 {
+		return a.appendAll(ctx, c, meta, lapses...) // the run's only outcome is the lapses it records
+	}
+	if err != nil {
 		return Result{}, err
 	}
-	// TODO(atomic multi-stream append): the lapses and the bill are appended
-	// stream by stream; a crash or a lost race in between leaves the lapses
-	// without the bill. A retry heals it (the lapses are then in the
-	// participants' streams and decide nothing), but one atomic append across
-	// streams would make the run all-or-nothing.
-	result, err := a.appendLapses(ctx, lapses, c, meta)
-	if err != nil || onlyLapses {
-		return result, err // the run's only outcome is the lapses it recorded
+	// The lapses and the bill in one write: an assessment is recorded whole or not at all.
+	bill := streamWrite{streamID: payerStream(c.PayerID), loadedVersion: state.Version, ruleBook: ruleBookOf(events), events: events}
+	return a.appendAll(ctx, c, meta, append(lapses, bill)...)
+}
+
+// decideLapse decides a non-wage earner's lapse or reactivation before
+// billing them, adds it to into (written with the bill), and returns the
+// participant as the new events leave it.
+func decideLapse(member participant.State, bills payer.State, c *command.AssessContributions, unpaidMonthsMax int, into *[]streamWrite) participant.State {
+	billed := func(p calendar.Period) bool { return bills.Billed(p, member.ID) }
+	paid := func(p calendar.Period) bool { return bills.LinePaid(p, member.ID) }
+	events := participant.DecideLapse(member, c.Period, unpaidMonthsMax, billed, paid)
+	if len(events) == 0 {
+		return member
 	}
-	billed, err := a.append(ctx, payerStream(c.PayerID), state.Version, c, meta, ruleBookOf(events), events)
-	return Result{Events: append(result.Events, billed.Events...)}, err
-}
-
-// lapse is a non-wage earner's lapse or reactivation, decided before billing.
-type lapse struct {
-	member participant.State
-	events []event.Event
-}
-
-// after is the participant as the lapse events leave it.
-func (l lapse) after() participant.State {
-	member := l.member
-	for _, e := range l.events {
+	*into = append(*into, streamWrite{streamID: participantStream(member.ID), loadedVersion: member.Version, events: events})
+	for _, e := range events {
 		member = participant.Evolve(member, e)
 	}
 	return member
-}
-
-func decideLapse(member participant.State, bills payer.State, period calendar.Period, unpaidMonthsMax int) lapse {
-	billed := func(p calendar.Period) bool { return bills.Billed(p, member.ID) }
-	paid := func(p calendar.Period) bool { return bills.LinePaid(p, member.ID) }
-	return lapse{member: member, events: participant.DecideLapse(member, period, unpaidMonthsMax, billed, paid)}
-}
-
-// appendLapses appends each decided lapse on its participant's stream.
-func (a *Application) appendLapses(ctx context.Context, lapses []lapse, c *command.AssessContributions, meta Meta) (Result, error) {
-	var appended Result
-	for _, decided := range lapses {
-		result, err := a.append(ctx, participantStream(decided.member.ID), decided.member.Version, c, meta, "", decided.events)
-		appended.Events = append(appended.Events, result.Events...)
-		if err != nil {
-			return appended, err
-		}
-	}
-	return appended, nil
 }
 
 func (a *Application) recordPayment(ctx context.Context, c *command.RecordPayment, meta Meta) (Result, error) {
 	return a.payerCommand(ctx, c.PayerID, c, meta, func(s payer.State) ([]event.Event, error) { return payer.RecordPayment(s, c, a.config.Library) })
 }
 
-// fileClaim lodges the claim on the participant first (coverage, one death
-// claim), then creates the claim stream. A crash between the two is healed by
-// a retry: the participant shows the claim lodged, and the claim is created.
+// fileClaim lodges the claim on the participant (coverage, one death claim)
+// and creates the claim stream, in one write. Where that write goes stream by
+// stream (EventStoreDB), a crash between the two is healed by a retry: the
+// participant shows the claim lodged, and the claim is created.
 func (a *Application) fileClaim(ctx context.Context, c *command.FileClaim, meta Meta) (Result, error) {
 	member, err := a.ParticipantByNIK(ctx, c.NIK)
 	if err != nil {
@@ -236,15 +210,9 @@ func (a *Application) fileClaim(ctx context.Context, c *command.FileClaim, meta 
 	if err != nil {
 		return Result{}, err
 	}
-	first, err := a.append(ctx, participantStream(member.ID), member.Version, c, meta, "", lodged)
-	if err != nil {
-		return Result{}, err
-	}
-	second, err := a.append(ctx, claimStream(c.ClaimID), claimState.Version, c, meta, "", claimEvents)
-	if err != nil {
-		return Result{}, err
-	}
-	return Result{Events: append(first.Events, second.Events...)}, nil
+	return a.appendAll(ctx, c, meta,
+		streamWrite{streamID: participantStream(member.ID), loadedVersion: member.Version, events: lodged},
+		streamWrite{streamID: claimStream(c.ClaimID), loadedVersion: claimState.Version, events: claimEvents})
 }
 
 func (a *Application) approveClaim(ctx context.Context, c *command.ApproveClaim, meta Meta) (Result, error) {
@@ -271,19 +239,14 @@ func (a *Application) approveClaim(ctx context.Context, c *command.ApproveClaim,
 	if err != nil || len(events) == 0 {
 		return Result{}, err
 	}
-	var debited Result
+	var debit []event.Event
 	if approved, ok := events[0].(*claim.Approved); ok && claimState.Filed.Programme == "JHT" {
-		// The participant stream guards the balance: debit it first, at the version the balance was read.
-		debit := participant.DebitJHT(member, c.ClaimID, claimState.Filed.Benefit, approved.Total.Decimal, a.today())
-		if debited, err = a.append(ctx, participantStream(member.ID), member.Version, c, meta, "", debit); err != nil {
-			return Result{}, err
-		}
+		// The participant stream guards the balance: the debit goes at the version the balance was read.
+		debit = participant.DebitJHT(member, c.ClaimID, claimState.Filed.Benefit, approved.Total.Decimal, a.today())
 	}
-	approvedResult, err := a.append(ctx, claimStream(c.ClaimID), claimState.Version, c, meta, ruleBookOf(events), events)
-	if err != nil {
-		return Result{}, err
-	}
-	return Result{Events: append(debited.Events, approvedResult.Events...)}, nil
+	return a.appendAll(ctx, c, meta,
+		streamWrite{streamID: participantStream(member.ID), loadedVersion: member.Version, events: debit},
+		streamWrite{streamID: claimStream(c.ClaimID), loadedVersion: claimState.Version, ruleBook: ruleBookOf(events), events: events})
 }
 
 func (a *Application) rejectClaim(ctx context.Context, c *command.RejectClaim, meta Meta) (Result, error) {

@@ -22,9 +22,9 @@ const (
 var historyAsOf = calendar.NewDate(2024, time.October, 7)
 
 // streamRows are the rows ReadStream selects for one stream.
-const streamRows = `SELECT e.seq, e.stream_id, e.version, e.event_id, e.type, e.schema_version, e.occurred_at, e.recorded_at,
-	e.data, e.metadata, e.previous_hash, e.hash, p.position, p.global_hash
-	FROM events e LEFT JOIN log_positions p ON p.seq = e.seq WHERE e.stream_id = $1 ORDER BY e.version`
+const streamRows = `SELECT e.position, e.stream_id, e.version, e.event_id, e.type, e.schema_version, e.occurred_at, e.recorded_at,
+	e.data, e.metadata, e.previous_hash, e.hash, e.global_hash
+	FROM events e WHERE e.stream_id = $1 ORDER BY e.version`
 
 // History is, over the big log, the p50 and p99 of loading one participant
 // (app.Application.LoadParticipant: ReadStream, decode, replay), and of the

@@ -82,6 +82,22 @@ func redact(config *pgx.ConnConfig) string {
 // Migrate applies every pending migration under an advisory lock and returns
 // the schema version reached.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) (int32, error) {
+	return migrateTo(ctx, pool, latestVersion)
+}
+
+// MigrateTo moves the schema to version (up or down) under the same lock;
+// tests use it to write a log the way an earlier version did.
+func MigrateTo(ctx context.Context, pool *pgxpool.Pool, version int32) (int32, error) {
+	if version < 0 {
+		return 0, fmt.Errorf("migrate to version %d: versions start at 0", version)
+	}
+	return migrateTo(ctx, pool, version)
+}
+
+// latestVersion asks migrateTo for the last migration there is.
+const latestVersion = -1
+
+func migrateTo(ctx context.Context, pool *pgxpool.Pool, version int32) (int32, error) {
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("acquire connection for migration: %w", err)
@@ -104,14 +120,19 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) (int32, error) {
 	if err := migrator.LoadMigrations(files); err != nil {
 		return 0, fmt.Errorf("load migrations: %w", err)
 	}
-	if err := migrator.Migrate(ctx); err != nil {
+	if version == latestVersion {
+		err = migrator.Migrate(ctx)
+	} else {
+		err = migrator.MigrateTo(ctx, version)
+	}
+	if err != nil {
 		return 0, fmt.Errorf("apply migrations: %w", err)
 	}
-	version, err := migrator.GetCurrentVersion(ctx)
+	current, err := migrator.GetCurrentVersion(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("read schema version: %w", err)
 	}
-	return version, nil
+	return current, nil
 }
 
 // EnsureDatabase creates the database named in url when it does not exist,
