@@ -189,7 +189,7 @@ type Report struct {
 	LogEvents int64
 	// DashBudget is how long each dashboard query was timed per run.
 	DashBudget time.Duration
-	Results   []Result
+	Results    []Result
 }
 
 // Run creates the scratch databases, runs every measurement config.Runs
