@@ -30,7 +30,7 @@ const (
 	maxRuns     = 25
 	// DefaultLogEvents is the size of the log the rebuild and history run
 	// over in a default run (make bench); make bench-full uses 1,000,000.
-	DefaultLogEvents = 50_000
+	DefaultLogEvents = 25_000
 	minLogEvents     = 1_000
 	maxLogEvents     = 5_000_000
 )
@@ -95,6 +95,8 @@ type Config struct {
 	LagDuration time.Duration
 	// Participants the dashboards' read models hold; zero means DefaultParticipants.
 	Participants int
+	// DashBudget is how long each dashboard query is timed per run; zero means DefaultDashBudget.
+	DashBudget time.Duration
 	// ServeDuration is how long serve is driven with commands; zero means DefaultServeDuration.
 	ServeDuration time.Duration
 	// Binary is the jaminan executable run as a subprocess (serve, rebuild); "" skips those rows.
@@ -125,6 +127,9 @@ func (c *Config) setDefaults() {
 	if c.ServeDuration == 0 {
 		c.ServeDuration = DefaultServeDuration
 	}
+	if c.DashBudget == 0 {
+		c.DashBudget = DefaultDashBudget
+	}
 	if c.Progress == nil {
 		c.Progress = io.Discard
 	}
@@ -147,6 +152,9 @@ func (c Config) Validate() error {
 	}
 	if c.Participants < minParticipants || c.Participants > maxParticipants {
 		errs = append(errs, fmt.Errorf("bench: participants %d must be %d to %d", c.Participants, minParticipants, maxParticipants))
+	}
+	if c.DashBudget < minDashBudget || c.DashBudget > maxDashBudget {
+		errs = append(errs, fmt.Errorf("bench: dashboard budget %s must be %s to %s", c.DashBudget, minDashBudget, maxDashBudget))
 	}
 	if c.ServeDuration < minServeDuration || c.ServeDuration > maxServeDuration {
 		errs = append(errs, fmt.Errorf("bench: serve duration %s must be %s to %s", c.ServeDuration, minServeDuration, maxServeDuration))
@@ -179,7 +187,9 @@ type Report struct {
 	Postgres Postgres
 	// LogEvents is how many events the rebuild and history log held.
 	LogEvents int64
-	Results   []Result
+	// DashBudget is how long each dashboard query was timed per run.
+	DashBudget time.Duration
+	Results    []Result
 }
 
 // Run creates the scratch databases, runs every measurement config.Runs
@@ -189,10 +199,11 @@ func Run(ctx context.Context, config Config) (Report, error) {
 	if err := config.Validate(); err != nil {
 		return Report{}, err
 	}
+	started := time.Now()
 	say := func(format string, args ...any) {
-		fmt.Fprintf(config.Progress, "bench: "+format+"\n", args...)
+		fmt.Fprintf(config.Progress, "bench %s: "+format+"\n", append([]any{time.Since(started).Round(time.Second)}, args...)...)
 	}
-	report := Report{Started: time.Now(), Runs: config.Runs}
+	report := Report{Started: started, Runs: config.Runs, DashBudget: config.DashBudget}
 	var err error
 	if report.Machine, err = describeMachine(ctx); err != nil {
 		return Report{}, err

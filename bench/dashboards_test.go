@@ -127,7 +127,7 @@ func TestDashboardsSmoke(t *testing.T) {
 	if members != participants || lines != participants*36*3 {
 		t.Fatalf("read models hold %d participants and %d contribution lines, want %d and %d", members, lines, participants, participants*36*3)
 	}
-	results, err := Dashboards(ctx, db, built.Participants, 1)
+	results, err := Dashboards(ctx, db, built.Participants, 1, minDashBudget)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ import (
 const (
 	// DefaultLagDuration is how long the sustained load runs in a default
 	// run; make bench-full runs it a minute.
-	DefaultLagDuration = 30 * time.Second
+	DefaultLagDuration = 20 * time.Second
 	minLagDuration     = time.Second
 	maxLagDuration     = 30 * time.Minute
 	// lagRate is the sustained append rate, in events per second.

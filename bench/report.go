@@ -164,7 +164,7 @@ func WriteMarkdown(w io.Writer, report Report, command string) error {
 	}
 	b.WriteString(method())
 	b.WriteString(lagMethod())
-	b.WriteString(dashMethod())
+	b.WriteString(dashMethod(report.DashBudget))
 	b.WriteString(serveMethod())
 	_, err := io.WriteString(w, b.String())
 	return err

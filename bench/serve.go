@@ -22,7 +22,7 @@ import (
 const (
 	// DefaultServeDuration is how long serve is driven with commands in a
 	// default run; make bench-full drives it a minute.
-	DefaultServeDuration = 30 * time.Second
+	DefaultServeDuration = 20 * time.Second
 	// serveTarget is the goal for the commands served, as a ratio to bare INSERT.
 	serveTarget      = 0.50
 	minServeDuration = time.Second

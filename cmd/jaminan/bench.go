@@ -19,7 +19,7 @@ import (
 
 func newBenchCommand() *cobra.Command {
 	var runs, events, participants int
-	var serveDuration, lagDuration time.Duration
+	var serveDuration, lagDuration, dashBudget time.Duration
 	var out string
 	var only []string
 	cmd := &cobra.Command{
@@ -44,7 +44,7 @@ it is never part of the tests.`,
 			defer cleanup()
 			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 			report, err := bench.Run(ctx, bench.Config{ServerURL: databaseURL(), Runs: runs, LogEvents: events, Progress: cmd.ErrOrStderr(),
-				Participants: participants, ServeDuration: serveDuration, LagDuration: lagDuration, Binary: binary, Phases: only,
+				Participants: participants, ServeDuration: serveDuration, LagDuration: lagDuration, DashBudget: dashBudget, Binary: binary, Phases: only,
 				Wire: func(pool *pgxpool.Pool) (bench.System, error) {
 					built, err := wire(pool, logger, time.Now)
 					if err != nil {
@@ -60,7 +60,8 @@ it is never part of the tests.`,
 				return err
 			}
 			command := []string{"jaminan bench", fmt.Sprintf("--runs %d", runs), fmt.Sprintf("--events %d", events),
-				fmt.Sprintf("--participants %d", participants), "--serve-duration " + serveDuration.String(), "--lag-duration " + lagDuration.String()}
+				fmt.Sprintf("--participants %d", participants), "--serve-duration " + serveDuration.String(), "--lag-duration " + lagDuration.String(),
+				"--dash-budget " + dashBudget.String()}
 			if len(only) > 0 {
 				command = append(command, "--only "+strings.Join(only, ","))
 			}
@@ -72,6 +73,7 @@ it is never part of the tests.`,
 	cmd.Flags().IntVar(&participants, "participants", bench.DefaultParticipants, "participants (over 36 months) the dashboards' read models hold")
 	cmd.Flags().DurationVar(&serveDuration, "serve-duration", bench.DefaultServeDuration, "how long serve is driven with commands for its memory")
 	cmd.Flags().DurationVar(&lagDuration, "lag-duration", bench.DefaultLagDuration, "how long the live-lag load runs")
+	cmd.Flags().DurationVar(&dashBudget, "dash-budget", bench.DefaultDashBudget, "how long each dashboard query is timed per run")
 	cmd.Flags().StringVar(&out, "out", "docs/BENCHMARKS.md", "where to write the report")
 	cmd.Flags().StringSliceVar(&only, "only", nil, "run only these phases ("+strings.Join(bench.Phases, ", ")+"); the report then holds only their rows")
 	return cmd
