@@ -127,14 +127,16 @@ func (g *streamsService) Append(call streams.Streams_AppendServer) error {
 	if options == nil {
 		return status.Error(codes.InvalidArgument, "the first message of an append must be its options")
 	}
-	if fault, ok := g.server.fault(OperationAppend); ok {
-		return fault.send(ctx)
-	}
 	if hook := g.server.takeBeforeAppend(); hook != nil {
 		hook()
 	}
-	events, fault := g.receiveEvents(call)
-	if fault != nil {
+	events, refusal := g.receiveEvents(call)
+	if refusal != nil {
+		return refusal.send(ctx)
+	}
+	// A planned failure comes once the whole request is in, so the client
+	// reads it as the answer rather than as a stream cut short.
+	if fault, ok := g.server.fault(OperationAppend); ok {
 		return fault.send(ctx)
 	}
 	name := string(options.GetStreamIdentifier().GetStreamName())

@@ -220,7 +220,7 @@ func (s *Server) Events() int {
 }
 
 // FailNext makes the next call of operation fail with fault, before the
-// node does anything of it.
+// node does anything of it (an append: once its request is read).
 func (s *Server) FailNext(operation Operation, fault Fault) {
 	s.mutex.Lock()
 	defer s.mutex.Unlock()
