@@ -21,16 +21,6 @@ import (
 // of MaxSealBatch × this many unsealed events is far beyond any real one.
 const maxSealRounds = 10_000
 
-// openMigrationTarget opens the store migrate-log copies into, and says how
-// to close it. The tests put an in-memory store in its place.
-var openMigrationTarget = func(ctx context.Context, config storeConfig, logger *slog.Logger) (migrate.Target, func(), error) {
-	store, err := openEventStoreDB(ctx, config, logger)
-	if err != nil {
-		return nil, nil, err
-	}
-	return store, func() { closeStore(store, logger) }, nil
-}
-
 type migrateLogOptions struct {
 	from, to      string
 	batch         int
@@ -117,11 +107,11 @@ func runMigrateLog(ctx context.Context, options migrateLogOptions, out, errOut i
 	if err := sealBacklog(ctx, source); err != nil {
 		return err
 	}
-	target, closeTarget, err := openMigrationTarget(ctx, config, logger)
+	target, err := openEventStoreDB(ctx, config, pool, logger)
 	if err != nil {
 		return err
 	}
-	defer closeTarget()
+	defer closeStore(target, logger)
 	report, err := copyLog(ctx, source, target, options, out, errOut)
 	if err != nil || options.dryRun {
 		return err

@@ -87,8 +87,8 @@ func (c Config) Validate() error {
 	if c.Pool == nil {
 		errs = append(errs, errors.New("eventstoredb: Pool is required: the store keeps its count of $all in PostgreSQL (DATABASE_URL)"))
 	}
-	if c.MaxAppendSize < 1 || c.MaxAppendSize > maxMaxAppendSize {
-		errs = append(errs, fmt.Errorf("eventstoredb: MaxAppendSize must be 1 to %d bytes, got %d", maxMaxAppendSize, c.MaxAppendSize))
+	if c.MaxAppendSize < 0 || c.MaxAppendSize > maxMaxAppendSize {
+		errs = append(errs, fmt.Errorf("eventstoredb: MaxAppendSize must be 1 to %d bytes (0: the default), got %d", maxMaxAppendSize, c.MaxAppendSize))
 	}
 	if len(c.StreamPrefixes) == 0 || len(c.StreamPrefixes) > maxStreamPrefixes {
 		errs = append(errs, fmt.Errorf("eventstoredb: StreamPrefixes takes 1 to %d prefixes, got %d", maxStreamPrefixes, len(c.StreamPrefixes)))
@@ -123,7 +123,9 @@ func parseURL(connection string) (*esdb.Configuration, error) {
 	return settings, nil
 }
 
-// slogLogging routes the client library's log lines to logger.
+// slogLogging routes the client library's log lines to logger. Its info
+// lines ("discovery attempt 1/10" at every connection) go to debug: every
+// command connects, and would print them.
 func slogLogging(logger *slog.Logger) esdb.LoggingFunc {
 	return func(level esdb.LogLevel, format string, args ...any) {
 		message := fmt.Sprintf(format, args...)
@@ -132,8 +134,6 @@ func slogLogging(logger *slog.Logger) esdb.LoggingFunc {
 			logger.Error("eventstoredb client: " + message)
 		case esdb.LogWarn:
 			logger.Warn("eventstoredb client: " + message)
-		case esdb.LogInfo:
-			logger.Info("eventstoredb client: " + message)
 		default:
 			logger.Debug("eventstoredb client: " + message)
 		}

@@ -74,7 +74,7 @@ func TestConfigValidate(t *testing.T) {
 		{"too many prefixes", func(c *Config) { c.StreamPrefixes = strings.Split(strings.Repeat("p-,", 33)+"p", ",") },
 			[]string{"1 to 32 prefixes"}},
 		{"no pool", func(c *Config) { c.Pool = nil }, []string{"Pool is required", "PostgreSQL"}},
-		{"negative append size", func(c *Config) { c.MaxAppendSize = -1 }, []string{"MaxAppendSize must be 1 to 16777216 bytes, got -1"}},
+		{"negative append size", func(c *Config) { c.MaxAppendSize = -1 }, []string{"MaxAppendSize must be 1 to 16777216 bytes (0: the default), got -1"}},
 		{"append size over what the client takes", func(c *Config) { c.MaxAppendSize = 17 << 20 }, []string{"MaxAppendSize must be 1 to 16777216"}},
 		{"NUL in namespace", func(c *Config) { c.Namespace = "a\x00" }, []string{"without NUL"}},
 		{"everything at once", func(c *Config) { c.URL, c.StreamPrefixes = "", []string{"$x"} },

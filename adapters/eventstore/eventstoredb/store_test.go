@@ -339,6 +339,14 @@ func TestAppendTooLarge(t *testing.T) {
 	if server.Counters().Appends != sent {
 		t.Error("the append was sent to the server")
 	}
+	// migrate-log's Import is held to the same limit, naming the stream.
+	records := chain("payer-3", 0, eventstore.ZeroHash(), big(2, 600_000), time.Now())
+	if _, err := store.Import(ctx, "payer-3", eventstore.NoStream(), records); !errors.Is(err, ErrAppendTooLarge) || !strings.Contains(err.Error(), "payer-3") {
+		t.Errorf("import: got %v, want ErrAppendTooLarge naming the stream", err)
+	}
+	if server.Counters().Appends != sent {
+		t.Error("the import was sent to the server")
+	}
 	// Under the limit with its metadata (about 600 bytes an event): stored.
 	if _, err := store.Append(ctx, "payer-1", eventstore.NoStream(), big(2, 500_000)); err != nil {
 		t.Fatalf("two events of 500,000 bytes: %v", err)
