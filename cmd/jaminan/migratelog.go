@@ -59,7 +59,11 @@ Resumable: the events EventStoreDB holds already are the ones copied, so a run
 that stopped anywhere goes on where it stopped, and a re-sent batch is a no-op
 (its event ids are stored). Events appended meanwhile are copied by the next
 run; stop jaminan serve before the last run, then start it with
-JAMINAN_EVENTSTORE=eventstoredb (docs/scaling.md).`,
+JAMINAN_EVENTSTORE=eventstoredb (docs/scaling.md). The copy fills the index of
+EventStoreDB positions in DATABASE_URL as it goes, so jaminan starts on
+EventStoreDB without reading all of $all. A run of one stream's events larger
+than EventStoreDB's maximum append size (1 MiB by default) stops the copy,
+naming the stream and its size; nothing of it is written.`,
 		Example: "  EVENTSTOREDB_URL='esdb://localhost:2113?tls=false' jaminan migrate-log --from postgres --to eventstoredb --dry-run\n" +
 			"  EVENTSTOREDB_URL='esdb://localhost:2113?tls=false' jaminan migrate-log --from postgres --to eventstoredb",
 		Args: cobra.NoArgs,

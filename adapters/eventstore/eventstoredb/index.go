@@ -176,24 +176,44 @@ func (x *positionIndex) add(ctx context.Context, rows []indexRow) error {
 	return x.sameAsStored(ctx, rows, stored)
 }
 
-// sameAsStored checks the rows another process inserted first.
+// sameAsStored checks, in one query, the rows another process inserted first.
 func (x *positionIndex) sameAsStored(ctx context.Context, rows []indexRow, inserted []int64) error {
 	mine := make(map[int64]bool, len(inserted))
 	for _, position := range inserted {
 		mine[position] = true
 	}
+	theirs := make(map[int64]indexRow, len(rows)-len(inserted))
+	positions := make([]int64, 0, len(rows)-len(inserted))
 	for _, row := range rows {
-		if mine[row.at.Position] {
-			continue
+		if !mine[row.at.Position] {
+			theirs[row.at.Position] = row
+			positions = append(positions, row.at.Position)
 		}
-		stored, found, err := x.rowAt(ctx, row.at.Position)
-		if err != nil {
-			return err
+	}
+	stored, err := x.pool.Query(ctx, `SELECT position, event_id, global_hash FROM eventstoredb_positions
+		WHERE log_id = $1 AND position = ANY($2)`, x.logID, positions)
+	if err != nil {
+		return fmt.Errorf("read the index: %w", err)
+	}
+	defer stored.Close()
+	for stored.Next() {
+		var position int64
+		var id uuid.UUID
+		var hash []byte
+		if err := stored.Scan(&position, &id, &hash); err != nil {
+			return fmt.Errorf("read the index: %w", err)
 		}
-		if !found || stored.eventID != row.eventID || !bytes.Equal(stored.at.GlobalHash, row.at.GlobalHash) {
-			return fmt.Errorf("%w: position %d is event %s in the index and %s in this count of $all",
-				ErrIndexMismatch, row.at.Position, stored.eventID, row.eventID)
+		row := theirs[position]
+		if id != row.eventID || !bytes.Equal(hash, row.at.GlobalHash) {
+			return fmt.Errorf("%w: position %d is event %s in the index and %s in this count of $all", ErrIndexMismatch, position, id, row.eventID)
 		}
+		delete(theirs, position)
+	}
+	if err := stored.Err(); err != nil {
+		return fmt.Errorf("read the index: %w", err)
+	}
+	if len(theirs) > 0 {
+		return fmt.Errorf("%w: %d rows were neither inserted nor found (deleted meanwhile?)", ErrIndexMismatch, len(theirs))
 	}
 	return nil
 }
