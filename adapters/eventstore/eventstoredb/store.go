@@ -23,7 +23,7 @@
 //     row and reads only the tail of $all; ESDB cannot look an event up by
 //     id, so Append, ReadStream and EventByID ask the index.
 //
-// Limits, said plainly: the index costs PostgreSQL about 170 bytes of disk
+// Limits, said plainly: the index costs PostgreSQL about 200 bytes of disk
 // per event, and the first process on an empty index reads all of $all once;
 // nothing else may write to the log's streams, delete them, or truncate them
 // ($maxAge, $maxCount, $tb), or the numbering changes (ErrIndexMismatch); a
