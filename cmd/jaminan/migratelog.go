@@ -17,15 +17,6 @@ import (
 	"github.com/tanahbumbu/jaminan/adapters/postgres"
 )
 
-// openMigrationTarget opens the store migrate-log copies into, and says how
-// to close it. The tests put an in-memory store in its place.
-var openMigrationTarget = func(ctx context.Context, config storeConfig, logger *slog.Logger) (migrate.Target, func(), error) {
-	store, err := openEventStoreDB(ctx, config, logger)
-	if err != nil {
-		return nil, nil, err
-	}
-	return store, func() { closeStore(store, logger) }, nil
-}
 
 type migrateLogOptions struct {
 	from, to      string
@@ -65,7 +56,11 @@ Resumable: the events EventStoreDB holds already are the ones copied, so a run
 that stopped anywhere goes on where it stopped, and a re-sent batch is a no-op
 (its event ids are stored). Events appended meanwhile are copied by the next
 run; stop jaminan serve before the last run, then start it with
-JAMINAN_EVENTSTORE=eventstoredb (docs/scaling.md).`,
+JAMINAN_EVENTSTORE=eventstoredb (docs/scaling.md). The copy fills the index of
+EventStoreDB positions in DATABASE_URL as it goes, so jaminan starts on
+EventStoreDB without reading all of $all. A run of one stream's events larger
+than EventStoreDB's maximum append size (1 MiB by default) stops the copy,
+naming the stream and its size; nothing of it is written.`,
 		Example: "  EVENTSTOREDB_URL='esdb://localhost:2113?tls=false' jaminan migrate-log --from postgres --to eventstoredb --dry-run\n" +
 			"  EVENTSTOREDB_URL='esdb://localhost:2113?tls=false' jaminan migrate-log --from postgres --to eventstoredb",
 		Args: cobra.NoArgs,
@@ -110,11 +105,11 @@ func runMigrateLog(ctx context.Context, options migrateLogOptions, out, errOut i
 	if err != nil {
 		return err
 	}
-	target, closeTarget, err := openMigrationTarget(ctx, config, logger)
+	target, err := openEventStoreDB(ctx, config, pool, logger)
 	if err != nil {
 		return err
 	}
-	defer closeTarget()
+	defer closeStore(target, logger)
 	report, err := copyLog(ctx, source, target, options, out, errOut)
 	if err != nil || options.dryRun {
 		return err

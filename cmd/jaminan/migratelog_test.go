@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
-	"github.com/tanahbumbu/jaminan/adapters/eventstore/memory"
+	"github.com/tanahbumbu/jaminan/adapters/eventstore"
+	"github.com/tanahbumbu/jaminan/adapters/eventstore/eventstoredb"
 	"github.com/tanahbumbu/jaminan/adapters/eventstore/migrate"
 	"github.com/tanahbumbu/jaminan/adapters/postgres/pgtest"
 )
@@ -49,7 +50,8 @@ func TestMigrateLogNeedsEventStoreDBURL(t *testing.T) {
 }
 
 // TestMigrateLogCopiesAndResumes runs the command over a real PostgreSQL log
-// into an in-memory target (the seam EventStoreDB takes in production).
+// into esdbfake through the official client, then switches the regency to
+// EventStoreDB: status and verify read the copied log there.
 func TestMigrateLogCopiesAndResumes(t *testing.T) {
 	database := pgtest.New(t)
 	built := newSystem(t, database)
@@ -58,13 +60,8 @@ func TestMigrateLogCopiesAndResumes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	target := memory.New()
-	original := openMigrationTarget
-	t.Cleanup(func() { openMigrationTarget = original })
-	openMigrationTarget = func(context.Context, storeConfig, *slog.Logger) (migrate.Target, func(), error) {
-		return target, func() {}, nil
-	}
-	env := map[string]string{"DATABASE_URL": database.URL, "EVENTSTOREDB_URL": "esdb://unused:2113?tls=false"}
+	server := startFakeEventStoreDB(t)
+	env := map[string]string{"DATABASE_URL": database.URL, "EVENTSTOREDB_URL": server.URL(), "JAMINAN_EVENTSTORE": ""}
 	run := func(extra ...string) string {
 		t.Helper()
 		out, _, err := runCLI(t, env, append([]string{"migrate-log", "--from", "postgres", "--to", "eventstoredb", "--quiet"}, extra...)...)
@@ -73,12 +70,21 @@ func TestMigrateLogCopiesAndResumes(t *testing.T) {
 		}
 		return out
 	}
+	target := func() *eventstoredb.Store {
+		t.Helper()
+		store, err := openEventStoreDB(context.Background(), storeConfig{EventStoreDBURL: server.URL(), StartTimeout: time.Minute}, database.Pool, quietLogger())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { closeStore(store, nil) })
+		return store
+	}
 
 	out := run("--dry-run")
 	if want := fmt.Sprintf("dry run: %d events (positions 1 to %d) would be copied", head, head); !strings.Contains(out, want) {
 		t.Errorf("dry run: got %q, want %q", out, want)
 	}
-	if copied, _ := target.Head(context.Background()); copied != 0 {
+	if copied, _ := target().Head(context.Background()); copied != 0 {
 		t.Fatalf("the dry run wrote %d events", copied)
 	}
 
@@ -92,7 +98,7 @@ func TestMigrateLogCopiesAndResumes(t *testing.T) {
 			t.Errorf("copy: got %q, want %q", out, want)
 		}
 	}
-	assertSameLogAsSource(t, built, target, head)
+	assertSameLogAsSource(t, built, target(), head)
 
 	out = run()
 	if want := fmt.Sprintf("nothing to copy: the target holds all %d events", head); !strings.Contains(out, want) {
@@ -100,18 +106,43 @@ func TestMigrateLogCopiesAndResumes(t *testing.T) {
 	}
 
 	// New events in PostgreSQL are what the next run copies.
-	lines, failed := applyText(t, built, `{"command":"RegisterPayer","payer_id":"desa-batuah","name":"Pemerintah Desa Batuah","kind":"village_government","risk_class":1}`)
-	if failed != 0 || len(lines[0].Events) != 1 {
-		t.Fatalf("one more payer: %+v", lines)
+	applied, failed := applyText(t, built, `{"command":"RegisterPayer","payer_id":"desa-batuah","name":"Pemerintah Desa Batuah","kind":"village_government","risk_class":1}`)
+	if failed != 0 || len(applied[0].Events) != 1 {
+		t.Fatalf("one more payer: %+v", applied)
 	}
 	out = run()
 	if want := fmt.Sprintf("copied 1 events (positions %d to %d)", head+1, head+1); !strings.Contains(out, want) {
 		t.Errorf("run after a new event: got %q, want %q", out, want)
 	}
-	assertSameLogAsSource(t, built, target, head+1)
+	assertSameLogAsSource(t, built, target(), head+1)
+
+	// The switch: the same positions, so the read models' checkpoints,
+	// brought to the head on PostgreSQL, hold on EventStoreDB.
+	if _, err := built.runner.CatchUp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	switched := map[string]string{"DATABASE_URL": database.URL, "EVENTSTOREDB_URL": server.URL(), "JAMINAN_EVENTSTORE": "eventstoredb"}
+	out, _, err = runCLI(t, switched, "verify", "--quiet", "--log-only")
+	if want := fmt.Sprintf("ok: %d events in ", head+1); err != nil || !strings.HasPrefix(out, want) {
+		t.Errorf("verify on EventStoreDB: got %v\n%s\nwant %q", err, out, want)
+	}
+	out, _, err = runCLI(t, switched, "status")
+	if err != nil {
+		t.Fatalf("status on EventStoreDB: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	for _, line := range lines[1:] {
+		fields := strings.Fields(line)
+		if want := []string{fields[0], fmt.Sprint(head + 1), fmt.Sprint(head + 1), "0", "current"}; strings.Join(fields, " ") != strings.Join(want, " ") {
+			t.Errorf("status on EventStoreDB: %q, want %q", line, strings.Join(want, " "))
+		}
+	}
+	if len(lines) < 2 {
+		t.Errorf("status on EventStoreDB printed %q", out)
+	}
 }
 
-func assertSameLogAsSource(t *testing.T, built *system, target *memory.Store, want int64) {
+func assertSameLogAsSource(t *testing.T, built *system, target eventstore.Store, want int64) {
 	t.Helper()
 	verification, err := migrate.Verify(context.Background(), built.store, target, want, nil)
 	if err != nil || verification.Events != want {

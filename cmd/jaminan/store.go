@@ -24,8 +24,10 @@ const (
 )
 
 const (
-	// defaultStoreStartTimeout bounds connecting to EventStoreDB and its first
-	// count of $all, which reads the whole log once (docs/scaling.md).
+	// defaultStoreStartTimeout bounds connecting to EventStoreDB and counting
+	// what $all gained since the index in PostgreSQL was last extended: the
+	// tail, except for the first process on an empty index, which reads the
+	// whole log once (docs/scaling.md).
 	defaultStoreStartTimeout = 5 * time.Minute
 	// maxStoreStartTimeout bounds EVENTSTOREDB_START_TIMEOUT.
 	maxStoreStartTimeout = 24 * time.Hour
@@ -51,7 +53,7 @@ type storeConfig struct {
 	Kind string
 	// EventStoreDBURL is EVENTSTOREDB_URL, the connection string; required for eventstoredb.
 	EventStoreDBURL string
-	// StartTimeout bounds connecting to EventStoreDB and its first count of
+	// StartTimeout bounds connecting to EventStoreDB and counting the tail of
 	// $all (EVENTSTOREDB_START_TIMEOUT, a Go duration); zero means 5m.
 	StartTimeout time.Duration
 }
@@ -118,7 +120,7 @@ func openStoreWith(ctx context.Context, config storeConfig, pool *pgxpool.Pool, 
 		return nil, err
 	}
 	if config.Kind == storeEventStoreDB {
-		return openEventStoreDB(ctx, config, logger)
+		return openEventStoreDB(ctx, config, pool, logger)
 	}
 	store, err := pgstore.New(pool, pgstore.Config{})
 	if err != nil {
@@ -127,11 +129,12 @@ func openStoreWith(ctx context.Context, config storeConfig, pool *pgxpool.Pool, 
 	return store, nil
 }
 
-// openEventStoreDB connects and counts $all once, within StartTimeout, so a
-// wrong URL or a server that does not answer fails here, plainly, instead of
+// openEventStoreDB connects and counts the tail of $all into the index in
+// pool's database, within StartTimeout, so a wrong URL, a server that does
+// not answer or an index of another server fails here, plainly, instead of
 // at the first command.
-func openEventStoreDB(ctx context.Context, config storeConfig, logger *slog.Logger) (*eventstoredb.Store, error) {
-	esdbConfig := eventstoredb.Config{URL: config.EventStoreDBURL, StreamPrefixes: eventstoredb.DefaultStreamPrefixes(), Logger: logger}
+func openEventStoreDB(ctx context.Context, config storeConfig, pool *pgxpool.Pool, logger *slog.Logger) (*eventstoredb.Store, error) {
+	esdbConfig := eventstoredb.Config{URL: config.EventStoreDBURL, StreamPrefixes: eventstoredb.DefaultStreamPrefixes(), Pool: pool, Logger: logger}
 	// The URL is never echoed: it may hold a password.
 	if err := esdbConfig.Validate(); err != nil {
 		return nil, fmt.Errorf("EVENTSTOREDB_URL: %w", err)
@@ -144,7 +147,11 @@ func openEventStoreDB(ctx context.Context, config storeConfig, logger *slog.Logg
 	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return nil, fmt.Errorf("event store eventstoredb: no answer from the server at EVENTSTOREDB_URL within %s "+
-			"(is it running and reachable? make up-esdb starts one; EVENTSTOREDB_START_TIMEOUT raises the limit for a long log): %w", config.StartTimeout, err)
+			"(is it running and reachable? make up-esdb starts one; EVENTSTOREDB_START_TIMEOUT raises the limit for the first "+
+			"start on a long log, which counts all of $all into PostgreSQL once): %w", config.StartTimeout, err)
+	}
+	if errors.Is(err, eventstoredb.ErrIndexMismatch) {
+		return nil, fmt.Errorf("event store eventstoredb: %w", err)
 	}
 	return nil, fmt.Errorf("event store eventstoredb: cannot use the server at EVENTSTOREDB_URL (is it running and reachable? make up-esdb starts one): %w", err)
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tanahbumbu/jaminan/adapters/eventstore/eventstoredb"
+	"github.com/tanahbumbu/jaminan/adapters/eventstore/eventstoredb/esdbfake"
 	pgstore "github.com/tanahbumbu/jaminan/adapters/eventstore/postgres"
 	"github.com/tanahbumbu/jaminan/adapters/postgres/pgtest"
 )
@@ -100,21 +101,38 @@ func TestStoreSelection(t *testing.T) {
 	}
 }
 
-// With a server, eventstoredb gives the EventStoreDB store.
+// eventstoredb gives the EventStoreDB store, through the official client:
+// on esdbfake always, and on the server at EVENTSTOREDB_URL when one is set.
 func TestStoreSelectionEventStoreDB(t *testing.T) {
-	url := os.Getenv("EVENTSTOREDB_URL")
-	if url == "" {
-		t.Skip("SKIPPED: EVENTSTOREDB_URL not set; selecting a running EventStoreDB needs a server (make up-esdb)")
+	database := pgtest.New(t)
+	for name, url := range map[string]string{"esdbfake": startFakeEventStoreDB(t).URL(), "EVENTSTOREDB_URL": os.Getenv("EVENTSTOREDB_URL")} {
+		t.Run(name, func(t *testing.T) {
+			if url == "" {
+				t.Skip("SKIPPED: EVENTSTOREDB_URL not set; selecting a running EventStoreDB needs a server (make up-esdb)")
+			}
+			t.Setenv("JAMINAN_EVENTSTORE", "eventstoredb")
+			t.Setenv("EVENTSTOREDB_URL", url)
+			store, err := openStore(context.Background(), database.Pool, quietLogger())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer closeStore(store, nil)
+			if _, ok := store.(*eventstoredb.Store); !ok {
+				t.Errorf("got %T, want the EventStoreDB store", store)
+			}
+		})
 	}
-	t.Setenv("JAMINAN_EVENTSTORE", "eventstoredb")
-	store, err := openStore(context.Background(), nil, quietLogger())
+}
+
+// startFakeEventStoreDB runs an esdbfake node for the test.
+func startFakeEventStoreDB(t *testing.T) *esdbfake.Server {
+	t.Helper()
+	server, err := esdbfake.Start(esdbfake.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeStore(store, nil)
-	if _, ok := store.(*eventstoredb.Store); !ok {
-		t.Errorf("got %T, want the EventStoreDB store", store)
-	}
+	t.Cleanup(server.Close)
+	return server
 }
 
 func TestStoreConfigValidate(t *testing.T) {

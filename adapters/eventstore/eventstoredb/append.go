@@ -33,9 +33,10 @@ var errRaced = errors.New("another append landed on the stream first")
 // Errors: eventstore.ErrInvalidAppend (nothing stored; also for a stream
 // outside Config.StreamPrefixes); a *eventstore.ConflictError, matching
 // eventstore.ErrConcurrencyConflict (nothing stored); eventstore.ErrEventIDReused
+// (nothing stored); ErrAppendTooLarge, also matching eventstore.ErrInvalidAppend
 // (nothing stored); ErrNotPlaced (stored; the result holds the events without
-// positions); ErrStreamDeleted; anything else from the server, after which a
-// retry with the same event ids is safe.
+// positions); ErrStreamDeleted; ErrIndexMismatch; anything else from the
+// server, after which a retry with the same event ids is safe.
 func (s *Store) Append(ctx context.Context, streamID string, expected eventstore.ExpectedVersion, events []eventstore.EventData) (eventstore.AppendResult, error) {
 	if err := eventstore.ValidateAppend(streamID, expected, events); err != nil {
 		return eventstore.AppendResult{}, err
@@ -95,6 +96,9 @@ func (s *Store) appendOnce(ctx context.Context, streamID string, expected events
 	}
 	appendID := uuid.New()
 	data, err := toEventsData(chain(streamID, tip.version, tip.hash, events, s.now()), appendID)
+	if err == nil {
+		err = s.checkAppendSize(streamID, data)
+	}
 	if err != nil {
 		return eventstore.AppendResult{}, err
 	}
@@ -152,17 +156,18 @@ func (s *Store) storedAlready(ctx context.Context, events []eventstore.EventData
 	}
 	ids := make([]uuid.UUID, 0, len(events))
 	for _, event := range events {
-		if _, ok := s.index.placementOf(event.EventID); ok {
-			ids = append(ids, event.EventID)
-		}
+		ids = append(ids, event.EventID)
 	}
+	found, err := s.index.placements(ctx, ids)
 	switch {
-	case len(ids) == 0:
+	case err != nil:
+		return eventstore.AppendResult{}, false, err
+	case len(found) == 0:
 		return eventstore.AppendResult{}, false, nil
-	case len(ids) < len(events):
-		return eventstore.AppendResult{}, true, fmt.Errorf("%w: %d of %d event ids are stored already", eventstore.ErrEventIDReused, len(ids), len(events))
+	case len(found) < len(events):
+		return eventstore.AppendResult{}, true, fmt.Errorf("%w: %d of %d event ids are stored already", eventstore.ErrEventIDReused, len(found), len(events))
 	}
-	stored, err := s.eventsByID(ctx, ids)
+	stored, err := s.eventsByID(ctx, ids, found)
 	if err != nil {
 		return eventstore.AppendResult{}, true, err
 	}
@@ -174,7 +179,7 @@ func (s *Store) storedAlready(ctx context.Context, events []eventstore.EventData
 // retry), by others that reused some of their ids, or by other events.
 func (s *Store) afterRefusal(ctx context.Context, streamID string, expected eventstore.ExpectedVersion, events []eventstore.EventData, err error) (eventstore.AppendResult, error) {
 	if classify(err) != errorWrongExpectedVersion {
-		return eventstore.AppendResult{}, fmt.Errorf("write: %w", mapError(err))
+		return eventstore.AppendResult{}, fmt.Errorf("write: %w", mapWriteError(streamID, err))
 	}
 	if result, found, err := s.storedAlready(ctx, events); found || err != nil {
 		return result, err

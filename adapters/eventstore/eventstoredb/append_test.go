@@ -14,6 +14,7 @@ import (
 // Append's read of the stream's tip and its write, so the server, not the
 // store's own check, sees the race.
 func TestAppendRacesAtTheServer(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name     string
 		expected eventstore.ExpectedVersion
@@ -53,18 +54,19 @@ func TestAppendRacesAtTheServer(t *testing.T) {
 				}
 			}},
 	}
+	// One node for the cases, run one after the other: the hook is the node's.
+	server := newFakeServer(t)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := t.Context()
-			server := newFakeServer()
 			store := newFakeStore(t, server)
-			other := newStore(server.client(), Config{Namespace: store.streams.namespace, StreamPrefixes: []string{""}})
+			other := another(t, store, server)
 			if _, err := store.Append(ctx, "claim-1", eventstore.NoStream(), eventstoretest.Events("ClaimFiled", 1)); err != nil {
 				t.Fatal(err)
 			}
 			mine := eventstoretest.Events("ClaimApproved", 2)
 			var otherErr error
-			server.beforeNextAppend(func() { _, otherErr = other.Append(ctx, "claim-1", eventstore.Exact(1), c.other(mine)) })
+			server.BeforeNextAppend(func() { _, otherErr = other.Append(ctx, "claim-1", eventstore.Exact(1), c.other(mine)) })
 			result, err := store.Append(ctx, "claim-1", c.expected, mine)
 			if otherErr != nil {
 				t.Fatalf("the other process: %v", otherErr)

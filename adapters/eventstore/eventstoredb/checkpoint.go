@@ -11,6 +11,10 @@ import (
 	"github.com/tanahbumbu/jaminan/adapters/eventstore"
 )
 
+// tombstoneType is the type of the event EventStoreDB writes into a stream it
+// deletes for good.
+const tombstoneType = "$streamDeleted"
+
 // Checkpoint is where a reader of the global order stands.
 //
 // EventStoreDB's $all positions are (commit, prepare) pairs of byte offsets in
@@ -105,6 +109,9 @@ func advance(c Checkpoint, event *esdb.RecordedEvent, streams streamFilter) (Che
 	next.Commit, next.Prepare = event.Position.Commit, event.Position.Prepare
 	if !streams.matches(event.StreamID) {
 		return next, eventstore.RecordedEvent{}, false, nil
+	}
+	if event.EventType == tombstoneType {
+		return c, eventstore.RecordedEvent{}, false, fmt.Errorf("%w: stream %s was tombstoned", ErrStreamDeleted, streams.streamID(event.StreamID))
 	}
 	read, err := decodeEvent(event, streams)
 	if err != nil {

@@ -2,6 +2,7 @@ package eventstoredb
 
 import (
 	"bytes"
+	"errors"
 	"testing"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
@@ -91,36 +92,63 @@ func TestAdvanceNumbersTheLogWithoutGaps(t *testing.T) {
 	}
 }
 
-func TestNumberKeepsCheckpointsAndResumes(t *testing.T) {
-	events := allLog(t, 2*checkpointEvery+5)
-	whole, placed, kept, err := number(Checkpoint{}, events, testStreams)
+// TestNumberGivesARowPerEventAndResumes: each event of the log gets its
+// row of the index (id, $all place, position, global hash); a read resumed
+// at any row numbers the rest as the whole read did.
+func TestNumberGivesARowPerEventAndResumes(t *testing.T) {
+	const count = 300
+	events := allLog(t, count)
+	whole, placed, rows, err := number(Checkpoint{}, events, testStreams)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if whole.Position != 2*checkpointEvery+5 || len(placed) != int(whole.Position) {
-		t.Fatalf("numbered %d, checkpoint at %d", len(placed), whole.Position)
+	if whole.Position != count || len(placed) != count || len(rows) != count {
+		t.Fatalf("numbered %d with %d rows, checkpoint at %d", len(placed), len(rows), whole.Position)
 	}
-	if len(kept) != 2 || kept[0].Position != checkpointEvery || kept[1].Position != 2*checkpointEvery {
-		t.Fatalf("kept %d checkpoints: %+v", len(kept), kept)
+	byID := map[uuid.UUID]esdb.Position{}
+	for _, event := range events {
+		byID[event.EventID] = event.Position
 	}
-	// Resume from the first kept checkpoint over a read that, like ESDB's,
-	// starts at the checkpoint's own event: the rest numbers the same.
-	start := 0
-	for events[start].Position != (esdb.Position{Commit: kept[0].Commit, Prepare: kept[0].Prepare}) {
-		start++
-	}
-	resumed, rest, _, err := number(kept[0], events[start:], testStreams)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resumed.Position != whole.Position || !bytes.Equal(resumed.GlobalHash, whole.GlobalHash) || len(rest) != len(placed)-checkpointEvery {
-		t.Errorf("resumed at %d with %d events, whole at %d", resumed.Position, len(rest), whole.Position)
-	}
-	for i, event := range rest {
-		want := placed[checkpointEvery+i]
-		if event.Position != want.Position || event.EventID != want.EventID || !bytes.Equal(event.GlobalHash, want.GlobalHash) {
-			t.Fatalf("resumed event %d differs: %d %s, want %d %s", i, event.Position, event.EventID, want.Position, want.EventID)
+	for i, row := range rows {
+		if row.eventID != placed[i].EventID || row.at.Position != int64(i+1) || !bytes.Equal(row.at.GlobalHash, placed[i].GlobalHash) ||
+			(esdb.Position{Commit: row.at.Commit, Prepare: row.at.Prepare}) != byID[row.eventID] {
+			t.Fatalf("row %d: %+v, event %s at %d", i, row, placed[i].EventID, placed[i].Position)
 		}
+	}
+	if rows[count-1].at.Position != whole.Position || !bytes.Equal(rows[count-1].at.GlobalHash, whole.GlobalHash) {
+		t.Errorf("the last row %+v is not the checkpoint %+v", rows[count-1].at, whole)
+	}
+	// Resume at a row over a read that, like ESDB's, starts at the row's own
+	// event: the rest numbers the same.
+	for _, k := range []int{1, 128, 299} {
+		resume := rows[k-1]
+		start := 0
+		for events[start].EventID != resume.eventID {
+			start++
+		}
+		if err := checkStart(resume, events[start:]); err != nil {
+			t.Fatalf("resume at %d: %v", k, err)
+		}
+		resumed, rest, _, err := number(resume.at, events[start:], testStreams)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resumed.Position != whole.Position || !bytes.Equal(resumed.GlobalHash, whole.GlobalHash) || len(rest) != count-k {
+			t.Errorf("resumed at %d: ends at %d with %d events", k, resumed.Position, len(rest))
+		}
+		for i, event := range rest {
+			want := placed[k+i]
+			if event.Position != want.Position || event.EventID != want.EventID || !bytes.Equal(event.GlobalHash, want.GlobalHash) {
+				t.Fatalf("resumed at %d, event %d differs: %d %s, want %d %s", k, i, event.Position, event.EventID, want.Position, want.EventID)
+			}
+		}
+		// A read that does not begin with the row's event is another $all.
+		if err := checkStart(resume, events[start+1:]); !errors.Is(err, ErrIndexMismatch) {
+			t.Errorf("resume at %d over another $all: %v", k, err)
+		}
+	}
+	if err := checkStart(rows[0], nil); !errors.Is(err, ErrIndexMismatch) {
+		t.Errorf("resume over an empty $all: %v", err)
 	}
 }
 

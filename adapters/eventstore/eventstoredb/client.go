@@ -12,31 +12,17 @@ import (
 // maxPrealloc bounds the slice a read allocates before the events arrive.
 const maxPrealloc = 1024
 
-// client is what the store needs of *esdb.Client, with reads drained into
-// slices. It is the seam that lets the tests run the whole store, contract
-// suite included, against an in-process fake of the server (fake_test.go)
-// when no EventStoreDB is at hand. Options are passed whole: the store sets
-// every field that matters at the call site.
-type client interface {
-	appendToStream(ctx context.Context, stream string, options esdb.AppendToStreamOptions, events []esdb.EventData) (*esdb.WriteResult, error)
-	// readStream returns up to count events; a missing stream is an error
-	// with esdb.ErrorCodeResourceNotFound.
-	readStream(ctx context.Context, stream string, options esdb.ReadStreamOptions, count uint64) ([]*esdb.RecordedEvent, error)
-	readAll(ctx context.Context, options esdb.ReadAllOptions, count uint64) ([]*esdb.RecordedEvent, error)
-	subscribeToAll(ctx context.Context, options esdb.SubscribeToAllOptions) (subscriptionSource, error)
-	close() error
-}
-
 // subscriptionSource is what a subscription reads; *esdb.Subscription is one.
 type subscriptionSource interface {
 	Recv() *esdb.SubscriptionEvent
 	Close() error
 }
 
-// grpcClient is the real client.
+// grpcClient is what the store needs of *esdb.Client, with reads drained
+// into slices. Options are passed whole: the store sets every field that
+// matters at the call site. The tests run it against esdbfake, a node the
+// client talks to over gRPC, or against a real server.
 type grpcClient struct{ esdb *esdb.Client }
-
-var _ client = grpcClient{}
 
 func (g grpcClient) appendToStream(ctx context.Context, stream string, options esdb.AppendToStreamOptions, events []esdb.EventData) (*esdb.WriteResult, error) {
 	return g.esdb.AppendToStream(ctx, stream, options, events...)

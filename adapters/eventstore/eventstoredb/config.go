@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 const (
@@ -17,6 +18,11 @@ const (
 	maxStreamPrefixes = 32
 	// maxNamespaceLength bounds Config.Namespace.
 	maxNamespaceLength = 100
+	// DefaultMaxAppendSize is EventStoreDB's default MaxAppendSize: 1 MiB.
+	DefaultMaxAppendSize = 1 << 20
+	// maxMaxAppendSize bounds Config.MaxAppendSize: the client takes
+	// messages up to 17 MiB.
+	maxMaxAppendSize = 16 << 20
 )
 
 // DefaultStreamPrefixes are the streams jaminan writes (app/app.go names them).
@@ -42,6 +48,15 @@ type Config struct {
 	// DefaultStreamPrefixes. A single "" takes every stream under Namespace
 	// (Namespace must then be set).
 	StreamPrefixes []string
+	// Pool is the PostgreSQL of the read models (DATABASE_URL). The store
+	// keeps its count of $all there (migration 010, index.go), so a process
+	// starts from where the last one stopped instead of reading all of $all.
+	Pool *pgxpool.Pool
+	// MaxAppendSize is the server's MaxAppendSize setting, in bytes as the
+	// server counts them (data, metadata, twice the type); zero means
+	// DefaultMaxAppendSize. A larger Append or Import is refused before it
+	// is sent, with ErrAppendTooLarge naming the stream and the size.
+	MaxAppendSize int
 	// Logger receives the client library's own log lines; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -49,6 +64,9 @@ type Config struct {
 func (c *Config) setDefaults() {
 	if c.StreamPrefixes == nil {
 		c.StreamPrefixes = DefaultStreamPrefixes()
+	}
+	if c.MaxAppendSize == 0 {
+		c.MaxAppendSize = DefaultMaxAppendSize
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -65,6 +83,12 @@ func (c Config) Validate() error {
 	}
 	if len(c.Namespace) > maxNamespaceLength || !utf8.ValidString(c.Namespace) || strings.ContainsRune(c.Namespace, 0) {
 		errs = append(errs, fmt.Errorf("eventstoredb: Namespace must be UTF-8 text of at most %d bytes without NUL", maxNamespaceLength))
+	}
+	if c.Pool == nil {
+		errs = append(errs, errors.New("eventstoredb: Pool is required: the store keeps its count of $all in PostgreSQL (DATABASE_URL)"))
+	}
+	if c.MaxAppendSize < 0 || c.MaxAppendSize > maxMaxAppendSize {
+		errs = append(errs, fmt.Errorf("eventstoredb: MaxAppendSize must be 1 to %d bytes (0: the default), got %d", maxMaxAppendSize, c.MaxAppendSize))
 	}
 	if len(c.StreamPrefixes) == 0 || len(c.StreamPrefixes) > maxStreamPrefixes {
 		errs = append(errs, fmt.Errorf("eventstoredb: StreamPrefixes takes 1 to %d prefixes, got %d", maxStreamPrefixes, len(c.StreamPrefixes)))
@@ -99,7 +123,9 @@ func parseURL(connection string) (*esdb.Configuration, error) {
 	return settings, nil
 }
 
-// slogLogging routes the client library's log lines to logger.
+// slogLogging routes the client library's log lines to logger. Its info
+// lines ("discovery attempt 1/10" at every connection) go to debug: every
+// command connects, and would print them.
 func slogLogging(logger *slog.Logger) esdb.LoggingFunc {
 	return func(level esdb.LogLevel, format string, args ...any) {
 		message := fmt.Sprintf(format, args...)
@@ -108,8 +134,6 @@ func slogLogging(logger *slog.Logger) esdb.LoggingFunc {
 			logger.Error("eventstoredb client: " + message)
 		case esdb.LogWarn:
 			logger.Warn("eventstoredb client: " + message)
-		case esdb.LogInfo:
-			logger.Info("eventstoredb client: " + message)
 		default:
 			logger.Debug("eventstoredb client: " + message)
 		}

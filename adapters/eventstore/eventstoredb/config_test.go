@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 func TestStreamFilter(t *testing.T) {
@@ -49,7 +50,8 @@ func TestStreamFilter(t *testing.T) {
 
 func TestConfigValidate(t *testing.T) {
 	valid := func() Config {
-		config := Config{URL: "esdb://localhost:2113?tls=false"}
+		// Validate only asks that a pool is given; it never connects.
+		config := Config{URL: "esdb://localhost:2113?tls=false", Pool: new(pgxpool.Pool)}
 		config.setDefaults()
 		return config
 	}
@@ -71,6 +73,9 @@ func TestConfigValidate(t *testing.T) {
 		{"no prefixes", func(c *Config) { c.StreamPrefixes = []string{} }, []string{"1 to 32 prefixes"}},
 		{"too many prefixes", func(c *Config) { c.StreamPrefixes = strings.Split(strings.Repeat("p-,", 33)+"p", ",") },
 			[]string{"1 to 32 prefixes"}},
+		{"no pool", func(c *Config) { c.Pool = nil }, []string{"Pool is required", "PostgreSQL"}},
+		{"negative append size", func(c *Config) { c.MaxAppendSize = -1 }, []string{"MaxAppendSize must be 1 to 16777216 bytes (0: the default), got -1"}},
+		{"append size over what the client takes", func(c *Config) { c.MaxAppendSize = 17 << 20 }, []string{"MaxAppendSize must be 1 to 16777216"}},
 		{"NUL in namespace", func(c *Config) { c.Namespace = "a\x00" }, []string{"without NUL"}},
 		{"everything at once", func(c *Config) { c.URL, c.StreamPrefixes = "", []string{"$x"} },
 			[]string{"URL is required", "reserves for system streams"}},
@@ -113,7 +118,7 @@ func TestURLErrorsHideThePassword(t *testing.T) {
 func TestSetDefaultsKeepsWhatIsSet(t *testing.T) {
 	config := Config{StreamPrefixes: []string{"claim-"}}
 	config.setDefaults()
-	if !slices.Equal(config.StreamPrefixes, []string{"claim-"}) || config.Logger == nil {
+	if !slices.Equal(config.StreamPrefixes, []string{"claim-"}) || config.Logger == nil || config.MaxAppendSize != 1048576 {
 		t.Errorf("got %+v", config)
 	}
 	config = Config{}

@@ -62,6 +62,9 @@ func (s *Store) importOnce(ctx context.Context, streamID string, expected events
 	}
 	appendID := uuid.New()
 	written, err := toEventsData(unplaced(events), appendID)
+	if err == nil {
+		err = s.checkAppendSize(streamID, written)
+	}
 	if err != nil {
 		return eventstore.AppendResult{}, err
 	}

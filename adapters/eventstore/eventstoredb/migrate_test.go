@@ -2,26 +2,31 @@ package eventstoredb
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"testing"
 	"time"
 
+	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
+
 	"github.com/tanahbumbu/jaminan/adapters/eventstore"
+	"github.com/tanahbumbu/jaminan/adapters/eventstore/eventstoredb/esdbfake"
 	"github.com/tanahbumbu/jaminan/adapters/eventstore/eventstoretest"
 	"github.com/tanahbumbu/jaminan/adapters/eventstore/memory"
 	"github.com/tanahbumbu/jaminan/adapters/eventstore/migrate"
+	"github.com/tanahbumbu/jaminan/adapters/postgres/pgtest"
 )
 
 // migrationSteps is how many appends the source log takes: appends of 1 to 3
 // events over 7 streams, so $all spans several of the store's scan pages.
 const migrationSteps = 700
 
-// TestMigrateIntoFakeServer copies a log into this store, over the fake
-// server, the way `jaminan migrate-log` does: the write of one batch fails
-// mid-copy, a second run resumes from the store's own head, a third copies
-// nothing, and the copy verifies against its source.
+// TestMigrateIntoFakeServer copies a log into this store, through the
+// official client to esdbfake, the way `jaminan migrate-log` does: the node
+// drops the write of one batch mid-copy, a second run resumes from the
+// store's own head, a third copies nothing, and the copy verifies against
+// its source, from this process and from fresh ones.
 func TestMigrateIntoFakeServer(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	source := memory.New()
@@ -41,14 +46,14 @@ func TestMigrateIntoFakeServer(t *testing.T) {
 	if total != 233*6+1 {
 		t.Fatalf("source holds %d events, want %d", total, 233*6+1)
 	}
-	server := newFakeServer()
+	server := newFakeServer(t)
 	target := newFakeStore(t, server)
 
 	// Let 100 imports through, then fail the next write before it lands.
 	failing := &failAfter{Target: target, server: server, after: 100}
 	_, err := migrate.Copy(ctx, migrate.Config{Source: source, Target: failing, BatchSize: 250})
-	if !errors.Is(err, errInjected) {
-		t.Fatalf("interrupted copy: got %v, want the injected failure", err)
+	if esdbCode(err) != esdb.ErrorUnavailable {
+		t.Fatalf("interrupted copy: got %v, want the node's Unavailable", err)
 	}
 	held, err := target.Head(ctx)
 	if err != nil || held == 0 || held >= int64(total) {
@@ -68,18 +73,21 @@ func TestMigrateIntoFakeServer(t *testing.T) {
 	if _, err := migrate.Verify(ctx, source, target, int64(total), nil); err != nil {
 		t.Errorf("verify the copy: %v", err)
 	}
-	// A fresh process on the same server counts the same log.
-	if _, err := migrate.Verify(ctx, source, newStoreLike(target, server), int64(total), nil); err != nil {
-		t.Errorf("verify the copy from a fresh process: %v", err)
+	// Another process beside it, and one that counts $all from its start
+	// (another PostgreSQL), see the same log.
+	fresh := testConfig(server.URL(), pgtest.New(t).Pool)
+	fresh.Namespace = target.streams.namespace
+	for name, process := range map[string]*Store{"beside it": another(t, target, server), "with an empty index": open(t, fresh)} {
+		if _, err := migrate.Verify(ctx, source, process, int64(total), nil); err != nil {
+			t.Errorf("verify the copy from a process %s: %v", name, err)
+		}
 	}
 }
 
-var errInjected = errors.New("injected: connection reset")
-
-// failAfter makes the server refuse the write of the import after the first after.
+// failAfter makes the node drop the write of the import after the first after.
 type failAfter struct {
 	migrate.Target
-	server  *fakeServer
+	server  *fakeNode
 	after   int
 	imports int
 }
@@ -87,14 +95,7 @@ type failAfter struct {
 func (f *failAfter) Import(ctx context.Context, streamID string, expected eventstore.ExpectedVersion, events []eventstore.RecordedEvent) (eventstore.AppendResult, error) {
 	f.imports++
 	if f.imports == f.after+1 {
-		f.server.failNext("append", errInjected)
+		f.server.FailNext(esdbfake.OperationAppend, esdbfake.Unavailable())
 	}
 	return f.Target.Import(ctx, streamID, expected, events)
-}
-
-// newStoreLike is another Store on the same server and namespace, with an empty index.
-func newStoreLike(store *Store, server *fakeServer) *Store {
-	config := Config{URL: "esdb://fake:2113?tls=false", Namespace: store.streams.namespace, StreamPrefixes: []string{""}}
-	config.setDefaults()
-	return newStore(server.client(), config)
 }

@@ -116,3 +116,12 @@ func mapError(err error) error {
 	}
 	return err
 }
+
+// mapWriteError is mapError for a write to streamID, which the server may
+// also refuse as too large.
+func mapWriteError(streamID string, err error) error {
+	if refusedAsTooLarge(err) {
+		return &AppendTooLargeError{StreamID: streamID, Server: err}
+	}
+	return mapError(err)
+}

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/tanahbumbu/jaminan/adapters/eventstore"
 )
@@ -104,5 +106,28 @@ func TestClassifyAndMapErrors(t *testing.T) {
 	plain := errors.New("boom")
 	if err := mapError(plain); err != plain {
 		t.Errorf("other errors pass through unchanged: %v", err)
+	}
+}
+
+// fakeError is an error with the client's error code, as *esdb.Error has;
+// the client builds its own with unexported fields.
+type fakeError struct {
+	code    esdb.ErrorCode
+	message string
+}
+
+func (e *fakeError) Error() string        { return fmt.Sprintf("fake esdb error %d: %s", e.code, e.message) }
+func (e *fakeError) Code() esdb.ErrorCode { return e.code }
+
+func TestMapWriteErrorKnowsTheServersSizeRefusal(t *testing.T) {
+	refusal, _ := esdb.FromError(status.Error(codes.InvalidArgument, "Maximum Append Size of 1048576 Exceeded."))
+	err := mapWriteError("payer-1", fmt.Errorf("write: %w", refusal))
+	var tooLarge *AppendTooLargeError
+	if !errors.As(err, &tooLarge) || tooLarge.StreamID != "payer-1" || !errors.Is(err, eventstore.ErrInvalidAppend) || !errors.Is(err, refusal) {
+		t.Errorf("the server's refusal: got %v", err)
+	}
+	other, _ := esdb.FromError(status.Error(codes.InvalidArgument, "Required Metadata Property 'type' is missing"))
+	if err := mapWriteError("payer-1", other); errors.Is(err, ErrAppendTooLarge) {
+		t.Errorf("another invalid argument taken for a size refusal: %v", err)
 	}
 }

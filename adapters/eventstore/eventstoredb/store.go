@@ -1,8 +1,9 @@
 // Package eventstoredb is the EventStoreDB event store, for a log that
 // outgrows one PostgreSQL (JAMINAN_EVENTSTORE=eventstoredb, EVENTSTOREDB_URL;
 // docs/scaling.md). It passes the same contract suite as the other stores:
-// against a real server when EVENTSTOREDB_URL is set, and always against an
-// in-process fake of the server's semantics (fake_test.go).
+// through the official client against a real server when EVENTSTOREDB_URL is
+// set, and always against esdbfake, a node in memory that the client talks to
+// over gRPC.
 //
 // How the port maps:
 //   - A stream is an ESDB stream of the same name (after Config.Namespace);
@@ -16,15 +17,18 @@
 //   - Global positions are not ESDB's: $all positions have gaps and mix in
 //     other streams. The store counts the log's events in $all order
 //     (checkpoint.go); every process counts the same.
-//   - ESDB cannot look an event up by id, and does not stop an id from being
-//     reused in another stream. The store keeps the placement of every event
-//     id in memory (index.go), built by one scan of $all at start.
+//   - What was counted is kept in PostgreSQL beside the read models
+//     (index.go, migration 010): per event its position, its place in $all,
+//     its id and its global hash. A process resumes the count at the last
+//     row and reads only the tail of $all; ESDB cannot look an event up by
+//     id, so Append, ReadStream and EventByID ask the index.
 //
-// Limits, said plainly: the in-memory index costs about 130 bytes per event
-// and a cold start reads all of $all; nothing else may write to the log's
-// streams, delete them, or truncate them ($maxAge, $maxCount, $tb), or the
-// numbering changes; a reused event id is caught except when the two appends
-// race each other into different streams.
+// Limits, said plainly: the index costs PostgreSQL about 200 bytes of disk
+// per event, and the first process on an empty index reads all of $all once;
+// nothing else may write to the log's streams, delete them, or truncate them
+// ($maxAge, $maxCount, $tb), or the numbering changes (ErrIndexMismatch); a
+// reused event id is caught except when the two appends race each other into
+// different streams.
 package eventstoredb
 
 import (
@@ -43,10 +47,11 @@ import (
 // Store is the EventStoreDB implementation of eventstore.Store. Its methods
 // are safe for concurrent use.
 type Store struct {
-	client  client
-	streams streamFilter
-	index   *logIndex
-	now     func() time.Time
+	client        grpcClient
+	streams       streamFilter
+	index         *positionIndex
+	maxAppendSize int
+	now           func() time.Time
 }
 
 var (
@@ -54,9 +59,11 @@ var (
 	_ eventstore.EventFinder = (*Store)(nil)
 )
 
-// New connects to EventStoreDB and counts $all once, so that a wrong URL, a
-// user who may not read $all, or a log written by another tool shows at
-// start rather than at the first command. ctx bounds that first count.
+// New connects to EventStoreDB and counts what $all gained since the last
+// event in the index (all of it when the index is empty), so that a wrong
+// URL, a user who may not read $all, an index of another server or a log
+// written by another tool shows at start rather than at the first command.
+// ctx bounds that count.
 func New(ctx context.Context, config Config) (*Store, error) {
 	config.setDefaults()
 	if err := config.Validate(); err != nil {
@@ -71,21 +78,21 @@ func New(ctx context.Context, config Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("eventstoredb: connect: %w", err)
 	}
-	store := newStore(grpcClient{esdb: connection}, config)
+	index, err := openIndex(ctx, config.Pool, config.Namespace, config.StreamPrefixes)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("eventstoredb: %w", err), connection.Close())
+	}
+	store := &Store{
+		client:        grpcClient{esdb: connection},
+		streams:       newStreamFilter(config.Namespace, config.StreamPrefixes),
+		index:         index,
+		maxAppendSize: config.MaxAppendSize,
+		now:           time.Now,
+	}
 	if _, err := store.catchUp(ctx); err != nil {
-		return nil, errors.Join(fmt.Errorf("eventstoredb: first count of $all: %w", err), connection.Close())
+		return nil, errors.Join(fmt.Errorf("eventstoredb: count the tail of $all: %w", err), connection.Close())
 	}
 	return store, nil
-}
-
-// newStore builds a Store on any client; config must be valid, with defaults set.
-func newStore(client client, config Config) *Store {
-	return &Store{
-		client:  client,
-		streams: newStreamFilter(config.Namespace, config.StreamPrefixes),
-		index:   newLogIndex(),
-		now:     time.Now,
-	}
 }
 
 // Close closes the connection.
@@ -151,31 +158,45 @@ func (s *Store) readStream(ctx context.Context, stream string, fromVersion int64
 // counting $all once more if some are not in it yet. Records it cannot place
 // keep Position 0, and it returns ErrNotPlaced.
 func (s *Store) place(ctx context.Context, records []eventstore.RecordedEvent) error {
-	missing := s.placeKnown(records)
-	if missing == 0 {
+	if len(records) == 0 {
 		return nil
+	}
+	missing, err := s.placeKnown(ctx, records)
+	if err != nil || missing == 0 {
+		return err
 	}
 	if _, err := s.catchUp(ctx); err != nil {
 		return err
 	}
-	if missing = s.placeKnown(records); missing > 0 {
+	if missing, err = s.placeKnown(ctx, records); err != nil {
+		return err
+	}
+	if missing > 0 {
 		return fmt.Errorf("%w: %d of %d events", ErrNotPlaced, missing, len(records))
 	}
 	return nil
 }
 
 // placeKnown places the records the index knows and returns how many it does not.
-func (s *Store) placeKnown(records []eventstore.RecordedEvent) int {
+func (s *Store) placeKnown(ctx context.Context, records []eventstore.RecordedEvent) (int, error) {
+	ids := make([]uuid.UUID, 0, len(records))
+	for _, record := range records {
+		ids = append(ids, record.EventID)
+	}
+	found, err := s.index.placements(ctx, ids)
+	if err != nil {
+		return 0, err
+	}
 	missing := 0
 	for i := range records {
-		found, ok := s.index.placementOf(records[i].EventID)
+		at, ok := found[records[i].EventID]
 		if !ok {
 			missing++
 			continue
 		}
-		records[i].Position, records[i].GlobalHash = found.position, found.globalHash[:]
+		records[i].Position, records[i].GlobalHash = at.position, at.globalHash
 	}
-	return missing
+	return missing, nil
 }
 
 // ReadAll returns up to limit events with position > afterPosition, in position order.
@@ -213,31 +234,36 @@ func (s *Store) Head(ctx context.Context) (int64, error) {
 
 // EventByID finds one stored event by its id.
 func (s *Store) EventByID(ctx context.Context, eventID uuid.UUID) (eventstore.RecordedEvent, bool, error) {
-	if _, ok := s.index.placementOf(eventID); !ok {
-		if _, err := s.catchUp(ctx); err != nil {
-			return eventstore.RecordedEvent{}, false, fmt.Errorf("find event %s: %w", eventID, err)
+	ids := []uuid.UUID{eventID}
+	found, err := s.index.placements(ctx, ids)
+	if err == nil && len(found) == 0 {
+		if _, err = s.catchUp(ctx); err == nil {
+			found, err = s.index.placements(ctx, ids)
 		}
 	}
-	if _, ok := s.index.placementOf(eventID); !ok {
+	if err != nil {
+		return eventstore.RecordedEvent{}, false, fmt.Errorf("find event %s: %w", eventID, err)
+	}
+	if len(found) == 0 {
 		return eventstore.RecordedEvent{}, false, nil
 	}
-	events, err := s.eventsByID(ctx, []uuid.UUID{eventID})
+	events, err := s.eventsByID(ctx, ids, found)
 	if err != nil {
 		return eventstore.RecordedEvent{}, false, fmt.Errorf("find event %s: %w", eventID, err)
 	}
 	return events[0], true, nil
 }
 
-// eventsByID returns the stored events of ids (all in the index), in the
+// eventsByID returns the stored events of ids, placed by found, in the
 // order of ids, reading each run of consecutive positions once.
-func (s *Store) eventsByID(ctx context.Context, ids []uuid.UUID) ([]eventstore.RecordedEvent, error) {
+func (s *Store) eventsByID(ctx context.Context, ids []uuid.UUID, found map[uuid.UUID]placement) ([]eventstore.RecordedEvent, error) {
 	positions := make([]int64, 0, len(ids))
 	for _, id := range ids {
-		found, ok := s.index.placementOf(id)
+		at, ok := found[id]
 		if !ok {
 			return nil, fmt.Errorf("event %s is not in the index", id)
 		}
-		positions = append(positions, found.position)
+		positions = append(positions, at.position)
 	}
 	sorted := slices.Clone(positions)
 	slices.Sort(sorted)

@@ -3,8 +3,11 @@ package eventstoredb
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"testing"
@@ -12,9 +15,12 @@ import (
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tanahbumbu/jaminan/adapters/eventstore"
+	"github.com/tanahbumbu/jaminan/adapters/eventstore/eventstoredb/esdbfake"
 	"github.com/tanahbumbu/jaminan/adapters/eventstore/eventstoretest"
+	"github.com/tanahbumbu/jaminan/adapters/postgres/pgtest"
 )
 
 const skipWithoutServer = "SKIPPED: EVENTSTOREDB_URL not set; the EventStoreDB contract suite needs a server (see docker-compose.yml)"
@@ -35,57 +41,104 @@ func testNamespace() string {
 	return "jaminan-test-" + strings.ReplaceAll(uuid.NewString(), "-", "")[:12] + "-"
 }
 
+func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
 // testConfig takes every stream under a fresh namespace: the suite writes
 // streams such as "stream-a" that are not jaminan's prefixes.
-func testConfig(url string) Config {
-	return Config{URL: url, Namespace: testNamespace(), StreamPrefixes: []string{""}}
+func testConfig(url string, pool *pgxpool.Pool) Config {
+	return Config{URL: url, Namespace: testNamespace(), StreamPrefixes: []string{""}, Pool: pool, Logger: quietLogger()}
 }
 
-// newServerStore connects to EVENTSTOREDB_URL with a fresh namespace.
-func newServerStore(t *testing.T) *Store {
+// open connects a store, as a process of its own would.
+func open(t *testing.T, config Config) *Store {
 	t.Helper()
-	url := serverURL(t)
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	store, err := New(ctx, testConfig(url))
+	store, err := New(ctx, config)
 	if err != nil {
-		t.Fatalf("connect to EVENTSTOREDB_URL: %v", err)
+		t.Fatalf("open the store: %v", err)
 	}
 	t.Cleanup(func() { _ = store.Close() })
 	return store
 }
 
-// newFakeStore builds a store on server with a fresh namespace.
-func newFakeStore(t *testing.T, server *fakeServer) *Store {
+// newServerStore connects to EVENTSTOREDB_URL with a fresh namespace.
+func newServerStore(t *testing.T, database *pgtest.Database) *Store {
 	t.Helper()
-	config := testConfig("esdb://fake:2113?tls=false")
-	config.setDefaults()
-	if err := config.Validate(); err != nil {
+	return open(t, testConfig(serverURL(t), database.Pool))
+}
+
+// fakeNode is an esdbfake node with the PostgreSQL beside it: one
+// EventStoreDB and one DATABASE_URL, as a deployment has.
+type fakeNode struct {
+	*esdbfake.Server
+	database *pgtest.Database
+}
+
+// newFakeServer starts a node that the official client talks to over gRPC,
+// and a fresh PostgreSQL database for the index.
+func newFakeServer(t *testing.T) *fakeNode {
+	t.Helper()
+	return newFakeServerWith(t, esdbfake.Config{})
+}
+
+func newFakeServerWith(t *testing.T, config esdbfake.Config) *fakeNode {
+	t.Helper()
+	server, err := esdbfake.Start(config)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return newStore(server.client(), config)
+	t.Cleanup(server.Close)
+	return &fakeNode{Server: server, database: pgtest.New(t)}
+}
+
+// newFakeStore connects a store to the node with a fresh namespace.
+func newFakeStore(t *testing.T, server *fakeNode) *Store {
+	t.Helper()
+	return open(t, testConfig(server.URL(), server.database.Pool))
+}
+
+// another is a second process on the same node, PostgreSQL and namespace.
+func another(t *testing.T, store *Store, server *fakeNode) *Store {
+	t.Helper()
+	config := testConfig(server.URL(), server.database.Pool)
+	config.Namespace = store.streams.namespace
+	return open(t, config)
 }
 
 func TestContractAgainstServer(t *testing.T) {
 	serverURL(t)
-	eventstoretest.RunWithFeatures(t, esdbFeatures(), func(t *testing.T) eventstore.Store { return newServerStore(t) })
+	database := pgtest.New(t)
+	eventstoretest.RunWithFeatures(t, esdbFeatures(), func(t *testing.T) eventstore.Store { return newServerStore(t, database) })
 }
 
-// TestContractAgainstFakeServer runs the whole contract, on every run, over
-// the in-process fake: all the store's own logic (chaining, numbering,
-// duplicates, races, paging) is exercised; only the server is stood in for.
-// The subtests share one fake, as they would share one server.
+// TestContractAgainstFakeServer runs the whole contract, on every run,
+// through the official client over gRPC to esdbfake: the store's own logic
+// (chaining, numbering, the index, duplicates, races, paging) and the
+// client's path (serialisation, options, the server's answers) are
+// exercised; only the server is stood in for. The subtests share one node
+// and one PostgreSQL, as they would share one server.
 func TestContractAgainstFakeServer(t *testing.T) {
-	server := newFakeServer()
+	t.Parallel()
+	server := newFakeServer(t)
+	// What the store sent on the wire, once the parallel subtests are done:
+	// never Any (it would cut the chain), never a read that resolves links.
+	t.Cleanup(func() {
+		if counters := server.Counters(); counters.AppendsWithAny != 0 || counters.ReadsResolvingLinks != 0 || counters.Appends == 0 {
+			t.Errorf("the store sent %+v", counters)
+		}
+	})
 	eventstoretest.RunWithFeatures(t, esdbFeatures(), func(t *testing.T) eventstore.Store { return newFakeStore(t, server) })
 }
 
 func TestSubscriptionAgainstServer(t *testing.T) {
-	testSubscriptionFollowsReadAll(t, newServerStore(t))
+	serverURL(t)
+	testSubscriptionFollowsReadAll(t, newServerStore(t, pgtest.New(t)))
 }
 
 func TestSubscriptionAgainstFakeServer(t *testing.T) {
-	testSubscriptionFollowsReadAll(t, newFakeStore(t, newFakeServer()))
+	t.Parallel()
+	testSubscriptionFollowsReadAll(t, newFakeStore(t, newFakeServer(t)))
 }
 
 // testSubscriptionFollowsReadAll: a subscription numbers the log as ReadAll
@@ -162,10 +215,11 @@ func TestNewRefusesInvalidConfigWithoutConnecting(t *testing.T) {
 }
 
 func TestAppendRefusesStreamsOutsideThePrefixes(t *testing.T) {
-	config := Config{URL: "esdb://fake:2113?tls=false"}
-	config.setDefaults()
-	server := newFakeServer()
-	store := newStore(server.client(), config)
+	t.Parallel()
+	server := newFakeServer(t)
+	config := testConfig(server.URL(), server.database.Pool)
+	config.StreamPrefixes = DefaultStreamPrefixes()
+	store := open(t, config)
 	_, err := store.Append(t.Context(), "orders-1", eventstore.NoStream(), eventstoretest.Events("E", 1))
 	if !errors.Is(err, eventstore.ErrInvalidAppend) {
 		t.Fatalf("got %v, want ErrInvalidAppend", err)
@@ -174,7 +228,7 @@ func TestAppendRefusesStreamsOutsideThePrefixes(t *testing.T) {
 		t.Fatalf("claim stream: %v", err)
 	}
 	// Another application's stream on the same server is not part of the log.
-	server.writeForeign("orders-1")
+	writeForeign(t, server, store.streams.esdbStream("orders-1"))
 	if events, err := store.ReadStream(t.Context(), "orders-1", 1, 10); err != nil || len(events) != 0 {
 		t.Errorf("read another application's stream: %d events, %v", len(events), err)
 	}
@@ -183,39 +237,149 @@ func TestAppendRefusesStreamsOutsideThePrefixes(t *testing.T) {
 	}
 }
 
-func TestAppendMapsServerErrors(t *testing.T) {
-	server := newFakeServer()
-	store := newFakeStore(t, server)
-	ctx := t.Context()
-	if _, err := store.Append(ctx, "claim-1", eventstore.NoStream(), eventstoretest.Events("ClaimFiled", 1)); err != nil {
+// writeForeign writes an event the way another tool would, without jaminan's metadata.
+func writeForeign(t *testing.T, server *fakeNode, stream string) {
+	t.Helper()
+	if err := server.Load(stream, esdbfake.Event{ID: uuid.New(), Type: "Foreign", Data: []byte(`{}`), Metadata: []byte(`{}`)}); err != nil {
 		t.Fatal(err)
-	}
-	deleted := &fakeError{code: esdb.ErrorCodeStreamDeleted, message: "stream 'claim-1' is deleted"}
-	server.failNext("append", deleted)
-	_, err := store.Append(ctx, "claim-1", eventstore.Exact(1), eventstoretest.Events("ClaimApproved", 1))
-	if !errors.Is(err, ErrStreamDeleted) || !errors.Is(err, deleted) {
-		t.Errorf("deleted stream: got %v, want ErrStreamDeleted wrapping the server's error", err)
-	}
-	unavailable := &fakeError{code: esdb.ErrorUnavailable, message: "node down"}
-	server.failNext("readAll", unavailable)
-	_, err = store.Append(ctx, "claim-1", eventstore.Exact(1), eventstoretest.Events("ClaimApproved", 1))
-	if !errors.Is(err, unavailable) || errors.Is(err, eventstore.ErrConcurrencyConflict) {
-		t.Errorf("unavailable: got %v, want the server's error, not a conflict", err)
-	}
-	if got, err := store.Head(ctx); err != nil || got != 1 {
-		t.Errorf("after refused appends: head %d, %v; want 1", got, err)
 	}
 }
 
-// TestEveryProcessCountsTheSame: a second process, counting $all from its
-// start, gives every event the position and global hash the first gave.
+// connectClient is the official client on the node, for what jaminan never
+// does itself (tombstoning a stream).
+func connectClient(t *testing.T, server *fakeNode) *esdb.Client {
+	t.Helper()
+	settings, err := esdb.ParseConnectionString(server.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings.Logger = slogLogging(quietLogger())
+	client, err := esdb.NewClient(settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = client.Close() })
+	return client
+}
+
+func esdbCode(err error) esdb.ErrorCode {
+	var withCode *esdb.Error
+	if errors.As(err, &withCode) {
+		return withCode.Code()
+	}
+	return -1
+}
+
+// TestServerErrorsThroughTheClient: what the server answers reaches the
+// caller through the client's own mapping, as the port's errors.
+func TestServerErrorsThroughTheClient(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	server := newFakeServer(t)
+	store := newFakeStore(t, server)
+	if _, err := store.Append(ctx, "claim-1", eventstore.NoStream(), eventstoretest.Events("ClaimFiled", 1)); err != nil {
+		t.Fatal(err)
+	}
+	// Someone tombstones a stream of the log by hand.
+	if _, err := connectClient(t, server).TombstoneStream(ctx, store.streams.esdbStream("claim-1"),
+		esdb.TombstoneStreamOptions{ExpectedRevision: esdb.Revision(0)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.ReadStream(ctx, "claim-1", 1, 10); !errors.Is(err, ErrStreamDeleted) || esdbCode(err) != esdb.ErrorCodeStreamDeleted {
+		t.Errorf("read a deleted stream: got %v, want ErrStreamDeleted wrapping the client's error", err)
+	}
+	if _, err := store.Append(ctx, "claim-1", eventstore.Exact(1), eventstoretest.Events("ClaimApproved", 1)); !errors.Is(err, ErrStreamDeleted) {
+		t.Errorf("append to a deleted stream: got %v, want ErrStreamDeleted", err)
+	}
+	// The tombstone stands in $all in the stream's name: the count stops there.
+	if _, err := store.Head(ctx); !errors.Is(err, ErrStreamDeleted) || !strings.Contains(err.Error(), "claim-1 was tombstoned") {
+		t.Errorf("head over a tombstone: %v", err)
+	}
+
+	other := newFakeStore(t, server)
+	if _, err := other.Append(ctx, "claim-2", eventstore.NoStream(), eventstoretest.Events("ClaimFiled", 1)); err != nil {
+		t.Fatal(err)
+	}
+	server.FailNext(esdbfake.OperationReadAll, esdbfake.Unavailable())
+	_, err := other.Append(ctx, "claim-2", eventstore.Exact(1), eventstoretest.Events("ClaimApproved", 1))
+	if esdbCode(err) != esdb.ErrorUnavailable || errors.Is(err, eventstore.ErrConcurrencyConflict) {
+		t.Errorf("unavailable: got %v, want the client's Unavailable, not a conflict", err)
+	}
+	if got, err := other.Head(ctx); err != nil || got != 1 {
+		t.Errorf("after a refused append: head %d, %v; want 1", got, err)
+	}
+}
+
+// TestAppendTooLarge: EventStoreDB's maximum append size, counted as the
+// server counts it, is refused before anything is sent, naming the stream
+// and the size; a server whose limit is lower refuses on its own, and the
+// store says the same.
+func TestAppendTooLarge(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	server := newFakeServer(t)
+	store := newFakeStore(t, server)
+	big := func(count, bytesEach int) []eventstore.EventData {
+		events := eventstoretest.Events("ContributionsAssessed", count)
+		for i := range events {
+			events[i].Data = json.RawMessage(`{"lines":"` + strings.Repeat("x", bytesEach) + `"}`)
+		}
+		return events
+	}
+	sent := server.Counters().Appends
+	_, err := store.Append(ctx, "payer-1", eventstore.NoStream(), big(2, 600_000))
+	var tooLarge *AppendTooLargeError
+	if !errors.Is(err, ErrAppendTooLarge) || !errors.Is(err, eventstore.ErrInvalidAppend) || !errors.As(err, &tooLarge) {
+		t.Fatalf("got %v, want ErrAppendTooLarge", err)
+	}
+	if tooLarge.StreamID != "payer-1" || tooLarge.Size <= 1_200_000 || tooLarge.Limit != 1<<20 ||
+		!strings.Contains(err.Error(), "payer-1") || !strings.Contains(err.Error(), "1048576 bytes") {
+		t.Errorf("the refusal says %q (%+v)", err, tooLarge)
+	}
+	if server.Counters().Appends != sent {
+		t.Error("the append was sent to the server")
+	}
+	// migrate-log's Import is held to the same limit, naming the stream.
+	records := chain("payer-3", 0, eventstore.ZeroHash(), big(2, 600_000), time.Now())
+	if _, err := store.Import(ctx, "payer-3", eventstore.NoStream(), records); !errors.Is(err, ErrAppendTooLarge) || !strings.Contains(err.Error(), "payer-3") {
+		t.Errorf("import: got %v, want ErrAppendTooLarge naming the stream", err)
+	}
+	if server.Counters().Appends != sent {
+		t.Error("the import was sent to the server")
+	}
+	// Under the limit with its metadata (about 600 bytes an event): stored.
+	if _, err := store.Append(ctx, "payer-1", eventstore.NoStream(), big(2, 500_000)); err != nil {
+		t.Fatalf("two events of 500,000 bytes: %v", err)
+	}
+
+	// A server set below Config.MaxAppendSize refuses as soon as the running
+	// size passes its limit. The client reports the server's status when it
+	// had sent everything by then, and the end of the stream when it was
+	// still sending; either way nothing is stored.
+	strict := newFakeServerWith(t, esdbfake.Config{MaxAppendSize: 64 << 10})
+	lenient := newFakeStore(t, strict)
+	_, err = lenient.Append(ctx, "payer-2", eventstore.NoStream(), big(1, 100_000))
+	refusedByServer := errors.As(err, &tooLarge) && tooLarge.Server != nil && strings.Contains(err.Error(), "Maximum Append Size of 65536 Exceeded")
+	if !refusedByServer && !strings.Contains(fmt.Sprint(err), "EOF") {
+		t.Errorf("refused by the server: got %v", err)
+	}
+	if events, err := lenient.ReadStream(ctx, "payer-2", 1, 10); err != nil || len(events) != 0 {
+		t.Errorf("after the server's refusal the stream holds %d events (%v)", len(events), err)
+	}
+}
+
+// TestEveryProcessCountsTheSame: a second process beside the first resumes
+// at the index and reads only the tail of $all; a process with an empty
+// index (another PostgreSQL) counts $all from its start. Both give every
+// event the position and global hash the first gave.
 func TestEveryProcessCountsTheSame(t *testing.T) {
-	server := newFakeServer()
+	t.Parallel()
+	server := newFakeServer(t)
 	first := newFakeStore(t, server)
 	ctx := t.Context()
 	var appended []eventstore.RecordedEvent
 	versions := map[string]int64{}
-	for i := range 3 * checkpointEvery {
+	for i := range 600 {
 		stream := fmt.Sprintf("payer-%d", i%5)
 		result, err := first.Append(ctx, stream, eventstore.Exact(versions[stream]), eventstoretest.Events("E", 1+i%3))
 		if err != nil {
@@ -224,44 +388,109 @@ func TestEveryProcessCountsTheSame(t *testing.T) {
 		versions[stream] = result.NextExpectedVersion
 		appended = append(appended, result.Events...)
 	}
-	second := newStore(server.client(), Config{Namespace: first.streams.namespace, StreamPrefixes: []string{""}})
-	for _, after := range []int64{0, 1, checkpointEvery - 1, checkpointEvery, 2*checkpointEvery + 7} {
-		page, err := second.ReadAll(ctx, after, 50)
+	read := server.Counters().AllEventsRead
+	second := another(t, first, server)
+	// One read of $all from the last counted event: that event, and nothing after it.
+	if tail := server.Counters().AllEventsRead - read; tail != 1 {
+		t.Errorf("the second process read %d events of $all at start, want 1 (the last one counted)", tail)
+	}
+	config := testConfig(server.URL(), pgtest.New(t).Pool)
+	config.Namespace = first.streams.namespace
+	read = server.Counters().AllEventsRead
+	fresh := open(t, config)
+	// Pages of a read resume at the last event of the page before: all of
+	// $all, and one event again per page.
+	if whole := server.Counters().AllEventsRead - read; whole < server.Events() || whole > server.Events()+server.Events()/scanPageSize {
+		t.Errorf("the process with an empty index read %d events of $all at start, want all %d", whole, server.Events())
+	}
+	for name, process := range map[string]*Store{"beside the first": second, "with an empty index": fresh} {
+		for _, after := range []int64{0, 1, 999, 1000, 1001, int64(len(appended)) - 3} {
+			page, err := process.ReadAll(ctx, after, 50)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, event := range page {
+				want := appended[int(after)+i]
+				if event.Position != want.Position || event.EventID != want.EventID || !bytes.Equal(event.GlobalHash, want.GlobalHash) {
+					t.Fatalf("%s: after %d, event %d: position %d id %s; the first process had %d %s", name, after, i, event.Position, event.EventID, want.Position, want.EventID)
+				}
+			}
+		}
+		report, err := eventstore.Verify(ctx, process, nil)
+		if err != nil || report.FirstBroken != nil || report.Events != int64(len(appended)) {
+			t.Errorf("%s: verify: %+v, %v, %v", name, report, report.FirstBroken, err)
+		}
+		stream, err := process.ReadStream(ctx, "payer-3", 1, 100)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i, event := range page {
-			want := appended[int(after)+i]
-			if event.Position != want.Position || event.EventID != want.EventID || !bytes.Equal(event.GlobalHash, want.GlobalHash) {
-				t.Fatalf("after %d, event %d: position %d id %s; the first process had %d %s", after, i, event.Position, event.EventID, want.Position, want.EventID)
+		for _, event := range stream {
+			if event.Position == 0 || len(event.GlobalHash) != eventstore.HashSize {
+				t.Errorf("%s: read stream: version %d has position %d", name, event.Version, event.Position)
 			}
 		}
 	}
-	report, err := eventstore.Verify(ctx, second, nil)
-	if err != nil || report.FirstBroken != nil || report.Events != int64(len(appended)) {
-		t.Errorf("verify by the second process: %+v, %v, %v", report, report.FirstBroken, err)
+}
+
+// TestIndexDoesNotMatch: an index built against another server, or over
+// other stream prefixes, is refused at start instead of giving wrong positions.
+func TestIndexDoesNotMatch(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	server := newFakeServer(t)
+	store := newFakeStore(t, server)
+	if _, err := store.Append(ctx, "claim-1", eventstore.NoStream(), eventstoretest.Events("ClaimFiled", 2)); err != nil {
+		t.Fatal(err)
 	}
-	stream, err := second.ReadStream(ctx, "payer-3", 1, 100)
+	otherServer, err := esdbfake.Start(esdbfake.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, event := range stream {
-		if event.Position == 0 || len(event.GlobalHash) != eventstore.HashSize {
-			t.Errorf("read stream: version %d has position %d", event.Version, event.Position)
-		}
+	t.Cleanup(otherServer.Close)
+	config := testConfig(otherServer.URL(), server.database.Pool)
+	config.Namespace = store.streams.namespace
+	if _, err := New(ctx, config); !errors.Is(err, ErrIndexMismatch) || !strings.Contains(err.Error(), "another server") {
+		t.Errorf("another server: got %v, want ErrIndexMismatch", err)
+	}
+	config = testConfig(server.URL(), server.database.Pool)
+	config.Namespace, config.StreamPrefixes = store.streams.namespace, []string{"claim-"}
+	if _, err := New(ctx, config); !errors.Is(err, ErrIndexMismatch) || !strings.Contains(err.Error(), `over the stream prefixes [""]`) {
+		t.Errorf("other prefixes: got %v, want ErrIndexMismatch", err)
+	}
+}
+
+// TestIndexRebuiltWhenDeleted: the index is derived; with its rows deleted
+// the next process counts $all again and gets the same numbers.
+func TestIndexRebuiltWhenDeleted(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	server := newFakeServer(t)
+	store := newFakeStore(t, server)
+	first, err := store.Append(ctx, "claim-1", eventstore.NoStream(), eventstoretest.Events("ClaimFiled", 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := server.database.Pool.Exec(ctx, `DELETE FROM eventstoredb_positions WHERE log_id = $1`, store.index.logID); err != nil {
+		t.Fatal(err)
+	}
+	again := another(t, store, server)
+	retry, err := again.Append(ctx, "claim-1", eventstore.NoStream(), eventstore.EventDataOf(first.Events))
+	if err != nil || !retry.Duplicate || retry.Events[2].Position != first.Events[2].Position || !bytes.Equal(retry.Events[2].GlobalHash, first.Events[2].GlobalHash) {
+		t.Errorf("retry after the rebuild: %+v, %v", retry, err)
 	}
 }
 
 // TestForeignEventsInTheLog: an event another tool wrote into a stream of
 // the log cannot be numbered; the store says so instead of skipping it.
 func TestForeignEventsInTheLog(t *testing.T) {
-	server := newFakeServer()
+	t.Parallel()
+	server := newFakeServer(t)
 	store := newFakeStore(t, server)
 	ctx := t.Context()
 	if _, err := store.Append(ctx, "claim-1", eventstore.NoStream(), eventstoretest.Events("ClaimFiled", 1)); err != nil {
 		t.Fatal(err)
 	}
-	server.writeForeign(store.streams.esdbStream("claim-1"))
+	writeForeign(t, server, store.streams.esdbStream("claim-1"))
 	if _, err := store.Head(ctx); err == nil || !strings.Contains(err.Error(), "not jaminan's") {
 		t.Errorf("head over a foreign event: %v", err)
 	}
@@ -270,25 +499,32 @@ func TestForeignEventsInTheLog(t *testing.T) {
 	}
 }
 
+// TestEventByID: found through the index, by this process and by another
+// that holds nothing of the log in memory.
 func TestEventByID(t *testing.T) {
-	store := newFakeStore(t, newFakeServer())
+	t.Parallel()
+	server := newFakeServer(t)
+	store := newFakeStore(t, server)
 	ctx := t.Context()
 	events := eventstoretest.Events("ClaimFiled", 3)
 	result, err := store.Append(ctx, "claim-1", eventstore.NoStream(), events)
 	if err != nil {
 		t.Fatal(err)
 	}
-	found, ok, err := store.EventByID(ctx, events[1].EventID)
-	if err != nil || !ok || found.Position != result.Events[1].Position || found.Version != 2 {
-		t.Errorf("got %+v, %v, %v", found, ok, err)
-	}
-	if _, ok, err := store.EventByID(ctx, uuid.New()); ok || err != nil {
-		t.Errorf("unknown id: found %v, %v", ok, err)
+	for _, process := range []*Store{store, another(t, store, server)} {
+		found, ok, err := process.EventByID(ctx, events[1].EventID)
+		if err != nil || !ok || found.Position != result.Events[1].Position || found.Version != 2 || !bytes.Equal(found.GlobalHash, result.Events[1].GlobalHash) {
+			t.Errorf("got %+v, %v, %v", found, ok, err)
+		}
+		if _, ok, err := process.EventByID(ctx, uuid.New()); ok || err != nil {
+			t.Errorf("unknown id: found %v, %v", ok, err)
+		}
 	}
 }
 
 func TestSubscribeRefusesInvalidCheckpoint(t *testing.T) {
-	store := newFakeStore(t, newFakeServer())
+	t.Parallel()
+	store := newFakeStore(t, newFakeServer(t))
 	if _, err := store.Subscribe(t.Context(), Checkpoint{Position: 3}); err == nil {
 		t.Error("no error")
 	}
