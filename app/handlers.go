@@ -232,7 +232,11 @@ func (a *Application) fileClaim(ctx context.Context, c *command.FileClaim, meta 
 	if err != nil {
 		return Result{}, err
 	}
-	lodged, err := participant.LodgeClaim(member, c, billing.PaidFunc(), a.today())
+	claims, err := a.claimsOf(ctx, member)
+	if err != nil {
+		return Result{}, err
+	}
+	lodged, err := participant.LodgeClaim(member, c, participant.Lodging{Paid: billing.PaidFunc(), Standing: claims.Standing, Policy: a.policy(), Today: a.today()})
 	if err != nil {
 		return Result{}, err
 	}
@@ -267,7 +271,12 @@ func (a *Application) approveClaim(ctx context.Context, c *command.ApproveClaim,
 	if err != nil {
 		return Result{}, err
 	}
-	events, err := claim.Approve(claimState, c, claim.Inputs{Participant: member, Payer: payerState, Billing: billing, Library: a.config.Library, Today: a.today()})
+	claims, err := a.claimsOf(ctx, member)
+	if err != nil {
+		return Result{}, err
+	}
+	events, err := claim.Approve(claimState, c, claim.Inputs{Participant: member, Payer: payerState, Billing: billing, Library: a.config.Library,
+		Others: claims.Without(c.ClaimID), Today: a.today()})
 	if err != nil || len(events) == 0 {
 		return Result{}, err
 	}
@@ -284,6 +293,21 @@ func (a *Application) approveClaim(ctx context.Context, c *command.ApproveClaim,
 		return Result{}, err
 	}
 	return Result{Events: append(debited.Events, approvedResult.Events...)}, nil
+}
+
+// claimsOf loads every claim lodged on the participant: once-only rights,
+// caps per accident and the scholarship after total disability depend on how
+// each of them was decided.
+func (a *Application) claimsOf(ctx context.Context, member participant.State) (claim.Set, error) {
+	claims := make(claim.Set, len(member.Claims))
+	for id := range member.Claims {
+		state, err := a.LoadClaim(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		claims[id] = state
+	}
+	return claims, nil
 }
 
 func (a *Application) rejectClaim(ctx context.Context, c *command.RejectClaim, meta Meta) (Result, error) {
