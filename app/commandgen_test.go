@@ -348,13 +348,17 @@ func (g *commandGenerator) fileClaim() map[string]any {
 		fields["benefit"] = benefit
 		fields["details"] = map[string]any{"medical": map[string]any{"cost": g.pick("2345678.50", "1000000000000.00", "1000000000000.01")},
 			"transport": map[string]any{"transport_mode": "land", "cost": "6000000"}, "temporary_incapacity": map[string]any{"months": g.pick(1, 14, 600, 601)},
-			"partial_disability": map[string]any{"body_part": g.pick("one_eye", "one_eye", "one_eye", "ekor", strings.Repeat("z", 121))},
-			"total_disability":   map[string]any{}}[benefit]
+			"partial_disability": g.pick(map[string]any{"body_part": g.pick("one_eye", "one_eye", "one_eye", "ekor", strings.Repeat("z", 121))},
+				map[string]any{"disability_percent": g.pick("10", "100", "100.01", "0")}),
+			"total_disability": map[string]any{}}[benefit]
 	default:
 		fields["programme"], fields["benefit"] = "JHT", g.pick("full", "partial_10").(string)
 		if dead {
 			fields["incident_date"], fields["heir"] = death.date, heir
 		}
+	}
+	if g.random.IntN(2) == 0 {
+		fields["filed_on"] = g.date() // a business date: before the incident now and then, or an extreme
 	}
 	return fields
 }
@@ -375,11 +379,19 @@ func (g *commandGenerator) claimID(suits func(string) bool) string {
 }
 
 func (g *commandGenerator) approve() map[string]any {
-	return map[string]any{"command": "ApproveClaim", "claim_id": g.claimID(func(id string) bool { _, done := g.approved[id]; return g.filed[id] && !done })}
+	fields := map[string]any{"command": "ApproveClaim", "claim_id": g.claimID(func(id string) bool { _, done := g.approved[id]; return g.filed[id] && !done })}
+	if g.random.IntN(2) == 0 {
+		fields["approved_on"] = g.date()
+	}
+	return fields
 }
 
 func (g *commandGenerator) reject() map[string]any {
-	return map[string]any{"command": "RejectClaim", "claim_id": generatedClaims[g.random.IntN(len(generatedClaims))], "reason": "dokumen tidak lengkap"}
+	fields := map[string]any{"command": "RejectClaim", "claim_id": generatedClaims[g.random.IntN(len(generatedClaims))], "reason": "dokumen tidak lengkap"}
+	if g.random.IntN(2) == 0 {
+		fields["rejected_on"] = g.date()
+	}
+	return fields
 }
 
 // payout pays an approved claim most of the time, what it owes, under a

@@ -236,7 +236,7 @@ func (a *Application) fileClaim(ctx context.Context, c *command.FileClaim, meta 
 	if err != nil {
 		return Result{}, err
 	}
-	lodged, err := participant.LodgeClaim(member, c, participant.Lodging{Paid: billing.PaidFunc(), Standing: claims.Standing, Policy: a.policy(), Today: a.today()})
+	lodged, err := participant.LodgeClaim(member, c, participant.Lodging{Paid: billing.PaidFunc(), Standing: claims.Standing, Policy: a.policy(), Today: command.BusinessDate(c.FiledOn, a.today())})
 	if err != nil {
 		return Result{}, err
 	}
@@ -276,14 +276,14 @@ func (a *Application) approveClaim(ctx context.Context, c *command.ApproveClaim,
 		return Result{}, err
 	}
 	events, err := claim.Approve(claimState, c, claim.Inputs{Participant: member, Payer: payerState, Billing: billing, Library: a.config.Library,
-		Others: claims.Without(c.ClaimID), Today: a.today()})
+		Others: claims.Without(c.ClaimID), Today: command.BusinessDate(c.ApprovedOn, a.today())})
 	if err != nil || len(events) == 0 {
 		return Result{}, err
 	}
 	var debited Result
 	if approved, ok := events[0].(*claim.Approved); ok && claimState.Filed.Programme == "JHT" {
 		// The participant stream guards the balance: debit it first, at the version the balance was read.
-		debit := participant.DebitJHT(member, c.ClaimID, claimState.Filed.Benefit, approved.Total.Decimal, a.today())
+		debit := participant.DebitJHT(member, c.ClaimID, claimState.Filed.Benefit, approved.Total.Decimal, approved.ApprovedOn)
 		if debited, err = a.append(ctx, participantStream(member.ID), member.Version, c, meta, "", debit); err != nil {
 			return Result{}, err
 		}

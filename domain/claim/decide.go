@@ -23,10 +23,12 @@ import (
 // participant.LodgeClaim, guards coverage and the one death claim).
 func File(state State, c *command.FileClaim, member participant.State, today calendar.Date) ([]event.Event, error) {
 	filed := &Filed{ClaimID: c.ClaimID, ParticipantID: member.ID, PayerID: member.PayerID, Programme: c.Programme, Benefit: c.Benefit,
-		IncidentDate: c.IncidentDate, Heir: c.Heir, HeirClass: HeirClass(c.Heir), Details: c.Details, FiledOn: today}
+		IncidentDate: c.IncidentDate, Heir: c.Heir, HeirClass: HeirClass(c.Heir), Details: c.Details, FiledOn: command.BusinessDate(c.FiledOn, today)}
 	if state.Filed != nil {
 		retry := *filed
-		retry.FiledOn = state.Filed.FiledOn
+		if c.FiledOn.IsZero() {
+			retry.FiledOn = state.Filed.FiledOn // a retry without a date is filed when it first was
+		}
 		// Compared as JSON: a decimal read back from the log has another
 		// internal form than the same amount just decoded, but one encoding.
 		stored, storedErr := json.Marshal(state.Filed)
@@ -38,6 +40,9 @@ func File(state State, c *command.FileClaim, member participant.State, today cal
 	}
 	if c.IncidentDate.After(today) {
 		return nil, problem.Field("incident_date", "future_date", "is after today (%s)", today)
+	}
+	if filed.FiledOn.Before(c.IncidentDate) {
+		return nil, problem.Field("filed_on", "before_incident", "%s is before the incident on %s", filed.FiledOn, c.IncidentDate)
 	}
 	return []event.Event{filed}, nil
 }
@@ -52,7 +57,8 @@ type Inputs struct {
 	// Others are the participant's other claims: caps per accident and the
 	// scholarship after total disability read them.
 	Others Set
-	Today  calendar.Date
+	// Today is the day of the decision: ApproveClaim.approved_on, or the clock's today.
+	Today calendar.Date
 }
 
 // Approve decides ApproveClaim: the benefit is computed now, once, by the rule
@@ -65,6 +71,9 @@ func Approve(state State, c *command.ApproveClaim, in Inputs) ([]event.Event, er
 		return nil, err
 	}
 	filed := state.Filed
+	if in.Today.Before(filed.FiledOn) {
+		return nil, problem.Field("approved_on", "before_filing", "%s is before the claim was filed on %s", in.Today, filed.FiledOn)
+	}
 	book, err := in.Library.ForDate(filed.IncidentDate)
 	if err != nil {
 		return nil, problem.Field("claim_id", "no_rule_book", "%v", err)
@@ -293,7 +302,11 @@ func Reject(state State, c *command.RejectClaim, today calendar.Date) ([]event.E
 	if err := requireOpen(state, c.ClaimID); err != nil {
 		return nil, err
 	}
-	return []event.Event{&Rejected{Reason: c.Reason, RejectedOn: today}}, nil
+	on := command.BusinessDate(c.RejectedOn, today)
+	if on.Before(state.Filed.FiledOn) {
+		return nil, problem.Field("rejected_on", "before_filing", "%s is before the claim was filed on %s", on, state.Filed.FiledOn)
+	}
+	return []event.Event{&Rejected{Reason: c.Reason, RejectedOn: on}}, nil
 }
 
 // RecordPayout decides RecordPayout: only on an approved claim, never beyond its total.

@@ -108,10 +108,23 @@ func (c *ReportAccident) CheckDates(today calendar.Date) error {
 // CheckDates: a membership ends on a day that has come (the event says it ended).
 func (c *EndMembership) CheckDates(today calendar.Date) error { return notAfter("date", c.Date, today) }
 
-// CheckDates: a claim's incident and its children's births have happened.
+// BusinessDate is a command's optional business date: the date given, or
+// today when none is (the day the fact is recorded).
+func BusinessDate(given, today calendar.Date) calendar.Date {
+	if given.IsZero() {
+		return today
+	}
+	return given
+}
+
+// CheckDates: a claim's incident and its children's births have happened,
+// and the claim was filed on or after the incident, not after today.
 func (c *FileClaim) CheckDates(today calendar.Date) error {
-	if err := notAfter("incident_date", c.IncidentDate, today); err != nil {
+	if err := firstError(notAfter("incident_date", c.IncidentDate, today), notAfter("filed_on", c.FiledOn, today)); err != nil {
 		return err
+	}
+	if !c.FiledOn.IsZero() && c.FiledOn.Before(c.IncidentDate) {
+		return problem.Field("filed_on", "before_incident", "%s is before the incident on %s: a claim is filed after its incident", c.FiledOn, c.IncidentDate)
 	}
 	if c.Details == nil {
 		return nil
@@ -122,6 +135,16 @@ func (c *FileClaim) CheckDates(today calendar.Date) error {
 		}
 	}
 	return nil
+}
+
+// CheckDates: a claim is approved on a day that has come.
+func (c *ApproveClaim) CheckDates(today calendar.Date) error {
+	return notAfter("approved_on", c.ApprovedOn, today)
+}
+
+// CheckDates: a claim is rejected on a day that has come.
+func (c *RejectClaim) CheckDates(today calendar.Date) error {
+	return notAfter("rejected_on", c.RejectedOn, today)
 }
 
 // CheckDates: an enrollment may be planned at most MaxMonthsAhead ahead.

@@ -129,18 +129,24 @@ type FileClaim struct {
 	IncidentDate calendar.Date `json:"incident_date"`
 	Heir         *Heir         `json:"heir"`
 	Details      *Details      `json:"details"`
+	// FiledOn is the business date the claim was filed; zero: today.
+	FiledOn calendar.Date `json:"filed_on"`
 }
 
 // ApproveClaim approves a filed claim; the benefit is computed now, under the
 // rule book in force on the incident date.
 type ApproveClaim struct {
 	ClaimID string `json:"claim_id"`
+	// ApprovedOn is the business date of the decision; zero: today.
+	ApprovedOn calendar.Date `json:"approved_on"`
 }
 
 // RejectClaim rejects a filed claim with a reason.
 type RejectClaim struct {
 	ClaimID string `json:"claim_id"`
 	Reason  string `json:"reason"`
+	// RejectedOn is the business date of the decision; zero: today.
+	RejectedOn calendar.Date `json:"rejected_on"`
 }
 
 // RecordPayout records money paid out on an approved claim. For a
