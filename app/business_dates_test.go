@@ -8,6 +8,8 @@ import (
 	"github.com/tanahbumbu/jaminan/adapters/eventstore/memory"
 	"github.com/tanahbumbu/jaminan/domain/calendar"
 	"github.com/tanahbumbu/jaminan/domain/claim"
+	"github.com/tanahbumbu/jaminan/domain/participant"
+	"github.com/tanahbumbu/jaminan/domain/payer"
 	"github.com/tanahbumbu/jaminan/domain/problem"
 )
 
@@ -106,5 +108,31 @@ func TestClaimHistoryExampleLoads(t *testing.T) {
 	rejected, err := application.LoadClaim(t.Context(), "jkk-2022-2")
 	if err != nil || rejected.Rejected == nil || !rejected.Rejected.RejectedOn.Equal(calendar.NewDate(2022, 10, 10)) {
 		t.Errorf("jkk-2022-2: %+v (%v), want rejected on 2022-10-10", rejected.Rejected, err)
+	}
+}
+
+// A payer and a participant are registered on their business dates; a date
+// in the future, or before the participant's birth, is refused by field.
+func TestRegistrationsOnTheirBusinessDates(t *testing.T) {
+	application := newApplication(t, memory.New())
+	payerRegistered := decodeOnly[payer.Registered](t, application, mustRun(t, application,
+		`{"command":"RegisterPayer","payer_id":"desa-pakatellu","name":"Pemerintah Desa Pakatellu","kind":"village_government","risk_class":1,"registered_on":"2020-01-06"}`))
+	if !payerRegistered.RegisteredOn.Equal(calendar.NewDate(2020, 1, 6)) {
+		t.Errorf("payer registered on %s, want 2020-01-06", payerRegistered.RegisteredOn)
+	}
+	_, err := run(t, application, `{"command":"RegisterPayer","payer_id":"desa-lain","name":"Desa Lain","kind":"village_government","risk_class":1,"registered_on":"2026-11-29"}`)
+	wantCode(t, err, "future_date")
+	wantField(t, err, "registered_on")
+	register := func(on string) string {
+		return strings.Replace(memberLine, `"payer_id":"desa-pakatellu"}`, `"payer_id":"desa-pakatellu","registered_on":"`+on+`"}`, 1)
+	}
+	for on, code := range map[string]string{"1982-03-01": "before_birth", "2026-11-29": "future_date"} {
+		_, err := run(t, application, register(on))
+		wantCode(t, err, code)
+		wantField(t, err, "registered_on")
+	}
+	memberRegistered := decodeOnly[participant.Registered](t, application, mustRun(t, application, register("2020-02-03")))
+	if !memberRegistered.RegisteredOn.Equal(calendar.NewDate(2020, 2, 3)) {
+		t.Errorf("participant registered on %s, want 2020-02-03", memberRegistered.RegisteredOn)
 	}
 }

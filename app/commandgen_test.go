@@ -87,8 +87,12 @@ func (g *commandGenerator) prelude() []string {
 }
 
 func (g *commandGenerator) registration(p person) map[string]any {
-	return map[string]any{"command": "RegisterParticipant", "nik": p.nik, "name": p.name, "birth_date": p.birth, "category": p.category,
+	fields := map[string]any{"command": "RegisterParticipant", "nik": p.nik, "name": p.name, "birth_date": p.birth, "category": p.category,
 		"segment": p.segment, "kecamatan": p.kecamatan, "desa": p.desa, "payer_id": p.payer}
+	if g.random.IntN(3) == 0 {
+		fields["registered_on"] = g.date() // a business date, now and then an extreme (before the birth, in the future)
+	}
+	return fields
 }
 
 func (g *commandGenerator) enrollment(p person, from string) map[string]any {
@@ -217,7 +221,11 @@ func (g *commandGenerator) amount() string {
 
 func (g *commandGenerator) registerPayer() map[string]any {
 	payer := generatedPayers[g.random.IntN(len(generatedPayers))]
-	return map[string]any{"command": "RegisterPayer", "payer_id": payer.id, "name": "Payer " + payer.id, "kind": payer.kind, "risk_class": 1 + g.random.IntN(5)}
+	fields := map[string]any{"command": "RegisterPayer", "payer_id": payer.id, "name": "Payer " + payer.id, "kind": payer.kind, "risk_class": 1 + g.random.IntN(5)}
+	if g.random.IntN(2) == 0 {
+		fields["registered_on"] = g.date()
+	}
+	return fields
 }
 
 func (g *commandGenerator) registerParticipant() map[string]any { return g.registration(g.person()) }

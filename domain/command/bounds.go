@@ -137,6 +137,22 @@ func (c *FileClaim) CheckDates(today calendar.Date) error {
 	return nil
 }
 
+// CheckDates: a payer is registered on a day that has come.
+func (c *RegisterPayer) CheckDates(today calendar.Date) error {
+	return notAfter("registered_on", c.RegisteredOn, today)
+}
+
+// CheckDates: a participant is registered on a day that has come, once born.
+func (c *RegisterParticipant) CheckDates(today calendar.Date) error {
+	if err := notAfter("registered_on", c.RegisteredOn, today); err != nil {
+		return err
+	}
+	if !c.RegisteredOn.IsZero() && c.RegisteredOn.Before(c.BirthDate) {
+		return problem.Field("registered_on", "before_birth", "%s is before the birth date %s", c.RegisteredOn, c.BirthDate)
+	}
+	return nil
+}
+
 // CheckDates: a claim is approved on a day that has come.
 func (c *ApproveClaim) CheckDates(today calendar.Date) error {
 	return notAfter("approved_on", c.ApprovedOn, today)

@@ -19,6 +19,8 @@ type RegisterPayer struct {
 	PayerName string `json:"name"`
 	Kind      string `json:"kind"`
 	RiskClass int    `json:"risk_class"`
+	// RegisteredOn is the business date of the registration; zero: today.
+	RegisteredOn calendar.Date `json:"registered_on"`
 }
 
 // RegisterParticipant registers a worker; the NIK resolves to an internal id.
@@ -31,6 +33,8 @@ type RegisterParticipant struct {
 	Kecamatan string        `json:"kecamatan"`
 	Desa      string        `json:"desa"`
 	PayerID   string        `json:"payer_id"`
+	// RegisteredOn is the business date of the registration; zero: today.
+	RegisteredOn calendar.Date `json:"registered_on"`
 }
 
 // Enroll enrolls a participant in programmes from a date with a wage base.
