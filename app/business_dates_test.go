@@ -136,3 +136,36 @@ func TestRegistrationsOnTheirBusinessDates(t *testing.T) {
 		t.Errorf("participant registered on %s, want 2020-02-03", memberRegistered.RegisteredOn)
 	}
 }
+
+// Corrections carry their business dates too: a payout reversed on its day
+// (not before the payout), a month closed on its day (not before its end).
+func TestCorrectionsOnTheirBusinessDates(t *testing.T) {
+	application := newApplication(t, memory.New())
+	setUpMember(t, application)
+	mustRun(t, application, accidentLine) // 2024-06-03
+	mustRun(t, application, `{"command":"FileClaim","claim_id":"k","nik":"6310064203820002","programme":"JKK","benefit":"medical","incident_date":"2024-06-03","filed_on":"2024-06-04","details":{"cost":"1500000"}}`)
+	mustRun(t, application, `{"command":"ApproveClaim","claim_id":"k","approved_on":"2024-06-05"}`)
+	payout := mustRun(t, application, `{"command":"RecordPayout","payout_id":"po-1","claim_id":"k","amount":"1500000","paid_on":"2024-06-20","bank_reference":"B"}`)
+	reverse := func(on string) string {
+		return `{"command":"Reverse","event_id":"` + payout.Events[0].EventID.String() + `","reason":"wrong_amount","reversed_on":"` + on + `"}`
+	}
+	for on, code := range map[string]string{"2024-06-19": "before_payout", "2026-11-29": "future_date"} {
+		_, err := run(t, application, reverse(on))
+		wantCode(t, err, code)
+		wantField(t, err, "reversed_on")
+	}
+	reversed := decodeOnly[claim.PayoutReversed](t, application, mustRun(t, application, reverse("2024-06-25")))
+	if !reversed.ReversedOn.Equal(calendar.NewDate(2024, 6, 25)) {
+		t.Errorf("reversed on %s, want 2024-06-25", reversed.ReversedOn)
+	}
+	_, err := run(t, application, `{"command":"ClosePeriod","payer_id":"desa-pakatellu","period":"2024-02","closed_on":"2024-02-29"}`)
+	wantCode(t, err, "period_not_over")
+	wantField(t, err, "closed_on")
+	closed := decodeOnly[payer.PeriodClosed](t, application, mustRun(t, application, `{"command":"ClosePeriod","payer_id":"desa-pakatellu","period":"2024-02","closed_on":"2024-03-05"}`))
+	if !closed.ClosedOn.Equal(calendar.NewDate(2024, 3, 5)) {
+		t.Errorf("closed on %s, want 2024-03-05", closed.ClosedOn)
+	}
+	// A year's JHT return is credited after the year: not on 2024-12-31.
+	_, err = run(t, application, `{"command":"CreditJHTReturn","nik":"6310064203820002","year":2024,"rate_percent":"5.63","source":"RUPS","credited_on":"2024-12-31"}`)
+	wantCode(t, err, "year_not_ended")
+}

@@ -429,17 +429,26 @@ func (g *commandGenerator) reverse() map[string]any {
 	if len(g.reversible) > 0 {
 		eventID = g.reversible[g.random.IntN(len(g.reversible))]
 	}
-	return map[string]any{"command": "Reverse", "event_id": eventID, "reason": g.pick("bank_returned", "wrong_amount").(string),
-		"post_to_period": g.period()}
+	return g.maybeDated(map[string]any{"command": "Reverse", "event_id": eventID, "reason": g.pick("bank_returned", "wrong_amount").(string),
+		"post_to_period": g.period()}, "reversed_on")
 }
 
 func (g *commandGenerator) jhtReturn() map[string]any {
-	return map[string]any{"command": "CreditJHTReturn", "nik": g.person().nik, "year": g.pick(2024, 2025, 2026).(int),
-		"rate_percent": g.pick("5.63", "100", "0.0001").(string), "source": "RUPS"}
+	return g.maybeDated(map[string]any{"command": "CreditJHTReturn", "nik": g.person().nik, "year": g.pick(2024, 2025, 2026).(int),
+		"rate_percent": g.pick("5.63", "100", "0.0001").(string), "source": "RUPS"}, "credited_on")
 }
 
 func (g *commandGenerator) closePeriod() map[string]any {
-	return map[string]any{"command": "ClosePeriod", "payer_id": g.payer(), "period": g.period()}
+	return g.maybeDated(map[string]any{"command": "ClosePeriod", "payer_id": g.payer(), "period": g.period()}, "closed_on")
+}
+
+// maybeDated gives a command its optional business date half of the time
+// (a day up to today, now and then an extreme).
+func (g *commandGenerator) maybeDated(fields map[string]any, key string) map[string]any {
+	if g.random.IntN(2) == 0 {
+		fields[key] = g.date()
+	}
+	return fields
 }
 
 func (g *commandGenerator) changePayer() map[string]any {

@@ -153,6 +153,21 @@ func (c *RegisterParticipant) CheckDates(today calendar.Date) error {
 	return nil
 }
 
+// CheckDates: a reversal is recorded on a day that has come.
+func (c *Reverse) CheckDates(today calendar.Date) error {
+	return notAfter("reversed_on", c.ReversedOn, today)
+}
+
+// CheckDates: a month is closed on a day that has come.
+func (c *ClosePeriod) CheckDates(today calendar.Date) error {
+	return notAfter("closed_on", c.ClosedOn, today)
+}
+
+// CheckDates: a return is credited on a day that has come.
+func (c *CreditJHTReturn) CheckDates(today calendar.Date) error {
+	return notAfter("credited_on", c.CreditedOn, today)
+}
+
 // CheckDates: a claim is approved on a day that has come.
 func (c *ApproveClaim) CheckDates(today calendar.Date) error {
 	return notAfter("approved_on", c.ApprovedOn, today)

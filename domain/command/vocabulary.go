@@ -172,6 +172,8 @@ type Reverse struct {
 	Reason       string          `json:"reason"`
 	Note         string          `json:"note"`
 	PostToPeriod calendar.Period `json:"post_to_period"`
+	// ReversedOn is the business date of the reversal; zero: today.
+	ReversedOn calendar.Date `json:"reversed_on"`
 }
 
 func (*RegisterPayer) Name() string       { return "RegisterPayer" }
@@ -430,6 +432,8 @@ type CreditJHTReturn struct {
 	Year        int     `json:"year"`
 	RatePercent Percent `json:"rate_percent"`
 	Source      string  `json:"source"`
+	// CreditedOn is the business date of the credit; zero: today.
+	CreditedOn calendar.Date `json:"credited_on"`
 }
 
 func (*CreditJHTReturn) Name() string { return "CreditJHTReturn" }
@@ -454,6 +458,8 @@ var ReversalReasons = []string{"duplicate_entry", "wrong_amount", "wrong_payer",
 type ClosePeriod struct {
 	PayerID string          `json:"payer_id"`
 	Period  calendar.Period `json:"period"`
+	// ClosedOn is the business date of the closing; zero: today.
+	ClosedOn calendar.Date `json:"closed_on"`
 }
 
 func (*ClosePeriod) Name() string { return "ClosePeriod" }
