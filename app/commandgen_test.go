@@ -87,8 +87,12 @@ func (g *commandGenerator) prelude() []string {
 }
 
 func (g *commandGenerator) registration(p person) map[string]any {
-	return map[string]any{"command": "RegisterParticipant", "nik": p.nik, "name": p.name, "birth_date": p.birth, "category": p.category,
+	fields := map[string]any{"command": "RegisterParticipant", "nik": p.nik, "name": p.name, "birth_date": p.birth, "category": p.category,
 		"segment": p.segment, "kecamatan": p.kecamatan, "desa": p.desa, "payer_id": p.payer}
+	if g.random.IntN(3) == 0 {
+		fields["registered_on"] = g.date() // a business date, now and then an extreme (before the birth, in the future)
+	}
+	return fields
 }
 
 func (g *commandGenerator) enrollment(p person, from string) map[string]any {
@@ -217,7 +221,11 @@ func (g *commandGenerator) amount() string {
 
 func (g *commandGenerator) registerPayer() map[string]any {
 	payer := generatedPayers[g.random.IntN(len(generatedPayers))]
-	return map[string]any{"command": "RegisterPayer", "payer_id": payer.id, "name": "Payer " + payer.id, "kind": payer.kind, "risk_class": 1 + g.random.IntN(5)}
+	fields := map[string]any{"command": "RegisterPayer", "payer_id": payer.id, "name": "Payer " + payer.id, "kind": payer.kind, "risk_class": 1 + g.random.IntN(5)}
+	if g.random.IntN(2) == 0 {
+		fields["registered_on"] = g.date()
+	}
+	return fields
 }
 
 func (g *commandGenerator) registerParticipant() map[string]any { return g.registration(g.person()) }
@@ -348,13 +356,17 @@ func (g *commandGenerator) fileClaim() map[string]any {
 		fields["benefit"] = benefit
 		fields["details"] = map[string]any{"medical": map[string]any{"cost": g.pick("2345678.50", "1000000000000.00", "1000000000000.01")},
 			"transport": map[string]any{"transport_mode": "land", "cost": "6000000"}, "temporary_incapacity": map[string]any{"months": g.pick(1, 14, 600, 601)},
-			"partial_disability": map[string]any{"body_part": g.pick("one_eye", "one_eye", "one_eye", "ekor", strings.Repeat("z", 121))},
-			"total_disability":   map[string]any{}}[benefit]
+			"partial_disability": g.pick(map[string]any{"body_part": g.pick("one_eye", "one_eye", "one_eye", "ekor", strings.Repeat("z", 121))},
+				map[string]any{"disability_percent": g.pick("10", "100", "100.01", "0")}),
+			"total_disability": map[string]any{}}[benefit]
 	default:
 		fields["programme"], fields["benefit"] = "JHT", g.pick("full", "partial_10").(string)
 		if dead {
 			fields["incident_date"], fields["heir"] = death.date, heir
 		}
+	}
+	if g.random.IntN(2) == 0 {
+		fields["filed_on"] = g.date() // a business date: before the incident now and then, or an extreme
 	}
 	return fields
 }
@@ -375,11 +387,19 @@ func (g *commandGenerator) claimID(suits func(string) bool) string {
 }
 
 func (g *commandGenerator) approve() map[string]any {
-	return map[string]any{"command": "ApproveClaim", "claim_id": g.claimID(func(id string) bool { _, done := g.approved[id]; return g.filed[id] && !done })}
+	fields := map[string]any{"command": "ApproveClaim", "claim_id": g.claimID(func(id string) bool { _, done := g.approved[id]; return g.filed[id] && !done })}
+	if g.random.IntN(2) == 0 {
+		fields["approved_on"] = g.date()
+	}
+	return fields
 }
 
 func (g *commandGenerator) reject() map[string]any {
-	return map[string]any{"command": "RejectClaim", "claim_id": generatedClaims[g.random.IntN(len(generatedClaims))], "reason": "dokumen tidak lengkap"}
+	fields := map[string]any{"command": "RejectClaim", "claim_id": generatedClaims[g.random.IntN(len(generatedClaims))], "reason": "dokumen tidak lengkap"}
+	if g.random.IntN(2) == 0 {
+		fields["rejected_on"] = g.date()
+	}
+	return fields
 }
 
 // payout pays an approved claim most of the time, what it owes, under a
@@ -409,17 +429,26 @@ func (g *commandGenerator) reverse() map[string]any {
 	if len(g.reversible) > 0 {
 		eventID = g.reversible[g.random.IntN(len(g.reversible))]
 	}
-	return map[string]any{"command": "Reverse", "event_id": eventID, "reason": g.pick("bank_returned", "wrong_amount").(string),
-		"post_to_period": g.period()}
+	return g.maybeDated(map[string]any{"command": "Reverse", "event_id": eventID, "reason": g.pick("bank_returned", "wrong_amount").(string),
+		"post_to_period": g.period()}, "reversed_on")
 }
 
 func (g *commandGenerator) jhtReturn() map[string]any {
-	return map[string]any{"command": "CreditJHTReturn", "nik": g.person().nik, "year": g.pick(2024, 2025, 2026).(int),
-		"rate_percent": g.pick("5.63", "100", "0.0001").(string), "source": "RUPS"}
+	return g.maybeDated(map[string]any{"command": "CreditJHTReturn", "nik": g.person().nik, "year": g.pick(2024, 2025, 2026).(int),
+		"rate_percent": g.pick("5.63", "100", "0.0001").(string), "source": "RUPS"}, "credited_on")
 }
 
 func (g *commandGenerator) closePeriod() map[string]any {
-	return map[string]any{"command": "ClosePeriod", "payer_id": g.payer(), "period": g.period()}
+	return g.maybeDated(map[string]any{"command": "ClosePeriod", "payer_id": g.payer(), "period": g.period()}, "closed_on")
+}
+
+// maybeDated gives a command its optional business date half of the time
+// (a day up to today, now and then an extreme).
+func (g *commandGenerator) maybeDated(fields map[string]any, key string) map[string]any {
+	if g.random.IntN(2) == 0 {
+		fields[key] = g.date()
+	}
+	return fields
 }
 
 func (g *commandGenerator) changePayer() map[string]any {

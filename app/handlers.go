@@ -206,7 +206,11 @@ func (a *Application) fileClaim(ctx context.Context, c *command.FileClaim, meta 
 	if err != nil {
 		return Result{}, err
 	}
-	lodged, err := participant.LodgeClaim(member, c, billing.PaidFunc(), a.today())
+	claims, err := a.claimsOf(ctx, member)
+	if err != nil {
+		return Result{}, err
+	}
+	lodged, err := participant.LodgeClaim(member, c, participant.Lodging{Paid: billing.PaidFunc(), Standing: claims.Standing, Policy: a.policy(), Today: command.BusinessDate(c.FiledOn, a.today())})
 	if err != nil {
 		return Result{}, err
 	}
@@ -235,18 +239,38 @@ func (a *Application) approveClaim(ctx context.Context, c *command.ApproveClaim,
 	if err != nil {
 		return Result{}, err
 	}
-	events, err := claim.Approve(claimState, c, claim.Inputs{Participant: member, Payer: payerState, Billing: billing, Library: a.config.Library, Today: a.today()})
+	claims, err := a.claimsOf(ctx, member)
+	if err != nil {
+		return Result{}, err
+	}
+	events, err := claim.Approve(claimState, c, claim.Inputs{Participant: member, Payer: payerState, Billing: billing, Library: a.config.Library,
+		Others: claims.Without(c.ClaimID), Today: command.BusinessDate(c.ApprovedOn, a.today())})
 	if err != nil || len(events) == 0 {
 		return Result{}, err
 	}
 	var debit []event.Event
 	if approved, ok := events[0].(*claim.Approved); ok && claimState.Filed.Programme == "JHT" {
 		// The participant stream guards the balance: the debit goes at the version the balance was read.
-		debit = participant.DebitJHT(member, c.ClaimID, claimState.Filed.Benefit, approved.Total.Decimal, a.today())
+		debit = participant.DebitJHT(member, c.ClaimID, claimState.Filed.Benefit, approved.Total.Decimal, approved.ApprovedOn)
 	}
 	return a.appendAll(ctx, c, meta,
 		streamWrite{streamID: participantStream(member.ID), loadedVersion: member.Version, events: debit},
 		streamWrite{streamID: claimStream(c.ClaimID), loadedVersion: claimState.Version, ruleBook: ruleBookOf(events), events: events})
+}
+
+// claimsOf loads every claim lodged on the participant: once-only rights,
+// caps per accident and the scholarship after total disability depend on how
+// each of them was decided.
+func (a *Application) claimsOf(ctx context.Context, member participant.State) (claim.Set, error) {
+	claims := make(claim.Set, len(member.Claims))
+	for id := range member.Claims {
+		state, err := a.LoadClaim(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		claims[id] = state
+	}
+	return claims, nil
 }
 
 func (a *Application) rejectClaim(ctx context.Context, c *command.RejectClaim, meta Meta) (Result, error) {

@@ -1,8 +1,12 @@
 package claim
 
 import (
+	"maps"
+	"slices"
+
 	"github.com/shopspring/decimal"
 
+	"github.com/tanahbumbu/jaminan/domain/calendar"
 	"github.com/tanahbumbu/jaminan/domain/event"
 )
 
@@ -46,6 +50,37 @@ func (s State) Status() string {
 	default:
 		return ""
 	}
+}
+
+// Set is a participant's claims by id.
+type Set map[string]State
+
+// Standing is the status of the claim with id, "" when it is not in the set.
+func (s Set) Standing(claimID string) string { return s[claimID].Status() }
+
+// Without is the set less one claim (the one being decided).
+func (s Set) Without(claimID string) Set {
+	others := make(Set, len(s))
+	for id, state := range s {
+		if id != claimID {
+			others[id] = state
+		}
+	}
+	return others
+}
+
+// approvedOn lists the approved claims of programme/benefit on the incident
+// date (an accident), by claim id so that the notes read the same every time.
+func (s Set) approvedOn(programme, benefit string, incident calendar.Date) []State {
+	var found []State
+	for _, id := range slices.Sorted(maps.Keys(s)) {
+		state := s[id]
+		if state.Approved != nil && state.Rejected == nil && state.Filed.Programme == programme && state.Filed.Benefit == benefit &&
+			state.Filed.IncidentDate.Equal(incident) {
+			found = append(found, state)
+		}
+	}
+	return found
 }
 
 // Outstanding is the approved total not yet paid out.

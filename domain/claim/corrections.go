@@ -28,6 +28,10 @@ func ReversePayout(state State, original *PayoutRecorded, eventID string, c *com
 		}
 		return nil, &problem.Error{Kind: problem.Conflict, Code: "already_reversed", Field: "event_id", Message: "payout " + original.PayoutID + " is reversed already"}
 	}
+	on := command.BusinessDate(c.ReversedOn, today)
+	if on.Before(original.PaidOn) {
+		return nil, problem.Field("reversed_on", "before_payout", "%s is before the payout on %s", on, original.PaidOn)
+	}
 	return []event.Event{&PayoutReversed{PayoutID: original.PayoutID, ReversedEventID: eventID, Reason: c.Reason, Note: c.Note,
-		Amount: original.Amount, ReversedOn: today}}, nil
+		Amount: original.Amount, ReversedOn: on}}, nil
 }

@@ -3,6 +3,8 @@ package claim
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
+	"strings"
 
 	"github.com/shopspring/decimal"
 
@@ -21,10 +23,12 @@ import (
 // participant.LodgeClaim, guards coverage and the one death claim).
 func File(state State, c *command.FileClaim, member participant.State, today calendar.Date) ([]event.Event, error) {
 	filed := &Filed{ClaimID: c.ClaimID, ParticipantID: member.ID, PayerID: member.PayerID, Programme: c.Programme, Benefit: c.Benefit,
-		IncidentDate: c.IncidentDate, Heir: c.Heir, HeirClass: HeirClass(c.Heir), Details: c.Details, FiledOn: today}
+		IncidentDate: c.IncidentDate, Heir: c.Heir, HeirClass: HeirClass(c.Heir), Details: c.Details, FiledOn: command.BusinessDate(c.FiledOn, today)}
 	if state.Filed != nil {
 		retry := *filed
-		retry.FiledOn = state.Filed.FiledOn
+		if c.FiledOn.IsZero() {
+			retry.FiledOn = state.Filed.FiledOn // a retry without a date is filed when it first was
+		}
 		// Compared as JSON: a decimal read back from the log has another
 		// internal form than the same amount just decoded, but one encoding.
 		stored, storedErr := json.Marshal(state.Filed)
@@ -37,6 +41,9 @@ func File(state State, c *command.FileClaim, member participant.State, today cal
 	if c.IncidentDate.After(today) {
 		return nil, problem.Field("incident_date", "future_date", "is after today (%s)", today)
 	}
+	if filed.FiledOn.Before(c.IncidentDate) {
+		return nil, problem.Field("filed_on", "before_incident", "%s is before the incident on %s", filed.FiledOn, c.IncidentDate)
+	}
 	return []event.Event{filed}, nil
 }
 
@@ -47,7 +54,11 @@ type Inputs struct {
 	// Billing is every payer's bills for the participant (coverage, JHT).
 	Billing payer.Billing
 	Library *rules.Library
-	Today   calendar.Date
+	// Others are the participant's other claims: caps per accident and the
+	// scholarship after total disability read them.
+	Others Set
+	// Today is the day of the decision: ApproveClaim.approved_on, or the clock's today.
+	Today calendar.Date
 }
 
 // Approve decides ApproveClaim: the benefit is computed now, once, by the rule
@@ -60,17 +71,20 @@ func Approve(state State, c *command.ApproveClaim, in Inputs) ([]event.Event, er
 		return nil, err
 	}
 	filed := state.Filed
+	if in.Today.Before(filed.FiledOn) {
+		return nil, problem.Field("approved_on", "before_filing", "%s is before the claim was filed on %s", in.Today, filed.FiledOn)
+	}
 	book, err := in.Library.ForDate(filed.IncidentDate)
 	if err != nil {
 		return nil, problem.Field("claim_id", "no_rule_book", "%v", err)
 	}
 	wage, _ := in.Participant.WageOn(filed.IncidentDate)
 	membership := in.Participant.MembershipMonthsAt(filed.IncidentDate)
-	if filed.Programme == "SCHOLARSHIP" && !scholarshipAllowed(in.Participant, book, membership) {
+	if filed.Programme == "SCHOLARSHIP" && !scholarshipAllowed(in, filed, book, membership) {
 		return nil, problem.Field("claim_id", "membership_too_short",
 			"after a death not caused by work the scholarship needs the minimum membership period; the member had %d months", membership)
 	}
-	benefit, tranches, err := compute(book, filed, wage, membership)
+	benefit, tranches, err := compute(book, filed, wage, membership, in.Others)
 	if filed.Programme == "JHT" {
 		benefit, err = jhtBenefit(book, filed, in)
 	}
@@ -107,16 +121,27 @@ func requireOpen(state State, claimID string) error {
 	return nil
 }
 
-// scholarshipAllowed: after a work accident there is no minimum membership;
-// after any other death the rule book's minimum applies (docs/rulebook.md#scholarship).
-func scholarshipAllowed(member participant.State, book *rules.Book, membershipMonths int) bool {
-	if member.Death != nil && member.Death.Cause == "work_accident" {
+// scholarshipAllowed: after a work accident (death or total disability) there
+// is no minimum membership; after any other death the rule book's minimum
+// applies (docs/rulebook.md#scholarship).
+func scholarshipAllowed(in Inputs, filed *Filed, book *rules.Book, membershipMonths int) bool {
+	if workAccident(in.Participant, filed, in.Others) {
 		return true
 	}
 	return book.ScholarshipEligible(membershipMonths)
 }
 
-func compute(book *rules.Book, filed *Filed, wage decimal.Decimal, membershipMonths int) (rules.Benefit, []Tranche, error) {
+// workAccident: the scholarship follows a work accident, a death caused by
+// one or an approved total disability claim on the incident date.
+func workAccident(member participant.State, filed *Filed, others Set) bool {
+	if member.Death != nil {
+		return member.Death.Cause == "work_accident"
+	}
+	_, disabled := member.TotalDisabilityOn(filed.IncidentDate, others.Standing)
+	return disabled
+}
+
+func compute(book *rules.Book, filed *Filed, wage decimal.Decimal, membershipMonths int, others Set) (rules.Benefit, []Tranche, error) {
 	details := filed.Details
 	if details == nil {
 		details = &command.Details{}
@@ -144,7 +169,7 @@ func compute(book *rules.Book, filed *Filed, wage decimal.Decimal, membershipMon
 		if details.Cost == nil || details.TransportMode == "" {
 			return rules.Benefit{}, nil, problem.Field("details.cost", "missing_field", "transport needs details.transport_mode and details.cost")
 		}
-		benefit, err := book.Transport(map[string]decimal.Decimal{details.TransportMode: details.Cost.Decimal})
+		benefit, err := book.Transport(map[string]decimal.Decimal{details.TransportMode: details.Cost.Decimal}, transportPaid(filed, others))
 		return benefit, nil, asField(err, "details.cost")
 	case "JKK/medical":
 		if details.Cost == nil {
@@ -180,6 +205,25 @@ func jhtBenefit(book *rules.Book, filed *Filed, in Inputs) (rules.Benefit, error
 	return rules.Benefit{RuleBook: book.ID(), Regulation: "PP 46/2015 jo. PP 60/2015", Components: []rules.Component{component}, Total: withdrawal.Amount}, nil
 }
 
+// transportPaid is what the accident's other approved transport claims were
+// granted, by mode: the caps hold per accident, not per claim.
+func transportPaid(filed *Filed, others Set) map[string]rules.Granted {
+	paid := map[string]rules.Granted{}
+	for _, other := range others.approvedOn("JKK", "transport", filed.IncidentDate) {
+		for _, component := range other.Approved.Components {
+			mode, ok := strings.CutPrefix(component.Code, "jkk_transport_")
+			if !ok {
+				continue
+			}
+			granted := paid[mode]
+			granted.Amount = granted.Amount.Add(component.Amount.Decimal)
+			granted.ClaimIDs = append(granted.ClaimIDs, other.Filed.ClaimID)
+			paid[mode] = granted
+		}
+	}
+	return paid
+}
+
 func asField(err error, field string) error {
 	if err == nil {
 		return nil
@@ -209,9 +253,10 @@ func scholarship(book *rules.Book, filed *Filed, details *command.Details) (rule
 	}
 	benefit := rules.Benefit{RuleBook: book.ID(), Regulation: book.Regulation()}
 	var tranches []Tranche
-	for i, childPlan := range plan.Children {
-		benefit.Components = append(benefit.Components, rules.Component{Code: "scholarship_child_" + string(rune('1'+i)),
-			LabelID: "Beasiswa anak " + string(rune('1'+i)), LabelEN: "Scholarship, child " + string(rune('1'+i)), Amount: childPlan.Total,
+	for _, childPlan := range plan.Children {
+		number := strconv.Itoa(childPlan.Filed + 1) // the child's place in the claim, not in the plan
+		benefit.Components = append(benefit.Components, rules.Component{Code: "scholarship_child_" + number,
+			LabelID: "Beasiswa anak " + number, LabelEN: "Scholarship, child " + number, Amount: childPlan.Total,
 			FormulaID: money.FormatIDR(childPlan.Total) + " untuk " + itoaYears(len(childPlan.Tranches)) + " tahun ajaran",
 			FormulaEN: money.FormatIDR(childPlan.Total) + " over " + itoaYears(len(childPlan.Tranches)) + " school years"})
 		for _, tranche := range childPlan.Tranches {
@@ -220,6 +265,7 @@ func scholarship(book *rules.Book, filed *Filed, details *command.Details) (rule
 		}
 	}
 	benefit.Total = plan.Total
+	benefit.Notes = plan.Notes // who got nothing, or less, and why
 	return benefit, tranches, nil
 }
 
@@ -256,7 +302,11 @@ func Reject(state State, c *command.RejectClaim, today calendar.Date) ([]event.E
 	if err := requireOpen(state, c.ClaimID); err != nil {
 		return nil, err
 	}
-	return []event.Event{&Rejected{Reason: c.Reason, RejectedOn: today}}, nil
+	on := command.BusinessDate(c.RejectedOn, today)
+	if on.Before(state.Filed.FiledOn) {
+		return nil, problem.Field("rejected_on", "before_filing", "%s is before the claim was filed on %s", on, state.Filed.FiledOn)
+	}
+	return []event.Event{&Rejected{Reason: c.Reason, RejectedOn: on}}, nil
 }
 
 // RecordPayout decides RecordPayout: only on an approved claim, never beyond its total.

@@ -108,10 +108,23 @@ func (c *ReportAccident) CheckDates(today calendar.Date) error {
 // CheckDates: a membership ends on a day that has come (the event says it ended).
 func (c *EndMembership) CheckDates(today calendar.Date) error { return notAfter("date", c.Date, today) }
 
-// CheckDates: a claim's incident and its children's births have happened.
+// BusinessDate is a command's optional business date: the date given, or
+// today when none is (the day the fact is recorded).
+func BusinessDate(given, today calendar.Date) calendar.Date {
+	if given.IsZero() {
+		return today
+	}
+	return given
+}
+
+// CheckDates: a claim's incident and its children's births have happened,
+// and the claim was filed on or after the incident, not after today.
 func (c *FileClaim) CheckDates(today calendar.Date) error {
-	if err := notAfter("incident_date", c.IncidentDate, today); err != nil {
+	if err := firstError(notAfter("incident_date", c.IncidentDate, today), notAfter("filed_on", c.FiledOn, today)); err != nil {
 		return err
+	}
+	if !c.FiledOn.IsZero() && c.FiledOn.Before(c.IncidentDate) {
+		return problem.Field("filed_on", "before_incident", "%s is before the incident on %s: a claim is filed after its incident", c.FiledOn, c.IncidentDate)
 	}
 	if c.Details == nil {
 		return nil
@@ -122,6 +135,47 @@ func (c *FileClaim) CheckDates(today calendar.Date) error {
 		}
 	}
 	return nil
+}
+
+// CheckDates: a payer is registered on a day that has come.
+func (c *RegisterPayer) CheckDates(today calendar.Date) error {
+	return notAfter("registered_on", c.RegisteredOn, today)
+}
+
+// CheckDates: a participant is registered on a day that has come, once born.
+func (c *RegisterParticipant) CheckDates(today calendar.Date) error {
+	if err := notAfter("registered_on", c.RegisteredOn, today); err != nil {
+		return err
+	}
+	if !c.RegisteredOn.IsZero() && c.RegisteredOn.Before(c.BirthDate) {
+		return problem.Field("registered_on", "before_birth", "%s is before the birth date %s", c.RegisteredOn, c.BirthDate)
+	}
+	return nil
+}
+
+// CheckDates: a reversal is recorded on a day that has come.
+func (c *Reverse) CheckDates(today calendar.Date) error {
+	return notAfter("reversed_on", c.ReversedOn, today)
+}
+
+// CheckDates: a month is closed on a day that has come.
+func (c *ClosePeriod) CheckDates(today calendar.Date) error {
+	return notAfter("closed_on", c.ClosedOn, today)
+}
+
+// CheckDates: a return is credited on a day that has come.
+func (c *CreditJHTReturn) CheckDates(today calendar.Date) error {
+	return notAfter("credited_on", c.CreditedOn, today)
+}
+
+// CheckDates: a claim is approved on a day that has come.
+func (c *ApproveClaim) CheckDates(today calendar.Date) error {
+	return notAfter("approved_on", c.ApprovedOn, today)
+}
+
+// CheckDates: a claim is rejected on a day that has come.
+func (c *RejectClaim) CheckDates(today calendar.Date) error {
+	return notAfter("rejected_on", c.RejectedOn, today)
 }
 
 // CheckDates: an enrollment may be planned at most MaxMonthsAhead ahead.

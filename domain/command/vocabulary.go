@@ -19,6 +19,8 @@ type RegisterPayer struct {
 	PayerName string `json:"name"`
 	Kind      string `json:"kind"`
 	RiskClass int    `json:"risk_class"`
+	// RegisteredOn is the business date of the registration; zero: today.
+	RegisteredOn calendar.Date `json:"registered_on"`
 }
 
 // RegisterParticipant registers a worker; the NIK resolves to an internal id.
@@ -31,6 +33,8 @@ type RegisterParticipant struct {
 	Kecamatan string        `json:"kecamatan"`
 	Desa      string        `json:"desa"`
 	PayerID   string        `json:"payer_id"`
+	// RegisteredOn is the business date of the registration; zero: today.
+	RegisteredOn calendar.Date `json:"registered_on"`
 }
 
 // Enroll enrolls a participant in programmes from a date with a wage base.
@@ -129,18 +133,24 @@ type FileClaim struct {
 	IncidentDate calendar.Date `json:"incident_date"`
 	Heir         *Heir         `json:"heir"`
 	Details      *Details      `json:"details"`
+	// FiledOn is the business date the claim was filed; zero: today.
+	FiledOn calendar.Date `json:"filed_on"`
 }
 
 // ApproveClaim approves a filed claim; the benefit is computed now, under the
 // rule book in force on the incident date.
 type ApproveClaim struct {
 	ClaimID string `json:"claim_id"`
+	// ApprovedOn is the business date of the decision; zero: today.
+	ApprovedOn calendar.Date `json:"approved_on"`
 }
 
 // RejectClaim rejects a filed claim with a reason.
 type RejectClaim struct {
 	ClaimID string `json:"claim_id"`
 	Reason  string `json:"reason"`
+	// RejectedOn is the business date of the decision; zero: today.
+	RejectedOn calendar.Date `json:"rejected_on"`
 }
 
 // RecordPayout records money paid out on an approved claim. For a
@@ -162,6 +172,8 @@ type Reverse struct {
 	Reason       string          `json:"reason"`
 	Note         string          `json:"note"`
 	PostToPeriod calendar.Period `json:"post_to_period"`
+	// ReversedOn is the business date of the reversal; zero: today.
+	ReversedOn calendar.Date `json:"reversed_on"`
 }
 
 func (*RegisterPayer) Name() string       { return "RegisterPayer" }
@@ -420,6 +432,8 @@ type CreditJHTReturn struct {
 	Year        int     `json:"year"`
 	RatePercent Percent `json:"rate_percent"`
 	Source      string  `json:"source"`
+	// CreditedOn is the business date of the credit; zero: today.
+	CreditedOn calendar.Date `json:"credited_on"`
 }
 
 func (*CreditJHTReturn) Name() string { return "CreditJHTReturn" }
@@ -444,6 +458,8 @@ var ReversalReasons = []string{"duplicate_entry", "wrong_amount", "wrong_payer",
 type ClosePeriod struct {
 	PayerID string          `json:"payer_id"`
 	Period  calendar.Period `json:"period"`
+	// ClosedOn is the business date of the closing; zero: today.
+	ClosedOn calendar.Date `json:"closed_on"`
 }
 
 func (*ClosePeriod) Name() string { return "ClosePeriod" }

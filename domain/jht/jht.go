@@ -73,6 +73,7 @@ func CreditReturn(member participant.State, paid []payer.PaidContribution, c *co
 				Message: fmt.Sprintf("the return for %d is credited already at %s%%", c.Year, credited.RatePercent)}
 		}
 	}
+	today = command.BusinessDate(c.CreditedOn, today) // the day of the credit
 	if !calendar.NewDate(c.Year, 12, 31).Before(today) {
 		return nil, problem.Field("year", "year_not_ended", "%d has not ended yet; returns are credited after the year", c.Year)
 	}

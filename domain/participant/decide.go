@@ -41,7 +41,7 @@ func Register(state State, c *command.RegisterParticipant, participantID string,
 	}
 	registered := &Registered{
 		ParticipantID: participantID, NIK: c.NIK, Name: strings.TrimSpace(c.FullName), BirthDate: c.BirthDate,
-		Category: c.Category, Segment: c.Segment, Kecamatan: kecamatan, Desa: desa, PayerID: c.PayerID, RegisteredOn: today,
+		Category: c.Category, Segment: c.Segment, Kecamatan: kecamatan, Desa: desa, PayerID: c.PayerID, RegisteredOn: command.BusinessDate(c.RegisteredOn, today),
 	}
 	if state.Registered {
 		if sameRegistration(state, registered) {

@@ -69,21 +69,21 @@ func TestWageOnFollowsChanges(t *testing.T) {
 func TestOneDeathClaimPerParticipant(t *testing.T) {
 	state := member("PU", &DeathReported{Date: date("2024-03-10"), Cause: "other"})
 	first := &command.FileClaim{ClaimID: "jkm-1", NIK: state.NIK, Programme: "JKM", Benefit: "death", IncidentDate: date("2024-03-10")}
-	events, err := LodgeClaim(state, first, nil, date("2026-11-28"))
+	events, err := LodgeClaim(state, first, Lodging{Today: date("2026-11-28")})
 	if err != nil || len(events) != 1 {
 		t.Fatalf("first claim: %v %v", events, err)
 	}
 	state = Evolve(state, events[0])
-	if again, err := LodgeClaim(state, first, nil, date("2026-11-28")); err != nil || len(again) != 0 {
+	if again, err := LodgeClaim(state, first, Lodging{Today: date("2026-11-28")}); err != nil || len(again) != 0 {
 		t.Errorf("retry of the same claim: got %v %v, want nothing and no error", again, err)
 	}
 	jkk := &command.FileClaim{ClaimID: "jkk-1", NIK: state.NIK, Programme: "JKK", Benefit: "death", IncidentDate: date("2024-03-10")}
-	if _, err := LodgeClaim(state, jkk, nil, date("2026-11-28")); err == nil {
+	if _, err := LodgeClaim(state, jkk, Lodging{Today: date("2026-11-28")}); err == nil {
 		t.Error("a JKK death claim for a death not caused by work was accepted")
 	}
 	second := *first
 	second.ClaimID = "jkm-2"
-	_, err = LodgeClaim(state, &second, nil, date("2026-11-28"))
+	_, err = LodgeClaim(state, &second, Lodging{Today: date("2026-11-28")})
 	if domainError, ok := problem.As(err); !ok || domainError.Code != "death_already_claimed" {
 		t.Errorf("second death claim: got %v, want death_already_claimed", err)
 	}

@@ -41,10 +41,14 @@ func ClosePeriod(state State, c *command.ClosePeriod, today calendar.Date) ([]ev
 	if state.Closed[c.Period] {
 		return nil, nil
 	}
-	if !c.Period.LastDay().Before(today) {
+	on := command.BusinessDate(c.ClosedOn, today)
+	if !c.Period.LastDay().Before(on) {
+		if !c.ClosedOn.IsZero() {
+			return nil, problem.Field("closed_on", "period_not_over", "%s is not after the end of %s", on, c.Period)
+		}
 		return nil, problem.Field("period", "period_not_over", "%s is not over yet", c.Period)
 	}
-	return []event.Event{&PeriodClosed{Period: c.Period, ClosedOn: today}}, nil
+	return []event.Event{&PeriodClosed{Period: c.Period, ClosedOn: on}}, nil
 }
 
 // ReversePayment decides Reverse for a PaymentReceived event.
@@ -55,8 +59,12 @@ func ReversePayment(state State, original *PaymentReceived, eventID string, c *c
 		}
 		return nil, &problem.Error{Kind: problem.Conflict, Code: "already_reversed", Field: "event_id", Message: "payment " + original.PaymentID + " is reversed already"}
 	}
+	on := command.BusinessDate(c.ReversedOn, today)
+	if on.Before(original.PaidOn) {
+		return nil, problem.Field("reversed_on", "before_payment", "%s is before the payment on %s", on, original.PaidOn)
+	}
 	reversed := &PaymentReversed{PaymentID: original.PaymentID, ReversedEventID: eventID, Reason: c.Reason, Note: c.Note, Amount: original.Amount,
-		Credit: original.Credit, Penalties: command.Money{Decimal: state.PenaltyOf[original.PaymentID]}, ReversedOn: today}
+		Credit: original.Credit, Penalties: command.Money{Decimal: state.PenaltyOf[original.PaymentID]}, ReversedOn: on}
 	for _, allocation := range original.Allocations {
 		target := allocation.Period
 		if state.Closed[target] {

@@ -15,7 +15,7 @@ import (
 
 // Register decides RegisterPayer; a repeat with the same data decides nothing.
 func Register(state State, c *command.RegisterPayer, today calendar.Date) ([]event.Event, error) {
-	registered := &Registered{PayerID: c.PayerID, Name: c.PayerName, Kind: c.Kind, RiskClass: c.RiskClass, RegisteredOn: today}
+	registered := &Registered{PayerID: c.PayerID, Name: c.PayerName, Kind: c.Kind, RiskClass: c.RiskClass, RegisteredOn: command.BusinessDate(c.RegisteredOn, today)}
 	if state.Registered {
 		if state.Name == c.PayerName && state.Kind == c.Kind && state.RiskClass == c.RiskClass {
 			return nil, nil

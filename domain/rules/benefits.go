@@ -137,15 +137,18 @@ func (b *Book) TotalDisability(wage decimal.Decimal) Benefit {
 // body part the table does not list.
 func (b *Book) PartialDisability(wage decimal.Decimal, bodyPart string, leftHanded bool, percentOverride *decimal.Decimal) (Benefit, error) {
 	rules := b.jkk
-	if strings.TrimSpace(bodyPart) == "" {
-		return Benefit{}, fieldError("details.body_part", "is required")
+	if strings.TrimSpace(bodyPart) == "" && percentOverride == nil {
+		return Benefit{}, fieldError("details.body_part", "is required, or details.disability_percent (the doctor's assessed percentage)")
 	}
 	row, known := rules.disability[bodyPart]
 	if !known && percentOverride == nil {
 		return Benefit{}, fieldError("details.body_part", "%q is not in the disability table of %s (known: %s); otherwise give details.disability_percent from the assessment",
 			bodyPart, b.id, strings.Join(rules.disabilityOrder, ", "))
 	}
-	if !known {
+	switch {
+	case strings.TrimSpace(bodyPart) == "":
+		row = disabilityRow{labelID: "persentase penilaian dokter", labelEN: "the doctor's assessed percentage"}
+	case !known:
 		row = disabilityRow{labelID: bodyPart, labelEN: bodyPart}
 	}
 	percent, notes := row.percent, []string(nil)
@@ -158,7 +161,11 @@ func (b *Book) PartialDisability(wage decimal.Decimal, bodyPart string, leftHand
 			return Benefit{}, fieldError("details.disability_percent", "%s is not more than 0 and at most 100", percentOverride)
 		}
 		percent = *percentOverride
-		notes = append(notes, fmt.Sprintf("percentage %s set by the assessment, not the table", percentText(percent)))
+		if strings.TrimSpace(bodyPart) == "" {
+			notes = append(notes, fmt.Sprintf("percentage %s assessed by the doctor (details.disability_percent); no body part of the table named", percentText(percent)))
+		} else {
+			notes = append(notes, fmt.Sprintf("percentage %s set by the assessment, not the table", percentText(percent)))
+		}
 	}
 	multiplier := decimal.NewFromInt(int64(rules.partialDisabilityMultiplier))
 	amount := money.RoundRupiah(percent.Shift(-2).Mul(multiplier).Mul(wage))
@@ -206,9 +213,18 @@ var transportLabels = map[string][2]string{
 	"air":  {"Transportasi udara", "Air transport"},
 }
 
+// Granted is what earlier claims on the same accident were granted for one
+// transport mode, and which claims those were.
+type Granted struct {
+	Amount   decimal.Decimal
+	ClaimIDs []string
+}
+
 // Transport reimburses the actual cost of each mode used (land, sea, air) up
-// to that mode's cap; the caps add up. A capped cost is noted.
-func (b *Book) Transport(costs map[string]decimal.Decimal) (Benefit, error) {
+// to that mode's cap; the caps add up. A cap holds per accident: what earlier
+// claims on the accident were granted for a mode (granted) is taken off its
+// cap first. A capped cost is noted.
+func (b *Book) Transport(costs map[string]decimal.Decimal, granted map[string]Granted) (Benefit, error) {
 	rules := b.jkk
 	for _, mode := range sortedKeys(costs) {
 		cost := costs[mode]
@@ -227,12 +243,19 @@ func (b *Book) Transport(costs map[string]decimal.Decimal) (Benefit, error) {
 			continue
 		}
 		limit := rules.transportCaps[mode]
+		capText := money.FormatIDR(limit)
+		if earlier := granted[mode]; earlier.Amount.IsPositive() {
+			left := decimal.Max(limit.Sub(earlier.Amount), decimal.Zero)
+			notes = append(notes, fmt.Sprintf("%s transport: %s of the %s cap for this accident was granted already (claim %s); %s left",
+				mode, money.FormatIDR(earlier.Amount), money.FormatIDR(limit), strings.Join(earlier.ClaimIDs, ", "), money.FormatIDR(left)))
+			limit, capText = left, money.FormatIDR(left)+" left of "+money.FormatIDR(rules.transportCaps[mode])
+		}
 		amount := money.RoundRupiah(decimal.Min(cost, limit))
 		formulaID, formulaEN := money.FormatIDR(amount), money.FormatIDR(amount)
 		if cost.GreaterThan(limit) {
-			formulaID = fmt.Sprintf("%s, dibatasi %s", money.FormatIDR(cost), money.FormatIDR(limit))
-			formulaEN = fmt.Sprintf("%s, capped at %s", money.FormatIDR(cost), money.FormatIDR(limit))
-			notes = append(notes, fmt.Sprintf("%s transport cost %s capped at %s", mode, money.FormatIDR(cost), money.FormatIDR(limit)))
+			formulaID = fmt.Sprintf("%s, dibatasi %s", money.FormatIDR(cost), capText)
+			formulaEN = fmt.Sprintf("%s, capped at %s", money.FormatIDR(cost), capText)
+			notes = append(notes, fmt.Sprintf("%s transport cost %s capped at %s", mode, money.FormatIDR(cost), capText))
 		}
 		labels, ok := transportLabels[mode]
 		if !ok {

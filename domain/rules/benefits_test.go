@@ -146,8 +146,21 @@ func TestPartialDisability(t *testing.T) {
 	}
 	_, err := book.PartialDisability(rupiah("3000000"), "tail", false, nil)
 	requireFieldError(t, err, "details.body_part", `"tail" is not in the disability table`)
-	_, err = book.PartialDisability(rupiah("3000000"), "", false, &ten)
+	_, err = book.PartialDisability(rupiah("3000000"), "", false, nil)
 	requireFieldError(t, err, "details.body_part", "required")
+	// The doctor's assessed percentage alone (functional loss, no body part
+	// named): 10 % × 80 × 3,000,000 = 24,000,000, said so in the explanation.
+	assessed, err := book.PartialDisability(rupiah("3000000"), "", false, &ten)
+	if err != nil {
+		t.Fatalf("assessed percentage without a body part: %v", err)
+	}
+	checkBenefit(t, "assessed percentage alone", assessed, "pp82-2019", []component{{"jkk_partial_disability", "24000000"}}, "24000000")
+	if label := assessed.Components[0].LabelEN; label != "Permanent partial disability (the doctor's assessed percentage)" {
+		t.Errorf("label: got %q", label)
+	}
+	if len(assessed.Notes) != 1 || !strings.Contains(assessed.Notes[0], "assessed by the doctor (details.disability_percent)") {
+		t.Errorf("notes: got %q, want the assessed percentage explained", assessed.Notes)
+	}
 	zero := decimal.Zero
 	_, err = book.PartialDisability(rupiah("3000000"), "one_eye", false, &zero)
 	requireFieldError(t, err, "details.disability_percent", "more than 0")
@@ -191,7 +204,7 @@ func TestTransport(t *testing.T) {
 			[]component{{"jkk_transport_land", "5000000"}, {"jkk_transport_sea", "1500000"}, {"jkk_transport_air", "10000000"}}, "16500000", true},
 	}
 	for _, test := range tests {
-		got, err := book.Transport(test.costs)
+		got, err := book.Transport(test.costs, nil)
 		if err != nil {
 			t.Fatalf("%s: %v", test.name, err)
 		}
@@ -200,9 +213,9 @@ func TestTransport(t *testing.T) {
 			t.Errorf("%s: notes %v, capped note wanted: %v", test.name, got.Notes, test.capped)
 		}
 	}
-	_, err := book.Transport(map[string]decimal.Decimal{"rail": rupiah("100000")})
+	_, err := book.Transport(map[string]decimal.Decimal{"rail": rupiah("100000")}, nil)
 	requireFieldError(t, err, "details.transport_mode", `"rail"`)
-	_, err = book.Transport(map[string]decimal.Decimal{"land": rupiah("-1")})
+	_, err = book.Transport(map[string]decimal.Decimal{"land": rupiah("-1")}, nil)
 	requireFieldError(t, err, "details.cost", "negative")
 }
 

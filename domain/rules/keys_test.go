@@ -34,7 +34,7 @@ var ruleKeys = []ruleKey{
 	{key: "format", appliedBy: "Parse", refused: true, to: "jaminan-rulebook/9"},
 	{key: "notes[]", prose: true},
 	{key: "participation.minimum_age_years", appliedBy: "participant.Enroll (checkAge) via Library.MinimumAge; app TestEnrollmentFollowsTheParticipationAndWageKeys", to: json.Number("17"), probe: ages},
-	{key: "participation.jht_age_years", appliedBy: "participant.Enroll (checkAge) via Library.JHTAge; app TestEnrollmentFollowsTheParticipationAndWageKeys", probe: ages},
+	{key: "participation.jht_age_years", appliedBy: "participant.Enroll (checkAge) and participant.checkJHT via Library.JHTAge; app TestEnrollmentFollowsTheParticipationAndWageKeys, TestFullJHTFollowsTheJHTAgeKey", probe: ages},
 	{key: "participation.source", prose: true},
 	{key: "holidays.source", prose: true},
 	{key: "holidays.reading", prose: true},
@@ -530,7 +530,7 @@ func jkkBenefits(library *Library) string {
 		benefitText(book.TotalDisability(decimal.NewFromInt(3_500_000)), nil),
 		benefitText(book.TemporaryIncapacity(wage, 14), nil),
 		benefitText(book.Transport(map[string]decimal.Decimal{"land": decimal.NewFromInt(6_000_000), "sea": decimal.NewFromInt(3_000_000),
-			"air": decimal.NewFromInt(12_000_000)})),
+			"air": decimal.NewFromInt(12_000_000)}, nil)),
 	}
 	for _, part := range []string{"both_eyes", "one_eye", "right_arm_from_shoulder"} {
 		for _, leftHanded := range []bool{false, true} {

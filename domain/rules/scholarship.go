@@ -34,6 +34,7 @@ type Tranche struct {
 // ChildPlan is one child's tranches and their sum.
 type ChildPlan struct {
 	Child    Child
+	Filed    int // the child's place in the claim, from 0
 	Tranches []Tranche
 	Total    decimal.Decimal
 }
@@ -75,6 +76,7 @@ func (b *Book) ScholarshipPlan(children []Child, firstSchoolYear int, incidentDa
 			continue
 		}
 		childPlan, notes := rules.childPlan(child, firstSchoolYear)
+		childPlan.Filed = i
 		for _, note := range notes {
 			plan.Notes = append(plan.Notes, name+": "+note)
 		}
