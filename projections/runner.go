@@ -157,7 +157,7 @@ func (r *Runner) catchUpOne(ctx context.Context, projection Projection) (int64, 
 // checkpoint in one transaction; the checkpoint row is locked so two runners
 // never apply the same batch.
 func (r *Runner) applyBatch(ctx context.Context, projection Projection) (count int, err error) {
-	tx, err := r.config.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	tx, err := r.config.Pool.BeginTx(ctx, projectionTx)
 	if err != nil {
 		return 0, err
 	}
@@ -269,3 +269,11 @@ func (r *Runner) Names() []string {
 	}
 	return names
 }
+
+// projectionTx applies a batch with its checkpoint. Its commit does not wait
+// for the WAL flush: the read models are derived and the checkpoint moves in
+// the same transaction, so a commit lost in a crash of PostgreSQL is applied
+// again from the checkpoint it left; meanwhile the log's own commits, which
+// must be durable, do not queue behind the projections' flushes.
+var projectionTx = pgx.TxOptions{IsoLevel: pgx.ReadCommitted,
+	BeginQuery: "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit = off"}
