@@ -71,8 +71,8 @@ fuzz: ## every go test -fuzz target for FUZZTIME each (make test runs their seed
 # make bench takes about a quarter of an hour on a small log; make bench-full
 # is the same over a log of a million events (about an hour).
 BENCH_RUNS   ?= 3
-BENCH_EVENTS ?= 25000
-BENCH_PARTICIPANTS ?= 10000
+BENCH_EVENTS ?= 10000
+BENCH_PARTICIPANTS ?= 5000
 BENCH_LOAD   ?= 20s
 BENCH_DASH_BUDGET ?= 5s
 

@@ -16,7 +16,7 @@ const (
 	// applyProcesses run at once, each applying its own file.
 	applyProcesses = 16
 	// applyCommandsPerProcess is each process's file: one command a line.
-	applyCommandsPerProcess = 250
+	applyCommandsPerProcess = 100
 	// heldCommands are applied while a write transaction stays open in
 	// another database, and again without it.
 	heldCommands = 100

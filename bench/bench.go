@@ -30,7 +30,7 @@ const (
 	maxRuns     = 25
 	// DefaultLogEvents is the size of the log the rebuild and history run
 	// over in a default run (make bench); make bench-full uses 1,000,000.
-	DefaultLogEvents = 25_000
+	DefaultLogEvents = 10_000
 	minLogEvents     = 1_000
 	maxLogEvents     = 5_000_000
 )

@@ -275,7 +275,7 @@ func (r *Runner) recordError(ctx context.Context, failed *ApplyError) error {
 // an *ApplyError naming the first position of the batch (the event itself
 // when limit is 1, or when decoding fails).
 func (r *Runner) applyBatch(ctx context.Context, projection Projection, limit int) (count int, err error) {
-	tx, err := r.config.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	tx, err := r.config.Pool.BeginTx(ctx, projectionTx)
 	if err != nil {
 		return 0, err
 	}
@@ -388,3 +388,11 @@ func (r *Runner) Names() []string {
 	}
 	return names
 }
+
+// projectionTx applies a batch with its checkpoint. Its commit does not wait
+// for the WAL flush: the read models are derived and the checkpoint moves in
+// the same transaction, so a commit lost in a crash of PostgreSQL is applied
+// again from the checkpoint it left; meanwhile the log's own commits, which
+// must be durable, do not queue behind the projections' flushes.
+var projectionTx = pgx.TxOptions{IsoLevel: pgx.ReadCommitted,
+	BeginQuery: "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit = off"}
