@@ -59,10 +59,7 @@ func (a *Application) LoadPayer(ctx context.Context, payerID string) (payer.Stat
 	if err != nil {
 		return payer.State{}, err
 	}
-	var state payer.State
-	for _, e := range events {
-		state = payer.Evolve(state, e)
-	}
+	state := payer.Replay(events)
 	state.Version = version
 	return state, nil
 }
