@@ -342,6 +342,19 @@ func participantStream(id string) string { return "participant-" + id }
 func payerStream(id string) string       { return "payer-" + id }
 func claimStream(id string) string       { return "claim-" + id }
 
+// decodeAll decodes a stream's recorded events.
+func (a *Application) decodeAll(streamID string, recorded []eventstore.RecordedEvent) ([]event.Event, error) {
+	events := make([]event.Event, 0, len(recorded))
+	for _, r := range recorded {
+		decoded, err := a.decoders.decode(r)
+		if err != nil {
+			return nil, fmt.Errorf("stream %s version %d: %w", streamID, r.Version, err)
+		}
+		events = append(events, decoded)
+	}
+	return events, nil
+}
+
 // loadStream reads a whole stream and decodes each event.
 func (a *Application) loadStream(ctx context.Context, streamID string) ([]event.Event, int64, error) {
 	var events []event.Event
@@ -351,13 +364,13 @@ func (a *Application) loadStream(ctx context.Context, streamID string) ([]event.
 		if err != nil {
 			return nil, 0, fmt.Errorf("read stream %s: %w", streamID, err)
 		}
-		for _, recorded := range page {
-			decoded, err := a.decoders.decode(recorded)
-			if err != nil {
-				return nil, 0, fmt.Errorf("stream %s version %d: %w", streamID, recorded.Version, err)
-			}
-			events = append(events, decoded)
-			version = recorded.Version
+		decoded, err := a.decodeAll(streamID, page)
+		if err != nil {
+			return nil, 0, err
+		}
+		events = append(events, decoded...)
+		if len(page) > 0 {
+			version = page[len(page)-1].Version
 		}
 		if len(page) < streamPageSize {
 			return events, version, nil

@@ -53,6 +53,35 @@ func (a *Application) LoadParticipant(ctx context.Context, participantID string)
 	return state, nil
 }
 
+// LoadParticipants replays many participants' streams, read together (one
+// round trip per eventstore.MaxStreamsPerRead streams on PostgreSQL), keyed
+// by id; an id without events is the zero participant with that id.
+func (a *Application) LoadParticipants(ctx context.Context, participantIDs []string) (map[string]participant.State, error) {
+	streamIDs := make([]string, len(participantIDs))
+	for i, id := range participantIDs {
+		streamIDs[i] = participantStream(id)
+	}
+	read, err := eventstore.ReadStreams(ctx, a.config.Store, streamIDs)
+	if err != nil {
+		return nil, err
+	}
+	states := make(map[string]participant.State, len(participantIDs))
+	for _, id := range participantIDs {
+		recorded := read[participantStream(id)]
+		events, err := a.decodeAll(participantStream(id), recorded)
+		if err != nil {
+			return nil, err
+		}
+		state := participant.Replay(events)
+		state.ID = id
+		if len(recorded) > 0 {
+			state.Version = recorded[len(recorded)-1].Version
+		}
+		states[id] = state
+	}
+	return states, nil
+}
+
 // LoadPayer replays a payer's stream.
 func (a *Application) LoadPayer(ctx context.Context, payerID string) (payer.State, error) {
 	events, version, err := a.loadStream(ctx, payerStream(payerID))
