@@ -82,14 +82,26 @@ func (a *Application) LoadParticipants(ctx context.Context, participantIDs []str
 	return states, nil
 }
 
-// LoadPayer replays a payer's stream.
+// LoadPayer loads a payer: the cached state (PayerCache) and the events
+// after it, or a replay of the whole stream. The state returned may be the
+// cache's: callers must not change it (decide functions never do).
 func (a *Application) LoadPayer(ctx context.Context, payerID string) (payer.State, error) {
-	events, version, err := a.loadStream(ctx, payerStream(payerID))
+	streamID := payerStream(payerID)
+	cached := a.config.PayerCache.get(streamID)
+	events, version, err := a.loadStreamAfter(ctx, streamID, cached.Version)
 	if err != nil {
 		return payer.State{}, err
 	}
-	state := payer.Replay(events)
+	if len(events) == 0 {
+		return cached, nil
+	}
+	builder := payer.NewBuilder(cached)
+	for _, e := range events {
+		builder.Apply(e)
+	}
+	state := builder.State()
 	state.Version = version
+	a.config.PayerCache.put(streamID, state)
 	return state, nil
 }
 
