@@ -86,6 +86,10 @@ type Config struct {
 	// Ledger is what ReconcileStatement matches a bank statement against;
 	// optional: without it the command is refused.
 	Ledger LedgerItems
+	// PayerCache keeps loaded payers between commands; optional (a cache of
+	// DefaultPayerCacheLines by default). Share one among the Applications
+	// of a process.
+	PayerCache *PayerCache
 }
 
 // Validate reports every missing dependency at once.
@@ -113,6 +117,9 @@ func (c *Config) setDefaults() {
 	if c.NewID == nil {
 		c.NewID = func() string { return uuid.Must(uuid.NewV7()).String() }
 	}
+	if c.PayerCache == nil {
+		c.PayerCache = NewPayerCache(DefaultPayerCacheLines)
+	}
 }
 
 // Application executes commands.
@@ -129,6 +136,9 @@ func New(config Config) (*Application, error) {
 	}
 	return &Application{config: config, decoders: newDecoders()}, nil
 }
+
+// PayerCache is the application's payer cache, to share with others of the process.
+func (a *Application) PayerCache() *PayerCache { return a.config.PayerCache }
 
 // Store exposes the event store (history, verify).
 func (a *Application) Store() eventstore.Store { return a.config.Store }
@@ -342,22 +352,41 @@ func participantStream(id string) string { return "participant-" + id }
 func payerStream(id string) string       { return "payer-" + id }
 func claimStream(id string) string       { return "claim-" + id }
 
+// decodeAll decodes a stream's recorded events.
+func (a *Application) decodeAll(streamID string, recorded []eventstore.RecordedEvent) ([]event.Event, error) {
+	events := make([]event.Event, 0, len(recorded))
+	for _, r := range recorded {
+		decoded, err := a.decoders.decode(r)
+		if err != nil {
+			return nil, fmt.Errorf("stream %s version %d: %w", streamID, r.Version, err)
+		}
+		events = append(events, decoded)
+	}
+	return events, nil
+}
+
 // loadStream reads a whole stream and decodes each event.
 func (a *Application) loadStream(ctx context.Context, streamID string) ([]event.Event, int64, error) {
+	return a.loadStreamAfter(ctx, streamID, 0)
+}
+
+// loadStreamAfter reads and decodes the events after version after; the
+// version returned is the stream's (after itself when nothing is newer).
+func (a *Application) loadStreamAfter(ctx context.Context, streamID string, after int64) ([]event.Event, int64, error) {
 	var events []event.Event
-	version := int64(0)
+	version := after
 	for len(events) < maxStreamEvents {
 		page, err := a.config.Store.ReadStream(ctx, streamID, version+1, streamPageSize)
 		if err != nil {
 			return nil, 0, fmt.Errorf("read stream %s: %w", streamID, err)
 		}
-		for _, recorded := range page {
-			decoded, err := a.decoders.decode(recorded)
-			if err != nil {
-				return nil, 0, fmt.Errorf("stream %s version %d: %w", streamID, recorded.Version, err)
-			}
-			events = append(events, decoded)
-			version = recorded.Version
+		decoded, err := a.decodeAll(streamID, page)
+		if err != nil {
+			return nil, 0, err
+		}
+		events = append(events, decoded...)
+		if len(page) > 0 {
+			version = page[len(page)-1].Version
 		}
 		if len(page) < streamPageSize {
 			return events, version, nil

@@ -135,12 +135,13 @@ func (a *Application) assessContributions(ctx context.Context, c *command.Assess
 		return Result{}, problem.Field("period", "no_rule_book", "%v", err)
 	}
 	var lapses []streamWrite
+	participants, err := a.LoadParticipants(ctx, ids) // a handful of round trips, not one per worker
+	if err != nil {
+		return Result{}, err
+	}
 	members := make([]payer.Member, 0, len(ids))
 	for _, id := range ids {
-		member, err := a.LoadParticipant(ctx, id)
-		if err != nil {
-			return Result{}, err
-		}
+		member := participants[id]
 		if !member.Registered || member.PayerAt(c.Period.LastDay()) != c.PayerID {
 			continue
 		}

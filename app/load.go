@@ -53,17 +53,55 @@ func (a *Application) LoadParticipant(ctx context.Context, participantID string)
 	return state, nil
 }
 
-// LoadPayer replays a payer's stream.
+// LoadParticipants replays many participants' streams, read together (one
+// round trip per eventstore.MaxStreamsPerRead streams on PostgreSQL), keyed
+// by id; an id without events is the zero participant with that id.
+func (a *Application) LoadParticipants(ctx context.Context, participantIDs []string) (map[string]participant.State, error) {
+	streamIDs := make([]string, len(participantIDs))
+	for i, id := range participantIDs {
+		streamIDs[i] = participantStream(id)
+	}
+	read, err := eventstore.ReadStreams(ctx, a.config.Store, streamIDs)
+	if err != nil {
+		return nil, err
+	}
+	states := make(map[string]participant.State, len(participantIDs))
+	for _, id := range participantIDs {
+		recorded := read[participantStream(id)]
+		events, err := a.decodeAll(participantStream(id), recorded)
+		if err != nil {
+			return nil, err
+		}
+		state := participant.Replay(events)
+		state.ID = id
+		if len(recorded) > 0 {
+			state.Version = recorded[len(recorded)-1].Version
+		}
+		states[id] = state
+	}
+	return states, nil
+}
+
+// LoadPayer loads a payer: the cached state (PayerCache) and the events
+// after it, or a replay of the whole stream. The state returned may be the
+// cache's: callers must not change it (decide functions never do).
 func (a *Application) LoadPayer(ctx context.Context, payerID string) (payer.State, error) {
-	events, version, err := a.loadStream(ctx, payerStream(payerID))
+	streamID := payerStream(payerID)
+	cached := a.config.PayerCache.get(streamID)
+	events, version, err := a.loadStreamAfter(ctx, streamID, cached.Version)
 	if err != nil {
 		return payer.State{}, err
 	}
-	var state payer.State
-	for _, e := range events {
-		state = payer.Evolve(state, e)
+	if len(events) == 0 {
+		return cached, nil
 	}
+	builder := payer.NewBuilder(cached)
+	for _, e := range events {
+		builder.Apply(e)
+	}
+	state := builder.State()
 	state.Version = version
+	a.config.PayerCache.put(streamID, state)
 	return state, nil
 }
 

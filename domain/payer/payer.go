@@ -49,17 +49,94 @@ type State struct {
 	Version   int64
 }
 
-// Evolve applies one event.
+// EvolveVersion names the behaviour of Evolve. Bump it whenever Evolve or
+// the State it builds changes, so cached states built by older code are
+// thrown away rather than trusted.
+const EvolveVersion = 1
+
+// Evolve applies one event without touching the state passed in: the bills,
+// maps and slices it changes are copied first (only those it changes).
 func Evolve(state State, e event.Event) State {
+	b := NewBuilder(state)
+	b.Apply(e)
+	return b.State()
+}
+
+// Replay folds a stream's events into a fresh State in O(events): the
+// builder owns what it creates, so nothing is copied.
+func Replay(events []event.Event) State {
+	b := NewBuilder(State{})
+	for _, e := range events {
+		b.Apply(e)
+	}
+	return b.State()
+}
+
+// Builder folds events into a State it owns. It starts from a state someone
+// else may still hold and copies a bill or a map the first time it changes
+// it (copy on write), so no state handed out is ever mutated; what it made
+// itself it changes in place, which keeps a fold linear in the events.
+type Builder struct {
+	state State
+	// ownBills marks bills this builder copied or created.
+	ownBills                                         map[calendar.Period]bool
+	ownBillMap, ownPayments, ownPenalty, ownReversed bool
+	ownClosed                                        bool
+}
+
+// NewBuilder starts from state without copying it.
+func NewBuilder(state State) *Builder {
+	return &Builder{state: state, ownBills: map[calendar.Period]bool{}}
+}
+
+// State returns the folded state. The builder gives up ownership: applying
+// more events afterwards copies again, so the returned state stays as it is.
+func (b *Builder) State() State {
+	b.ownBills = map[calendar.Period]bool{}
+	b.ownBillMap, b.ownPayments, b.ownPenalty, b.ownReversed, b.ownClosed = false, false, false, false, false
+	return b.state
+}
+
+// bill returns the period's bill, copied if this builder does not own it yet;
+// nil when there is none.
+func (b *Builder) bill(period calendar.Period) *Bill {
+	bill := b.state.Bills[period]
+	if bill == nil || b.ownBills[period] {
+		return bill
+	}
+	b.writableBills()
+	copied := *bill
+	copied.Lines = append([]BillLine(nil), bill.Lines...)
+	copied.allocatedBy = append([]allocationStep(nil), bill.allocatedBy...)
+	copied.billed = make(map[string]int, len(bill.billed))
+	for id, index := range bill.billed {
+		copied.billed[id] = index
+	}
+	b.state.Bills[period] = &copied
+	b.ownBills[period] = true
+	return &copied
+}
+
+func (b *Builder) writableBills() {
+	if !b.ownBillMap {
+		b.state.Bills = cloneMap(b.state.Bills)
+		b.ownBillMap = true
+	}
+}
+
+// Apply folds one event into the builder's state.
+func (b *Builder) Apply(e event.Event) {
+	state := &b.state
 	switch e := e.(type) {
 	case *Registered:
 		state.ID, state.Name, state.Kind, state.RiskClass, state.Registered = e.PayerID, e.Name, e.Kind, e.RiskClass, true
 	case *ContributionsAssessed:
-		state.Bills = cloneBills(state.Bills)
-		bill := state.Bills[e.Period]
+		bill := b.bill(e.Period)
 		if bill == nil {
+			b.writableBills()
 			bill = &Bill{Period: e.Period, DueDate: e.DueDate, billed: map[string]int{}}
 			state.Bills[e.Period] = bill
+			b.ownBills[e.Period] = true
 		}
 		for _, line := range e.Lines {
 			bill.billed[line.ParticipantID] = len(bill.Lines)
@@ -67,59 +144,46 @@ func Evolve(state State, e event.Event) State {
 		}
 		bill.Total = bill.Total.Add(e.Total.Decimal)
 	case *PaymentReceived:
-		state.Bills = cloneBills(state.Bills)
 		for _, allocation := range e.Allocations {
-			bill := state.Bills[allocation.Period]
+			bill := b.bill(allocation.Period)
 			bill.Allocated = bill.Allocated.Add(allocation.Amount.Decimal)
 			bill.allocatedBy = append(bill.allocatedBy, allocationStep{paidOn: e.PaidOn, cumulative: bill.Allocated})
 		}
 		state.Credit = state.Credit.Add(e.Credit.Decimal)
-		if state.Payments == nil {
-			state.Payments = map[string]PaymentReceived{}
+		if !b.ownPayments {
+			state.Payments, b.ownPayments = cloneMap(state.Payments), true
 		}
 		state.Payments[e.PaymentID] = *e
 	case *LatePenaltyAssessed:
 		state.Penalties = state.Penalties.Add(e.Amount.Decimal)
-		state.PenaltyOf = cloneMap(state.PenaltyOf)
+		if !b.ownPenalty {
+			state.PenaltyOf, b.ownPenalty = cloneMap(state.PenaltyOf), true
+		}
 		state.PenaltyOf[e.PaymentID] = state.PenaltyOf[e.PaymentID].Add(e.Amount.Decimal)
 	case *PaymentReversed:
-		state.Bills = cloneBills(state.Bills)
 		for _, allocation := range e.Allocations {
-			bill := state.Bills[allocation.Period]
+			bill := b.bill(allocation.Period)
 			bill.Allocated = bill.Allocated.Sub(allocation.Amount.Decimal)
 			bill.allocatedBy = append(bill.allocatedBy, allocationStep{paidOn: e.ReversedOn, cumulative: bill.Allocated})
 		}
 		state.Credit = state.Credit.Sub(e.Credit.Decimal)
 		state.Penalties = state.Penalties.Sub(e.Penalties.Decimal)
-		state.Reversed = cloneMap(state.Reversed)
+		if !b.ownReversed {
+			state.Reversed, b.ownReversed = cloneMap(state.Reversed), true
+		}
 		state.Reversed[e.PaymentID] = *e
 	case *PeriodClosed:
-		state.Closed = cloneMap(state.Closed)
+		if !b.ownClosed {
+			state.Closed, b.ownClosed = cloneMap(state.Closed), true
+		}
 		state.Closed[e.Period] = true
 	}
-	return state
 }
 
 func cloneMap[K comparable, V any](original map[K]V) map[K]V {
 	clone := make(map[K]V, len(original)+1)
 	for key, value := range original {
 		clone[key] = value
-	}
-	return clone
-}
-
-// cloneBills copies the map and the bills so Evolve never mutates a state the caller still holds.
-func cloneBills(bills map[calendar.Period]*Bill) map[calendar.Period]*Bill {
-	clone := make(map[calendar.Period]*Bill, len(bills)+1)
-	for period, bill := range bills {
-		copied := *bill
-		copied.Lines = append([]BillLine(nil), bill.Lines...)
-		copied.allocatedBy = append([]allocationStep(nil), bill.allocatedBy...)
-		copied.billed = make(map[string]int, len(bill.billed))
-		for id, index := range bill.billed {
-			copied.billed[id] = index
-		}
-		clone[period] = &copied
 	}
 	return clone
 }

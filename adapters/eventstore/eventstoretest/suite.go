@@ -74,6 +74,7 @@ func RunWithFeatures(t *testing.T, features Features, newStore func(t *testing.T
 		{"MixedStoredAndNewEventIDsAreRefused", testMixedEventIDs},
 		{"ReadStreamFromVersion", testReadStream},
 		{"ReadAllOrderAndPaging", testReadAll},
+		{"ReadStreamsManyAtOnce", testReadStreams},
 		{"HashesChain", testHashesChain},
 		{"VerifyPasses", testVerify},
 		{"RacingExactAppendsOneWins", testRacingExact},

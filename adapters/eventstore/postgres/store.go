@@ -219,6 +219,28 @@ func (s *Store) ReadStream(ctx context.Context, streamID string, fromVersion int
 	return records, nil
 }
 
+// ReadStreams reads many streams in one query (eventstore.StreamsReader).
+func (s *Store) ReadStreams(ctx context.Context, streamIDs []string, limit int) ([]eventstore.RecordedEvent, error) {
+	if err := checkLimit(limit); err != nil {
+		return nil, err
+	}
+	if len(streamIDs) > eventstore.MaxStreamsPerRead {
+		return nil, fmt.Errorf("read of %d streams: at most %d at once", len(streamIDs), eventstore.MaxStreamsPerRead)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+eventColumns+` FROM events e
+		WHERE e.stream_id = ANY($1) ORDER BY e.stream_id, e.version LIMIT $2`, streamIDs, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read %d streams: %w", len(streamIDs), err)
+	}
+	scanned, err := collectEvents(rows)
+	if err != nil {
+		return nil, fmt.Errorf("read %d streams: %w", len(streamIDs), err)
+	}
+	records := recordsOf(scanned)
+	s.cache.sawEvents(records)
+	return records, nil
+}
+
 // ReadAll returns up to limit events with position > afterPosition, in position order.
 func (s *Store) ReadAll(ctx context.Context, afterPosition int64, limit int) ([]eventstore.RecordedEvent, error) {
 	if err := checkLimit(limit); err != nil {
