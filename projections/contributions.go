@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -18,6 +20,10 @@ import (
 // paid (lines fill in billed order; a line is paid only when wholly covered),
 // and a JHT line turning paid or unpaid moves the participant's JHT balance,
 // so the four tables live in one projection and never disagree.
+//
+// It keeps their summaries where the rows change: sum_contributions (lines
+// billed and paid per programme), sum_collections (bills per month) and
+// sum_arrears (bills not paid in full, per due date).
 type Contributions struct{}
 
 // Name is the checkpoint key.
@@ -25,12 +31,13 @@ func (Contributions) Name() string { return "contributions" }
 
 // Tables it owns.
 func (Contributions) Tables() []string {
-	return []string{"rm_bills", "rm_contributions", "rm_payments", "rm_jht_balances"}
+	return []string{"rm_bills", "rm_contributions", "rm_payments", "rm_jht_balances", "sum_contributions", "sum_collections", "sum_arrears"}
 }
 
 // Apply writes payer events and the participants' JHT credits and debits, in order.
 func (Contributions) Apply(ctx context.Context, tx pgx.Tx, events []Decoded) error {
 	batch := &pgx.Batch{}
+	sums := newContributionSums()
 	for _, decoded := range events {
 		position := decoded.Recorded.Position
 		if payerID, ok := strings.CutPrefix(decoded.Recorded.StreamID, payerPrefix); ok {
@@ -43,23 +50,24 @@ func (Contributions) Apply(ctx context.Context, tx pgx.Tx, events []Decoded) err
 				if err := copyAssessed(ctx, tx, payerID, position, assessed); err != nil {
 					return err
 				}
-				queueBillTotals(batch, payerID, position, assessed)
+				queueBillTotals(batch, sums, payerID, position, assessed)
 				continue
 			}
-			queuePayerFinance(batch, payerID, position, decoded)
+			queuePayerFinance(batch, sums, payerID, position, decoded)
 			continue
 		}
 		if participantID, ok := strings.CutPrefix(decoded.Recorded.StreamID, participantPrefix); ok {
 			queueJHT(batch, participantID, position, decoded)
 		}
 	}
+	sums.queue(batch)
 	return sendBatch(ctx, tx, batch, "contributions")
 }
 
-func queuePayerFinance(batch *pgx.Batch, payerID string, position int64, decoded Decoded) {
+func queuePayerFinance(batch *pgx.Batch, sums *contributionSums, payerID string, position int64, decoded Decoded) {
 	switch e := decoded.Event.(type) {
 	case *payer.ContributionsAssessed:
-		queueAssessed(batch, payerID, position, e)
+		queueAssessed(batch, sums, payerID, position, e)
 	case *payer.PaymentReceived:
 		allocated := decimal.Zero
 		for _, allocation := range e.Allocations {
@@ -69,7 +77,7 @@ func queuePayerFinance(batch *pgx.Batch, payerID string, position int64, decoded
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'received', $9)`,
 			e.PaymentID, payerID, e.Amount.Decimal, e.PaidOn.Time(), e.BankReference, periodOrNil(e.Period), allocated, e.Credit.Decimal, position)
 		for _, allocation := range e.Allocations {
-			queueAllocation(batch, payerID, allocation.Period.String(), allocation.Amount.Decimal, position)
+			queueAllocation(batch, sums, payerID, allocation.Period.String(), allocation.Amount.Decimal, position)
 		}
 	case *payer.LatePenaltyAssessed:
 		batch.Queue(`UPDATE rm_payments SET penalties = penalties + $3, position = $4 WHERE payer_id = $1 AND payment_id = $2`,
@@ -78,7 +86,7 @@ func queuePayerFinance(batch *pgx.Batch, payerID string, position int64, decoded
 		batch.Queue(`UPDATE rm_payments SET status = 'reversed', reversed_on = $3, reversal_reason = $4, position = $5
 			WHERE payer_id = $1 AND payment_id = $2`, payerID, e.PaymentID, e.ReversedOn.Time(), e.Reason, position)
 		for _, allocation := range e.Allocations {
-			queueAllocation(batch, payerID, allocation.Period.String(), allocation.Amount.Decimal.Neg(), position)
+			queueAllocation(batch, sums, payerID, allocation.Period.String(), allocation.Amount.Decimal.Neg(), position)
 		}
 	case *payer.PeriodClosed:
 		batch.Queue(`UPDATE rm_bills SET closed = true, position = $3 WHERE payer_id = $1 AND period = $2`, payerID, e.Period.String(), position)
@@ -88,7 +96,7 @@ func queuePayerFinance(batch *pgx.Batch, payerID string, position int64, decoded
 // queueAssessed adds a bill's (or a supplement's) lines after the lines billed
 // before, then the bill's totals. Statements of a batch run in order, so the
 // insert reads the bill as it was before this event.
-func queueAssessed(batch *pgx.Batch, payerID string, position int64, e *payer.ContributionsAssessed) {
+func queueAssessed(batch *pgx.Batch, sums *contributionSums, payerID string, position int64, e *payer.ContributionsAssessed) {
 	var participants, programmes, segments, rates, covered, employers, workers, totals []string
 	var lineNumbers []int32
 	running := decimal.Zero
@@ -115,16 +123,20 @@ func queueAssessed(batch *pgx.Batch, payerID string, position int64, e *payer.Co
 			AS l(participant_id, programme, line_no, covered, segment, rate, employer, worker, total)
 		LEFT JOIN rm_bills b ON b.payer_id = $1 AND b.period = $2`,
 		payerID, period, e.DueDate.Time(), position, participants, programmes, lineNumbers, covered, segments, rates, employers, workers, totals)
-	queueBillTotals(batch, payerID, position, e)
+	queueBillTotals(batch, sums, payerID, position, e)
 }
 
-// queueBillTotals adds an assessment's lines and total to its bill.
-func queueBillTotals(batch *pgx.Batch, payerID string, position int64, e *payer.ContributionsAssessed) {
+// queueBillTotals adds an assessment's lines and total to its bill, and to the summaries.
+func queueBillTotals(batch *pgx.Batch, sums *contributionSums, payerID string, position int64, e *payer.ContributionsAssessed) {
 	total := decimal.Zero
 	for _, line := range e.Lines {
 		total = total.Add(line.Total.Decimal)
+		for _, contribution := range line.Lines {
+			sums.billed(contribution.Programme, contribution.Total.Decimal)
+		}
 	}
-	batch.Queue(`INSERT INTO rm_bills (payer_id, period, due_date, lines, total, position) VALUES ($1, $2, $3, $4, $5, $6)
+	sums.month(e.Period.String(), total, decimal.Zero)
+	changeBills(batch, sums, payerID, `INSERT INTO rm_bills (payer_id, period, due_date, lines, total, position) VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (payer_id, period) DO UPDATE SET lines = rm_bills.lines + EXCLUDED.lines, total = rm_bills.total + EXCLUDED.total,
 			position = EXCLUDED.position`,
 		payerID, e.Period.String(), e.DueDate.Time(), int32(len(e.Lines)), total, position)
@@ -183,15 +195,20 @@ func (t *totalText) Scan(src any) error {
 // queueAllocation moves a bill's allocated total (negative for a reversal),
 // then sets the paid flag of exactly the lines it covers now, and moves the
 // JHT balance of every participant whose JHT line changed.
-func queueAllocation(batch *pgx.Batch, payerID, period string, amount decimal.Decimal, position int64) {
-	batch.Queue(`UPDATE rm_bills SET allocated = allocated + $3, position = $4 WHERE payer_id = $1 AND period = $2`,
+func queueAllocation(batch *pgx.Batch, sums *contributionSums, payerID, period string, amount decimal.Decimal, position int64) {
+	sums.month(period, decimal.Zero, amount)
+	changeBills(batch, sums, payerID, `UPDATE rm_bills SET allocated = allocated + $3, position = $4 WHERE payer_id = $1 AND period = $2`,
 		payerID, period, amount, position)
 	batch.Queue(`WITH changed AS (
 			UPDATE rm_contributions c SET paid = (c.covered_through <= b.allocated), position = $3
 			FROM rm_bills b
 			WHERE b.payer_id = $1 AND b.period = $2 AND c.payer_id = b.payer_id AND c.period = b.period
 				AND c.paid <> (c.covered_through <= b.allocated)
-			RETURNING c.participant_id, c.programme, c.total, c.paid)
+			RETURNING c.participant_id, c.programme, c.total, c.paid),
+		paid AS (
+			INSERT INTO sum_contributions AS s (programme, assessed, paid)
+			SELECT programme, 0, sum(CASE WHEN paid THEN total ELSE -total END) FROM changed GROUP BY programme
+			ON CONFLICT (programme) DO UPDATE SET paid = s.paid + EXCLUDED.paid)
 		INSERT INTO rm_jht_balances AS j (participant_id, contributions, position)
 		SELECT participant_id, sum(CASE WHEN paid THEN total ELSE -total END), $3 FROM changed WHERE programme = 'JHT' GROUP BY participant_id
 		ON CONFLICT (participant_id) DO UPDATE SET contributions = j.contributions + EXCLUDED.contributions, position = EXCLUDED.position`,
@@ -208,5 +225,80 @@ func queueJHT(batch *pgx.Batch, participantID string, position int64, decoded De
 		batch.Queue(`INSERT INTO rm_jht_balances AS j (participant_id, withdrawals, position) VALUES ($1, $2, $3)
 			ON CONFLICT (participant_id) DO UPDATE SET withdrawals = j.withdrawals + EXCLUDED.withdrawals, position = EXCLUDED.position`,
 			participantID, e.Amount.Decimal, position)
+	}
+}
+
+// changeBills queues a statement that changes one of the payer's bills
+// between the arrears summary's take-out (-1) and put-back (1) of the payer's
+// unpaid bills, so sum_arrears moves by exactly the change, and which payers
+// are in arrears since when follows.
+func changeBills(batch *pgx.Batch, sums *contributionSums, payerID, statement string, args ...any) {
+	queueArrears(batch, payerID, -1)
+	batch.Queue(statement, args...)
+	queueArrears(batch, payerID, 1)
+	sums.billsChanged = true
+}
+
+// queueArrears adds the payer's bills not paid in full to sum_arrears (sign 1)
+// or takes them out (sign -1): per due date the outstanding sum and the bills,
+// and the payer once, at its earliest such bill. A few rows: the months the
+// payer owes.
+func queueArrears(batch *pgx.Batch, payerID string, sign int) {
+	batch.Queue(`INSERT INTO sum_arrears AS s (due_date, outstanding, bills, payers)
+		SELECT due_date, $2::int * sum(total - allocated), $2::int * count(*), CASE WHEN due_date = min(due_date) OVER () THEN $2::int ELSE 0 END
+		FROM rm_bills WHERE payer_id = $1 AND total > allocated GROUP BY due_date
+		ON CONFLICT (due_date) DO UPDATE
+		SET outstanding = s.outstanding + EXCLUDED.outstanding, bills = s.bills + EXCLUDED.bills, payers = s.payers + EXCLUDED.payers`,
+		payerID, sign)
+}
+
+// contributionSums gathers what a batch adds to the summaries that need only
+// the events: lines billed per programme, bills' totals and allocations per
+// month. They are written once when the batch ends (queue): one upsert per
+// table, however many events touched a row.
+type contributionSums struct {
+	programmes   map[string]decimal.Decimal // billed, by programme
+	months       map[string][2]decimal.Decimal
+	billsChanged bool // sum_arrears may hold emptied due dates
+}
+
+func newContributionSums() *contributionSums {
+	return &contributionSums{programmes: map[string]decimal.Decimal{}, months: map[string][2]decimal.Decimal{}}
+}
+
+func (s *contributionSums) billed(programme string, amount decimal.Decimal) {
+	s.programmes[programme] = s.programmes[programme].Add(amount)
+}
+
+func (s *contributionSums) month(period string, assessed, collected decimal.Decimal) {
+	sums := s.months[period]
+	s.months[period] = [2]decimal.Decimal{sums[0].Add(assessed), sums[1].Add(collected)}
+}
+
+// queue writes the sums, in key order, and drops the due dates nobody owes any more.
+func (s *contributionSums) queue(batch *pgx.Batch) {
+	if len(s.programmes) > 0 {
+		programmes := slices.Sorted(maps.Keys(s.programmes))
+		amounts := make([]string, 0, len(programmes))
+		for _, programme := range programmes {
+			amounts = append(amounts, moneyText(s.programmes[programme]))
+		}
+		batch.Queue(`INSERT INTO sum_contributions AS s (programme, assessed, paid)
+			SELECT programme, assessed, 0 FROM unnest($1::text[], $2::numeric[]) AS u(programme, assessed)
+			ON CONFLICT (programme) DO UPDATE SET assessed = s.assessed + EXCLUDED.assessed`, programmes, amounts)
+	}
+	if len(s.months) > 0 {
+		periods := slices.Sorted(maps.Keys(s.months))
+		assessed, collected := make([]string, 0, len(periods)), make([]string, 0, len(periods))
+		for _, period := range periods {
+			assessed, collected = append(assessed, moneyText(s.months[period][0])), append(collected, moneyText(s.months[period][1]))
+		}
+		batch.Queue(`INSERT INTO sum_collections AS s (period, assessed, collected)
+			SELECT * FROM unnest($1::text[], $2::numeric[], $3::numeric[])
+			ON CONFLICT (period) DO UPDATE SET assessed = s.assessed + EXCLUDED.assessed, collected = s.collected + EXCLUDED.collected`,
+			periods, assessed, collected)
+	}
+	if s.billsChanged {
+		batch.Queue(`DELETE FROM sum_arrears WHERE bills = 0 AND outstanding = 0 AND payers = 0`)
 	}
 }

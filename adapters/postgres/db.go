@@ -82,6 +82,23 @@ func redact(config *pgx.ConnConfig) string {
 // Migrate applies every pending migration under an advisory lock and returns
 // the schema version reached.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) (int32, error) {
+	return migrateTo(ctx, pool, latestVersion)
+}
+
+// MigrateTo moves the schema up or down to version under the same lock, and
+// returns the version reached: a test of a migration's backfill runs it again
+// over read models that exist.
+func MigrateTo(ctx context.Context, pool *pgxpool.Pool, version int32) (int32, error) {
+	if version < 0 {
+		return 0, fmt.Errorf("migrate to version %d: want 0 or more", version)
+	}
+	return migrateTo(ctx, pool, version)
+}
+
+// latestVersion asks migrateTo for every migration there is.
+const latestVersion = -1
+
+func migrateTo(ctx context.Context, pool *pgxpool.Pool, version int32) (int32, error) {
 	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("acquire connection for migration: %w", err)
@@ -104,14 +121,17 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) (int32, error) {
 	if err := migrator.LoadMigrations(files); err != nil {
 		return 0, fmt.Errorf("load migrations: %w", err)
 	}
-	if err := migrator.Migrate(ctx); err != nil {
+	if version == latestVersion {
+		version = int32(len(migrator.Migrations))
+	}
+	if err := migrator.MigrateTo(ctx, version); err != nil {
 		return 0, fmt.Errorf("apply migrations: %w", err)
 	}
-	version, err := migrator.GetCurrentVersion(ctx)
+	reached, err := migrator.GetCurrentVersion(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("read schema version: %w", err)
 	}
-	return version, nil
+	return reached, nil
 }
 
 // EnsureDatabase creates the database named in url when it does not exist,
