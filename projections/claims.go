@@ -19,7 +19,9 @@ type Claims struct{}
 func (Claims) Name() string { return "claims" }
 
 // Tables it owns.
-func (Claims) Tables() []string { return []string{"rm_payouts", "rm_claims", "sum_claims", "sum_payouts"} }
+func (Claims) Tables() []string {
+	return []string{"rm_payouts", "rm_claims", "sum_claims", "sum_payouts"}
+}
 
 // Apply writes claim events. Statements run in order in one batch, so a
 // payout finds the claim row its own batch inserted.

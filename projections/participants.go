@@ -18,7 +18,9 @@ type Participants struct{}
 func (Participants) Name() string { return "participants" }
 
 // Tables it owns.
-func (Participants) Tables() []string { return []string{"rm_coverage", "rm_participants", "sum_coverage"} }
+func (Participants) Tables() []string {
+	return []string{"rm_coverage", "rm_participants", "sum_coverage"}
+}
 
 // Apply writes participant events.
 func (Participants) Apply(ctx context.Context, tx pgx.Tx, events []Decoded) error {

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-
 	"github.com/tanahbumbu/jaminan/adapters/postgres"
 	"github.com/tanahbumbu/jaminan/app"
 	"github.com/tanahbumbu/jaminan/domain/command"
@@ -201,4 +200,3 @@ func (h *history) controlTrialBalance(t *testing.T) {
 		t.Errorf("dash.trial_balance: %d rows, want a few dozen control accounts", rows)
 	}
 }
-
