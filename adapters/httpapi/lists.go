@@ -142,7 +142,7 @@ func listings() []listing {
 				{"debit", amount}, {"credit", amount}, {"memo", text}}},
 		{Path: "trial-balance", Table: "trial_balance", Permission: access.ReadFinance,
 			Summary: "Every account's debits, credits and balance, a payer's and a member's own too (the ledger by member: ?control=jht_liability pages the members' JHT accounts); the balances sum to zero",
-			Key: []string{"account"}, Filters: []string{"account", "control"},
+			Key:     []string{"account"}, Filters: []string{"account", "control"},
 			Columns: []column{{"account", text}, {"debit", amount}, {"credit", amount}, {"balance", amount}, {"control", text}}},
 	}
 }
