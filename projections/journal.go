@@ -53,58 +53,38 @@ type journalRows struct {
 	credits    []string
 	memos      []string
 	claimsSeen []Decoded
-	// balances are the batch's debits and credits per account, and per
-	// control account: one upsert per account per batch, not per entry.
-	balances, controls accountSums
+	// balances are the batch's debits and credits per account: one row per
+	// account per batch in the summaries, however many entries it has.
+	balances map[string]debitCredit
 }
-
-func newJournalRows() *journalRows {
-	return &journalRows{balances: accountSums{}, controls: accountSums{}}
-}
-
-// accountSums are the debits and credits a batch adds to each account.
-type accountSums map[string]debitCredit
 
 type debitCredit struct{ debit, credit decimal.Decimal }
 
-func (sums accountSums) add(account string, entry posting) {
-	sum := sums[account]
-	sums[account] = debitCredit{debit: sum.debit.Add(entry.Debit), credit: sum.credit.Add(entry.Credit)}
-}
-
-// upsert adds the sums to a summary table of accounts, in account order.
-// The statement names its table and the columns besides the sums (the
-// control of each account for sum_account_balances).
-func (sums accountSums) queue(batch *pgx.Batch, statement string, withControl bool) {
-	if len(sums) == 0 {
+// queueBalances adds the batch's debits and credits to sum_account_balances
+// by account and to sum_trial_balance by control account, in one statement.
+func (rows *journalRows) queueBalances(batch *pgx.Batch) {
+	if len(rows.balances) == 0 {
 		return
 	}
-	accounts := slices.Sorted(maps.Keys(sums))
+	accounts := slices.Sorted(maps.Keys(rows.balances))
 	controls, debits, credits := make([]string, 0, len(accounts)), make([]string, 0, len(accounts)), make([]string, 0, len(accounts))
 	for _, account := range accounts {
 		controls = append(controls, controlAccount(account))
-		debits, credits = append(debits, moneyText(sums[account].debit)), append(credits, moneyText(sums[account].credit))
+		debits, credits = append(debits, moneyText(rows.balances[account].debit)), append(credits, moneyText(rows.balances[account].credit))
 	}
-	if withControl {
-		batch.Queue(statement, accounts, controls, debits, credits)
-		return
-	}
-	batch.Queue(statement, accounts, debits, credits)
+	batch.Queue(`WITH added AS (SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[]) AS a(account, control, debit, credit)),
+		accounts AS (
+			INSERT INTO sum_account_balances AS s (account, control, debit, credit) SELECT * FROM added
+			ON CONFLICT (account) DO UPDATE SET debit = s.debit + EXCLUDED.debit, credit = s.credit + EXCLUDED.credit)
+		INSERT INTO sum_trial_balance AS s (account, debit, credit) SELECT control, sum(debit), sum(credit) FROM added GROUP BY control
+		ON CONFLICT (account) DO UPDATE SET debit = s.debit + EXCLUDED.debit, credit = s.credit + EXCLUDED.credit`,
+		accounts, controls, debits, credits)
 }
-
-const (
-	addAccountBalances = `INSERT INTO sum_account_balances AS s (account, control, debit, credit)
-		SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[])
-		ON CONFLICT (account) DO UPDATE SET debit = s.debit + EXCLUDED.debit, credit = s.credit + EXCLUDED.credit`
-	addTrialBalance = `INSERT INTO sum_trial_balance AS s (account, debit, credit)
-		SELECT * FROM unnest($1::text[], $2::numeric[], $3::numeric[])
-		ON CONFLICT (account) DO UPDATE SET debit = s.debit + EXCLUDED.debit, credit = s.credit + EXCLUDED.credit`
-)
 
 func (rows *journalRows) add(decoded Decoded, entries []posting) {
 	for index, entry := range entries {
-		rows.balances.add(entry.Account, entry)
-		rows.controls.add(controlAccount(entry.Account), entry)
+		sum := rows.balances[entry.Account]
+		rows.balances[entry.Account] = debitCredit{debit: sum.debit.Add(entry.Debit), credit: sum.credit.Add(entry.Credit)}
 		rows.positions = append(rows.positions, decoded.Recorded.Position)
 		rows.numbers = append(rows.numbers, int32(index+1))
 		rows.types = append(rows.types, decoded.Recorded.Type)
@@ -122,7 +102,7 @@ func (Journal) Apply(ctx context.Context, tx pgx.Tx, events []Decoded) error {
 	if err != nil {
 		return err
 	}
-	rows := newJournalRows()
+	rows := &journalRows{balances: map[string]debitCredit{}}
 	for _, decoded := range events {
 		if filed, ok := decoded.Event.(*claim.Filed); ok && strings.HasPrefix(decoded.Recorded.StreamID, claimPrefix) {
 			claims[strings.TrimPrefix(decoded.Recorded.StreamID, claimPrefix)] = claimRef{ParticipantID: filed.ParticipantID, PayerID: filed.PayerID, Programme: filed.Programme}
@@ -170,7 +150,6 @@ func (rows *journalRows) batch(copied bool) *pgx.Batch {
 			SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::date[], $5::text[], $6::numeric[], $7::numeric[], $8::text[])`,
 			rows.positions, rows.numbers, rows.types, rows.dates, rows.accounts, rows.debits, rows.credits, rows.memos)
 	}
-	rows.balances.queue(batch, addAccountBalances, true)
-	rows.controls.queue(batch, addTrialBalance, false)
+	rows.queueBalances(batch)
 	return batch
 }
