@@ -11,9 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -94,8 +92,6 @@ type Config struct {
 	ServeDuration time.Duration
 	// Binary is the jaminan executable run as a subprocess (serve, rebuild); "" skips those rows.
 	Binary string
-	// Parts are the measurements to run (Parts lists them); none means all.
-	Parts []string
 	Wire   Wire
 	// Progress receives one line per step; nil means io.Discard.
 	Progress io.Writer
@@ -149,20 +145,8 @@ func (c Config) Validate() error {
 	if c.Wire == nil {
 		errs = append(errs, errors.New("bench: Wire is required"))
 	}
-	for _, part := range c.Parts {
-		if !slices.Contains(Parts, part) {
-			errs = append(errs, fmt.Errorf("bench: no part %q; the parts are %s", part, strings.Join(Parts, ", ")))
-		}
-	}
 	return errors.Join(errs...)
 }
-
-// Parts are the measurements of a run, in the order they run: appends, the
-// log's rebuild and history, live lag, the dashboards, serve's memory.
-var Parts = []string{"appends", "log", "lag", "dashboards", "serve"}
-
-// runs says whether the part is among the configured ones.
-func (c Config) runs(part string) bool { return len(c.Parts) == 0 || slices.Contains(c.Parts, part) }
 
 // Report is everything docs/BENCHMARKS.md shows.
 type Report struct {
@@ -198,28 +182,28 @@ func Run(ctx context.Context, config Config) (Report, error) {
 	if config.analyzeEvery = report.Postgres.AnalyzeEvery; config.analyzeEvery > 0 {
 		say("autovacuum is off on this server: the scratch databases are analyzed every %s instead", config.analyzeEvery)
 	}
-	parts := []struct {
-		name string
-		run  func(context.Context, Config, func(string, ...any)) ([]Result, error)
-	}{
-		{"appends", runAppends},
-		{"log", func(ctx context.Context, config Config, say func(string, ...any)) ([]Result, error) {
-			results, events, err := runLog(ctx, config, say)
-			report.LogEvents = events
-			return results, err
-		}},
-		{"lag", runLag}, {"dashboards", runDashboards}, {"serve", runServe},
+	appends, err := runAppends(ctx, config, say)
+	if err != nil {
+		return Report{}, err
 	}
-	for _, part := range parts {
-		if !config.runs(part.name) {
-			continue
-		}
-		results, err := part.run(ctx, config, say)
-		if err != nil {
-			return Report{}, err
-		}
-		report.Results = append(report.Results, results...)
+	logResults, events, err := runLog(ctx, config, say)
+	if err != nil {
+		return Report{}, err
 	}
+	lag, err := runLag(ctx, config, say)
+	if err != nil {
+		return Report{}, err
+	}
+	dashboards, err := runDashboards(ctx, config, say)
+	if err != nil {
+		return Report{}, err
+	}
+	serve, err := runServe(ctx, config, say)
+	if err != nil {
+		return Report{}, err
+	}
+	report.Results = append(append(append(append(appends, logResults...), lag...), dashboards...), serve...)
+	report.LogEvents = events
 	report.Elapsed = time.Since(report.Started)
 	return report, nil
 }

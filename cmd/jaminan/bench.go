@@ -21,7 +21,6 @@ func newBenchCommand() *cobra.Command {
 	var runs, events, participants int
 	var serveDuration time.Duration
 	var out string
-	var only []string
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Benchmark appends, rebuild, history and memory against the raw PostgreSQL limit",
@@ -31,10 +30,8 @@ same database — appends against bare INSERTs, a rebuild of every read model ag
 COPY of the log, history against a plain SELECT, dashboard queries against an
 indexed SELECT, and the peak memory of this process and of serve and rebuild —
 and writes the medians to --out. Progress goes to stderr. It takes several minutes;
-it is never part of the tests. --only runs some of the measurements (appends, log,
-lag, dashboards, serve); write those to a file of their own, not over the full report.`,
-		Example: "  jaminan bench\n  jaminan bench --runs 5 --events 1000000 --out /tmp/BENCHMARKS.md\n" +
-			"  jaminan bench --only dashboards --participants 1000000 --runs 1 --out /tmp/dashboards.md",
+it is never part of the tests.`,
+		Example: "  jaminan bench\n  jaminan bench --runs 5 --events 1000000 --out /tmp/BENCHMARKS.md",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
@@ -46,7 +43,7 @@ lag, dashboards, serve); write those to a file of their own, not over the full r
 			defer cleanup()
 			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 			report, err := bench.Run(ctx, bench.Config{ServerURL: databaseURL(), Runs: runs, LogEvents: events, Progress: cmd.ErrOrStderr(),
-				Participants: participants, ServeDuration: serveDuration, Binary: binary, Parts: only,
+				Participants: participants, ServeDuration: serveDuration, Binary: binary,
 				Wire: func(pool *pgxpool.Pool) (bench.System, error) {
 					built, err := wire(pool, logger, time.Now)
 					if err != nil {
@@ -61,7 +58,7 @@ lag, dashboards, serve); write those to a file of their own, not over the full r
 			if err != nil {
 				return err
 			}
-			return writeBenchReport(report, out, runs, events, participants, only)
+			return writeBenchReport(report, out, runs, events, participants)
 		},
 	}
 	cmd.Flags().IntVar(&runs, "runs", bench.DefaultRuns, "how often each measurement runs (the report shows medians)")
@@ -69,7 +66,6 @@ lag, dashboards, serve); write those to a file of their own, not over the full r
 	cmd.Flags().IntVar(&participants, "participants", bench.DefaultParticipants, "participants (over 36 months) the dashboards' read models hold")
 	cmd.Flags().DurationVar(&serveDuration, "serve-duration", bench.DefaultServeDuration, "how long serve is driven with commands for its memory")
 	cmd.Flags().StringVar(&out, "out", "docs/BENCHMARKS.md", "where to write the report")
-	cmd.Flags().StringSliceVar(&only, "only", nil, "run only these measurements ("+strings.Join(bench.Parts, ", ")+"); default all")
 	return cmd
 }
 
@@ -105,7 +101,7 @@ func benchBinary() (path string, cleanup func(), err error) {
 }
 
 // writeBenchReport writes the report to a temporary file beside out and renames it into place.
-func writeBenchReport(report bench.Report, out string, runs, events, participants int, only []string) (err error) {
+func writeBenchReport(report bench.Report, out string, runs, events, participants int) (err error) {
 	file, err := os.CreateTemp(filepath.Dir(out), ".benchmarks-*.md")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", out, err)
@@ -115,12 +111,8 @@ func writeBenchReport(report bench.Report, out string, runs, events, participant
 			_ = os.Remove(file.Name())
 		}
 	}()
-	arguments := []string{"jaminan bench", fmt.Sprintf("--runs %d", runs), fmt.Sprintf("--events %d", events),
-		fmt.Sprintf("--participants %d", participants), "--out " + out}
-	if len(only) > 0 {
-		arguments = append(arguments, "--only "+strings.Join(only, ","))
-	}
-	command := strings.Join(arguments, " ")
+	command := strings.Join([]string{"jaminan bench", fmt.Sprintf("--runs %d", runs), fmt.Sprintf("--events %d", events),
+		fmt.Sprintf("--participants %d", participants), "--out " + out}, " ")
 	if err := bench.WriteMarkdown(file, report, command); err != nil {
 		_ = file.Close()
 		return fmt.Errorf("write %s: %w", out, err)
