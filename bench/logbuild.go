@@ -250,7 +250,7 @@ func villageStreams(library *rules.Library, places []place, shape Shape, village
 		streams = append(streams, stream{id: app.ParticipantStream(id), events: []decided{
 			{event: &participant.Registered{ParticipantID: id, NIK: participantNIK(village, worker), Name: fmt.Sprintf("Pekerja %d-%d", village, worker),
 				BirthDate: calendar.NewDate(1970+random.IntN(35), time.Month(1+random.IntN(12)), 1+random.IntN(28)),
-				Category: command.Categories[worker%len(command.Categories)], Segment: "PU", Kecamatan: place.kecamatan, Desa: place.desa,
+				Category:  command.Categories[worker%len(command.Categories)], Segment: "PU", Kecamatan: place.kecamatan, Desa: place.desa,
 				PayerID: payerID, RegisteredOn: shape.First.FirstDay()},
 				command: "RegisterParticipant"},
 			{event: &participant.Enrolled{Programmes: programmes, EffectiveDate: shape.First.FirstDay(), WageBase: command.Money{Decimal: wage}, WageKind: "wage"},
