@@ -177,6 +177,27 @@ LEFT JOIN public.sum_contributions c USING (programme)
 LEFT JOIN approved a USING (programme)
 LEFT JOIN disbursed d USING (programme);
 
+-- Scholarships: the tranches summed per claim first, then each claim's member
+-- looked up by primary key (subqueries per claim: never a join over every participant).
+CREATE OR REPLACE VIEW dash.scholarship_commitments AS
+WITH tranches AS (
+    SELECT claim_id, participant_id,
+           count(*) FILTER (WHERE status = 'scheduled')::bigint AS tranches_scheduled,
+           min(school_year) FILTER (WHERE status = 'scheduled') AS next_school_year,
+           coalesce(sum(amount) FILTER (WHERE status = 'paid'), 0) AS paid,
+           coalesce(sum(amount) FILTER (WHERE status = 'scheduled'), 0) AS outstanding
+    FROM public.rm_scholarship_commitments GROUP BY claim_id, participant_id
+)
+SELECT 'claim'::text AS scope, t.claim_id, t.participant_id,
+       (SELECT m.kecamatan FROM public.rm_participants m WHERE m.participant_id = t.participant_id) AS kecamatan,
+       (SELECT m.desa FROM public.rm_participants m WHERE m.participant_id = t.participant_id) AS desa,
+       t.tranches_scheduled, t.next_school_year, t.paid, t.outstanding
+FROM tranches t
+UNION ALL
+SELECT 'total', NULL, NULL, NULL, NULL, coalesce(sum(tranches_scheduled), 0)::bigint, min(next_school_year),
+       coalesce(sum(paid), 0), coalesce(sum(outstanding), 0)
+FROM tranches;
+
 CREATE OR REPLACE VIEW dash.trial_balance AS
 SELECT account, debit::numeric AS debit, credit::numeric AS credit, (debit - credit)::numeric AS balance
 FROM public.sum_trial_balance;
@@ -280,6 +301,17 @@ FROM programmes g
 LEFT JOIN contributions c USING (programme)
 LEFT JOIN approved a USING (programme)
 LEFT JOIN disbursed d USING (programme);
+
+CREATE OR REPLACE VIEW dash.scholarship_commitments AS
+SELECT CASE WHEN grouping(s.claim_id) = 1 THEN 'total' ELSE 'claim' END AS scope,
+       s.claim_id, s.participant_id, p.kecamatan, p.desa,
+       count(*) FILTER (WHERE s.status = 'scheduled')::bigint AS tranches_scheduled,
+       min(s.school_year) FILTER (WHERE s.status = 'scheduled') AS next_school_year,
+       coalesce(sum(s.amount) FILTER (WHERE s.status = 'paid'), 0) AS paid,
+       coalesce(sum(s.amount) FILTER (WHERE s.status = 'scheduled'), 0) AS outstanding
+FROM public.rm_scholarship_commitments s
+LEFT JOIN public.rm_participants p USING (participant_id)
+GROUP BY GROUPING SETS ((s.claim_id, s.participant_id, p.kecamatan, p.desa), ());
 
 -- trial_balance loses its control column: both views are made again as 003 made them.
 DROP VIEW dash.trial_balance;

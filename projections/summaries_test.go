@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/tanahbumbu/jaminan/adapters/postgres"
 	"github.com/tanahbumbu/jaminan/app"
 	"github.com/tanahbumbu/jaminan/domain/command"
@@ -156,6 +158,61 @@ func TestSummariesEqualTheirDefinitionLiveRebuiltAndMigrated(t *testing.T) {
 	t.Run("dash views are documented", built.dashDocumented)
 	t.Run("arrears summary buckets as the bills do", built.arrearsSummary)
 	t.Run("trial balance by control account", built.controlTrialBalance)
+	t.Run("no dash view reads the detail rows", built.dashReadsNoDetail)
+}
+
+// dashReadable are the relations a dash view may read: the summaries, and
+// read models with a row per payer and month (rm_bills), per scholarship
+// tranche and per bank statement. Never the rows that grow with participants
+// × months: contribution lines, journal entries, coverage, claims, payouts.
+var dashReadable = map[string]bool{"rm_bills": true, "rm_scholarship_commitments": true, "rm_statements": true}
+
+// dashReadsNoDetail: the plan of every dash view reads summaries and
+// dashReadable relations only (rm_participants only by its primary key, for
+// the members of the scholarship claims).
+func (h *history) dashReadsNoDetail(t *testing.T) {
+	ctx := context.Background()
+	rows, err := h.database.Pool.Query(ctx, `SELECT table_name::text FROM information_schema.views WHERE table_schema = 'dash'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	views, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || len(views) < 11 {
+		t.Fatalf("dash views: %v (%v)", views, err)
+	}
+	tx, err := h.database.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	// Tables this small are cheaper to scan than to look up in: plan as for large ones.
+	if _, err := tx.Exec(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
+		t.Fatal(err)
+	}
+	for _, view := range views {
+		var plan []map[string]any
+		if err := tx.QueryRow(ctx, `EXPLAIN (FORMAT JSON) SELECT * FROM dash.`+pgx.Identifier{view}.Sanitize()).Scan(&plan); err != nil {
+			t.Fatal(err)
+		}
+		for _, node := range planNodes(plan[0]["Plan"].(map[string]any)) {
+			relation, _ := node["Relation Name"].(string)
+			_, byKey := node["Index Cond"].(string)
+			byKey = byKey && relation == "rm_participants"
+			if relation != "" && !strings.HasPrefix(relation, "sum_") && !dashReadable[relation] && !byKey {
+				t.Errorf("dash.%s reads %s (%s)", view, relation, node["Node Type"])
+			}
+		}
+	}
+}
+
+// planNodes are a plan node and every node under it.
+func planNodes(node map[string]any) []map[string]any {
+	nodes := []map[string]any{node}
+	children, _ := node["Plans"].([]any)
+	for _, child := range children {
+		nodes = append(nodes, planNodes(child.(map[string]any))...)
+	}
+	return nodes
 }
 
 // arrearsSummary: the page's one-row arrears, bucketed today from the
