@@ -258,12 +258,14 @@ func queueArrears(batch *pgx.Batch, payerID string, sign int) {
 // table, however many events touched a row.
 type contributionSums struct {
 	programmes   map[string]decimal.Decimal // billed, by programme
-	months       map[string][2]decimal.Decimal
-	billsChanged bool // sum_arrears may hold emptied due dates
+	months       map[string]monthSums       // by period
+	billsChanged bool                       // sum_arrears may hold emptied due dates
 }
 
+type monthSums struct{ assessed, collected decimal.Decimal }
+
 func newContributionSums() *contributionSums {
-	return &contributionSums{programmes: map[string]decimal.Decimal{}, months: map[string][2]decimal.Decimal{}}
+	return &contributionSums{programmes: map[string]decimal.Decimal{}, months: map[string]monthSums{}}
 }
 
 func (s *contributionSums) billed(programme string, amount decimal.Decimal) {
@@ -272,7 +274,7 @@ func (s *contributionSums) billed(programme string, amount decimal.Decimal) {
 
 func (s *contributionSums) month(period string, assessed, collected decimal.Decimal) {
 	sums := s.months[period]
-	s.months[period] = [2]decimal.Decimal{sums[0].Add(assessed), sums[1].Add(collected)}
+	s.months[period] = monthSums{assessed: sums.assessed.Add(assessed), collected: sums.collected.Add(collected)}
 }
 
 // queue writes the sums, in key order, and drops the due dates nobody owes any more.
@@ -291,7 +293,7 @@ func (s *contributionSums) queue(batch *pgx.Batch) {
 		periods := slices.Sorted(maps.Keys(s.months))
 		assessed, collected := make([]string, 0, len(periods)), make([]string, 0, len(periods))
 		for _, period := range periods {
-			assessed, collected = append(assessed, moneyText(s.months[period][0])), append(collected, moneyText(s.months[period][1]))
+			assessed, collected = append(assessed, moneyText(s.months[period].assessed)), append(collected, moneyText(s.months[period].collected))
 		}
 		batch.Queue(`INSERT INTO sum_collections AS s (period, assessed, collected)
 			SELECT * FROM unnest($1::text[], $2::numeric[], $3::numeric[])
