@@ -106,8 +106,8 @@ INSERT INTO sum_collections (period, assessed, collected)
 SELECT period, sum(total), sum(allocated) FROM rm_bills GROUP BY period;
 
 INSERT INTO sum_arrears (due_date, outstanding, bills, payers)
-SELECT due_date, sum(total - allocated), count(*), count(*) FILTER (WHERE first)
-FROM (SELECT due_date, total, allocated, due_date = min(due_date) OVER (PARTITION BY payer_id) AS first
+SELECT due_date, sum(total - allocated), count(*), count(DISTINCT payer_id) FILTER (WHERE first)
+FROM (SELECT payer_id, due_date, total, allocated, due_date = min(due_date) OVER (PARTITION BY payer_id) AS first
       FROM rm_bills WHERE total > allocated) unpaid
 GROUP BY due_date;
 

@@ -34,10 +34,14 @@ func (Contributions) Tables() []string {
 	return []string{"rm_bills", "rm_contributions", "rm_payments", "rm_jht_balances", "sum_contributions", "sum_collections", "sum_arrears"}
 }
 
-// Apply writes payer events and the participants' JHT credits and debits, in order.
+// Apply writes payer events and the participants' JHT credits and debits, in
+// order. The summaries are written after the events' statements, once per
+// batch: however many events touch a summary row, it is updated once or twice
+// (so a replay's large transactions do not pile up versions of a few hot rows).
 func (Contributions) Apply(ctx context.Context, tx pgx.Tx, events []Decoded) error {
+	sums := newContributionSums(events)
 	batch := &pgx.Batch{}
-	sums := newContributionSums()
+	sums.takeOutArrears(batch)
 	for _, decoded := range events {
 		position := decoded.Recorded.Position
 		if payerID, ok := strings.CutPrefix(decoded.Recorded.StreamID, payerPrefix); ok {
@@ -60,8 +64,12 @@ func (Contributions) Apply(ctx context.Context, tx pgx.Tx, events []Decoded) err
 			queueJHT(batch, participantID, position, decoded)
 		}
 	}
-	sums.queue(batch)
-	return sendBatch(ctx, tx, batch, "contributions")
+	sums.putBackArrears(batch)
+	if err := sendBatch(ctx, tx, batch, "contributions"); err != nil {
+		return err
+	}
+	// The lines turned paid are known once the batch has run (queueAllocation's callbacks).
+	return sendBatch(ctx, tx, sums.queue(), "contribution summaries")
 }
 
 func queuePayerFinance(batch *pgx.Batch, sums *contributionSums, payerID string, position int64, decoded Decoded) {
@@ -136,7 +144,7 @@ func queueBillTotals(batch *pgx.Batch, sums *contributionSums, payerID string, p
 		}
 	}
 	sums.month(e.Period.String(), total, decimal.Zero)
-	changeBills(batch, sums, payerID, `INSERT INTO rm_bills (payer_id, period, due_date, lines, total, position) VALUES ($1, $2, $3, $4, $5, $6)
+	batch.Queue(`INSERT INTO rm_bills (payer_id, period, due_date, lines, total, position) VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (payer_id, period) DO UPDATE SET lines = rm_bills.lines + EXCLUDED.lines, total = rm_bills.total + EXCLUDED.total,
 			position = EXCLUDED.position`,
 		payerID, e.Period.String(), e.DueDate.Time(), int32(len(e.Lines)), total, position)
@@ -197,7 +205,7 @@ func (t *totalText) Scan(src any) error {
 // JHT balance of every participant whose JHT line changed.
 func queueAllocation(batch *pgx.Batch, sums *contributionSums, payerID, period string, amount decimal.Decimal, position int64) {
 	sums.month(period, decimal.Zero, amount)
-	changeBills(batch, sums, payerID, `UPDATE rm_bills SET allocated = allocated + $3, position = $4 WHERE payer_id = $1 AND period = $2`,
+	batch.Queue(`UPDATE rm_bills SET allocated = allocated + $3, position = $4 WHERE payer_id = $1 AND period = $2`,
 		payerID, period, amount, position)
 	batch.Queue(`WITH changed AS (
 			UPDATE rm_contributions c SET paid = (c.covered_through <= b.allocated), position = $3
@@ -205,14 +213,12 @@ func queueAllocation(batch *pgx.Batch, sums *contributionSums, payerID, period s
 			WHERE b.payer_id = $1 AND b.period = $2 AND c.payer_id = b.payer_id AND c.period = b.period
 				AND c.paid <> (c.covered_through <= b.allocated)
 			RETURNING c.participant_id, c.programme, c.total, c.paid),
-		paid AS (
-			INSERT INTO sum_contributions AS s (programme, assessed, paid)
-			SELECT programme, 0, sum(CASE WHEN paid THEN total ELSE -total END) FROM changed GROUP BY programme
-			ON CONFLICT (programme) DO UPDATE SET paid = s.paid + EXCLUDED.paid)
-		INSERT INTO rm_jht_balances AS j (participant_id, contributions, position)
-		SELECT participant_id, sum(CASE WHEN paid THEN total ELSE -total END), $3 FROM changed WHERE programme = 'JHT' GROUP BY participant_id
-		ON CONFLICT (participant_id) DO UPDATE SET contributions = j.contributions + EXCLUDED.contributions, position = EXCLUDED.position`,
-		payerID, period, position)
+		jht AS (
+			INSERT INTO rm_jht_balances AS j (participant_id, contributions, position)
+			SELECT participant_id, sum(CASE WHEN paid THEN total ELSE -total END), $3 FROM changed WHERE programme = 'JHT' GROUP BY participant_id
+			ON CONFLICT (participant_id) DO UPDATE SET contributions = j.contributions + EXCLUDED.contributions, position = EXCLUDED.position)
+		SELECT programme, sum(CASE WHEN paid THEN total ELSE -total END)::text FROM changed GROUP BY programme`,
+		payerID, period, position).Query(sums.paidLines)
 }
 
 func queueJHT(batch *pgx.Batch, participantID string, position int64, decoded Decoded) {
@@ -228,48 +234,36 @@ func queueJHT(batch *pgx.Batch, participantID string, position int64, decoded De
 	}
 }
 
-// changeBills queues a statement that changes one of the payer's bills
-// between the arrears summary's take-out (-1) and put-back (1) of the payer's
-// unpaid bills, so sum_arrears moves by exactly the change, and which payers
-// are in arrears since when follows.
-func changeBills(batch *pgx.Batch, sums *contributionSums, payerID, statement string, args ...any) {
-	queueArrears(batch, payerID, -1)
-	batch.Queue(statement, args...)
-	queueArrears(batch, payerID, 1)
-	sums.billsChanged = true
-}
-
-// queueArrears adds the payer's bills not paid in full to sum_arrears (sign 1)
-// or takes them out (sign -1): per due date the outstanding sum and the bills,
-// and the payer once, at its earliest such bill. A few rows: the months the
-// payer owes.
-func queueArrears(batch *pgx.Batch, payerID string, sign int) {
-	batch.Queue(`INSERT INTO sum_arrears AS s (due_date, outstanding, bills, payers)
-		SELECT due_date, $2::int * sum(total - allocated), $2::int * count(*), CASE WHEN due_date = min(due_date) OVER () THEN $2::int ELSE 0 END
-		FROM rm_bills WHERE payer_id = $1 AND total > allocated GROUP BY due_date
-		ON CONFLICT (due_date) DO UPDATE
-		SET outstanding = s.outstanding + EXCLUDED.outstanding, bills = s.bills + EXCLUDED.bills, payers = s.payers + EXCLUDED.payers`,
-		payerID, sign)
-}
-
-// contributionSums gathers what a batch adds to the summaries that need only
-// the events: lines billed per programme, bills' totals and allocations per
-// month. They are written once when the batch ends (queue): one upsert per
-// table, however many events touched a row.
+// contributionSums gathers what a batch adds to the contributions'
+// summaries, written once when the batch has run (queue): lines billed and
+// paid per programme, bills' totals and allocations per month. The arrears
+// are taken out for every payer the batch may change before its first
+// statement, and put back after its last.
 type contributionSums struct {
-	programmes   map[string]decimal.Decimal // billed, by programme
-	months       map[string]monthSums       // by period
-	billsChanged bool                       // sum_arrears may hold emptied due dates
+	billedByProgramme map[string]decimal.Decimal
+	paidByProgramme   map[string]decimal.Decimal
+	months            map[string]monthSums // by period
+	payers            []string             // whose bills the batch may change
 }
 
 type monthSums struct{ assessed, collected decimal.Decimal }
 
-func newContributionSums() *contributionSums {
-	return &contributionSums{programmes: map[string]decimal.Decimal{}, months: map[string]monthSums{}}
+func newContributionSums(events []Decoded) *contributionSums {
+	sums := &contributionSums{billedByProgramme: map[string]decimal.Decimal{}, paidByProgramme: map[string]decimal.Decimal{},
+		months: map[string]monthSums{}}
+	seen := map[string]bool{}
+	for _, decoded := range events {
+		if payerID, ok := strings.CutPrefix(decoded.Recorded.StreamID, payerPrefix); ok && !seen[payerID] {
+			seen[payerID] = true
+			sums.payers = append(sums.payers, payerID)
+		}
+	}
+	slices.Sort(sums.payers)
+	return sums
 }
 
 func (s *contributionSums) billed(programme string, amount decimal.Decimal) {
-	s.programmes[programme] = s.programmes[programme].Add(amount)
+	s.billedByProgramme[programme] = s.billedByProgramme[programme].Add(amount)
 }
 
 func (s *contributionSums) month(period string, assessed, collected decimal.Decimal) {
@@ -277,17 +271,64 @@ func (s *contributionSums) month(period string, assessed, collected decimal.Deci
 	s.months[period] = monthSums{assessed: sums.assessed.Add(assessed), collected: sums.collected.Add(collected)}
 }
 
-// queue writes the sums, in key order, and drops the due dates nobody owes any more.
-func (s *contributionSums) queue(batch *pgx.Batch) {
-	if len(s.programmes) > 0 {
-		programmes := slices.Sorted(maps.Keys(s.programmes))
-		amounts := make([]string, 0, len(programmes))
+// paidLines reads what an allocation turned paid (or unpaid), per programme.
+func (s *contributionSums) paidLines(rows pgx.Rows) error {
+	var programme string
+	var amount decimal.Decimal
+	_, err := pgx.ForEachRow(rows, []any{&programme, &totalText{&amount}}, func() error {
+		s.paidByProgramme[programme] = s.paidByProgramme[programme].Add(amount)
+		return nil
+	})
+	return err
+}
+
+// takeOutArrears and putBackArrears bracket the batch: what the batch's payers
+// owe leaves sum_arrears before their bills change and comes back after, so
+// the summary moves by exactly the change. Per due date: the outstanding sum
+// and the bills, and each payer once, at its earliest bill not paid in full.
+// A payer's bills are found by the primary key (a few, the months it owes).
+func (s *contributionSums) takeOutArrears(batch *pgx.Batch) { s.queueArrears(batch, -1) }
+
+func (s *contributionSums) putBackArrears(batch *pgx.Batch) {
+	s.queueArrears(batch, 1)
+	if len(s.payers) > 0 {
+		batch.Queue(`DELETE FROM sum_arrears WHERE bills = 0 AND outstanding = 0 AND payers = 0`)
+	}
+}
+
+func (s *contributionSums) queueArrears(batch *pgx.Batch, sign int) {
+	if len(s.payers) == 0 {
+		return
+	}
+	batch.Queue(`INSERT INTO sum_arrears AS s (due_date, outstanding, bills, payers)
+		SELECT due_date, $2::int * sum(total - allocated), $2::int * count(*), $2::int * count(DISTINCT payer_id) FILTER (WHERE first)
+		FROM (SELECT payer_id, due_date, total, allocated, due_date = min(due_date) OVER (PARTITION BY payer_id) AS first
+			FROM rm_bills WHERE payer_id = ANY($1) AND outstanding > 0) unpaid
+		GROUP BY due_date
+		ON CONFLICT (due_date) DO UPDATE
+		SET outstanding = s.outstanding + EXCLUDED.outstanding, bills = s.bills + EXCLUDED.bills, payers = s.payers + EXCLUDED.payers`,
+		s.payers, sign)
+}
+
+// queue is the batch writing the sums, in key order.
+func (s *contributionSums) queue() *pgx.Batch {
+	batch := &pgx.Batch{}
+	programmes := slices.Sorted(maps.Keys(s.billedByProgramme))
+	for programme := range s.paidByProgramme {
+		if _, billed := s.billedByProgramme[programme]; !billed {
+			programmes = append(programmes, programme)
+		}
+	}
+	if len(programmes) > 0 {
+		slices.Sort(programmes)
+		billed, paid := make([]string, 0, len(programmes)), make([]string, 0, len(programmes))
 		for _, programme := range programmes {
-			amounts = append(amounts, moneyText(s.programmes[programme]))
+			billed, paid = append(billed, moneyText(s.billedByProgramme[programme])), append(paid, moneyText(s.paidByProgramme[programme]))
 		}
 		batch.Queue(`INSERT INTO sum_contributions AS s (programme, assessed, paid)
-			SELECT programme, assessed, 0 FROM unnest($1::text[], $2::numeric[]) AS u(programme, assessed)
-			ON CONFLICT (programme) DO UPDATE SET assessed = s.assessed + EXCLUDED.assessed`, programmes, amounts)
+			SELECT * FROM unnest($1::text[], $2::numeric[], $3::numeric[])
+			ON CONFLICT (programme) DO UPDATE SET assessed = s.assessed + EXCLUDED.assessed, paid = s.paid + EXCLUDED.paid`,
+			programmes, billed, paid)
 	}
 	if len(s.months) > 0 {
 		periods := slices.Sorted(maps.Keys(s.months))
@@ -300,7 +341,5 @@ func (s *contributionSums) queue(batch *pgx.Batch) {
 			ON CONFLICT (period) DO UPDATE SET assessed = s.assessed + EXCLUDED.assessed, collected = s.collected + EXCLUDED.collected`,
 			periods, assessed, collected)
 	}
-	if s.billsChanged {
-		batch.Queue(`DELETE FROM sum_arrears WHERE bills = 0 AND outstanding = 0 AND payers = 0`)
-	}
+	return batch
 }

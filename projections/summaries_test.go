@@ -23,7 +23,7 @@ var summaryDefinitions = []struct{ table, definition string }{
 	{"sum_contributions", `SELECT programme, sum(total), sum(CASE WHEN paid THEN total ELSE 0 END) FROM rm_contributions GROUP BY 1`},
 	{"sum_collections", `SELECT period, sum(total), sum(allocated) FROM rm_bills GROUP BY 1`},
 	{"sum_arrears", `SELECT due_date, sum(total - allocated), count(*),
-			count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM rm_bills e WHERE e.payer_id = b.payer_id AND e.total > e.allocated AND e.due_date < b.due_date))
+			count(DISTINCT payer_id) FILTER (WHERE NOT EXISTS (SELECT 1 FROM rm_bills e WHERE e.payer_id = b.payer_id AND e.total > e.allocated AND e.due_date < b.due_date))
 		FROM rm_bills b WHERE total > allocated GROUP BY 1`},
 	{"sum_claims", `SELECT programme, date_trunc('month', filed_on)::date, status, count(*), sum(coalesce(total, 0)), sum(paid_out) FROM rm_claims GROUP BY 1, 2, 3`},
 	{"sum_payouts", `SELECT programme, date_trunc('month', paid_on)::date,
