@@ -11,7 +11,7 @@ SERVER_URL = $(shell scripts/postgres-url)
 # The demo database on that server.
 DEMO_URL = $(shell scripts/postgres-url | sed -E 's#/postgres(\?|$$)#/jaminan\1#')
 
-.PHONY: all build demo serve test test-race soak fuzz bench lint up up-esdb clean help
+.PHONY: all build demo serve test test-race soak fuzz bench bench-full lint up up-esdb clean help
 
 all: build
 
@@ -47,7 +47,19 @@ soak: ## kill -9 serve and rebuild SOAK_ROUNDS times each, restart PostgreSQL un
 	@url="$(SERVER_URL)"; [ -n "$$url" ] || exit 1; \
 	JAMINAN_SOAK_ROUNDS=$(SOAK_ROUNDS) JAMINAN_TEST_DATABASE_URL="$$url" $(GO) test -tags soak -count=1 -timeout 60m -run Soak -v ./...
 
-fuzz: ## every go test -fuzz target for FUZZTIME each (make test runs their seed corpora)
+# The command-level property test (app/command_property_test.go): make test runs
+# 500 commands from seed 1; make fuzz runs PROPERTY_COMMANDS from a fresh seed
+# (printed, so a failure can be replayed with PROPERTY_SEED=...).
+PROPERTY_COMMANDS ?= 20000
+ifndef PROPERTY_SEED
+PROPERTY_SEED := $(shell date +%s)
+endif
+
+fuzz: ## every go test -fuzz target for FUZZTIME each (make test runs their seed corpora), then PROPERTY_COMMANDS generated commands through the command path
+	@url="$(SERVER_URL)"; [ -n "$$url" ] || exit 1; \
+	echo "command-level property test: $(PROPERTY_COMMANDS) commands from seed $(PROPERTY_SEED)"; \
+	JAMINAN_PROPERTY_COMMANDS=$(PROPERTY_COMMANDS) JAMINAN_PROPERTY_SEED=$(PROPERTY_SEED) JAMINAN_TEST_DATABASE_URL="$$url" \
+		$(GO) test -count=1 -timeout 60m -run '^TestEveryAcceptedEventIsProjectable$$' ./app/
 	@set -e; for file in $$(grep -rlE --include='*_test.go' '^func Fuzz[A-Za-z0-9_]+\(' .); do \
 		for target in $$(grep -oE '^func Fuzz[A-Za-z0-9_]+' $$file | sed 's/^func //'); do \
 			echo "fuzz $$target in $$(dirname $$file) for $(FUZZTIME)"; \
@@ -55,14 +67,23 @@ fuzz: ## every go test -fuzz target for FUZZTIME each (make test runs their seed
 		done; \
 	done
 
-# Benchmarks: scratch databases on the same server, dropped afterwards; takes minutes (docs/BENCHMARKS.md).
+# Benchmarks: scratch databases on the same server, dropped afterwards (docs/BENCHMARKS.md).
+# make bench takes about a quarter of an hour on a small log; make bench-full
+# is the same over a log of a million events (about an hour).
 BENCH_RUNS   ?= 3
-BENCH_EVENTS ?= 200000
-BENCH_PARTICIPANTS ?= 100000
+BENCH_EVENTS ?= 50000
+BENCH_PARTICIPANTS ?= 10000
+BENCH_LOAD   ?= 30s
 
-bench: build ## measure appends, rebuild, history and memory against raw PostgreSQL; writes docs/BENCHMARKS.md (not part of test)
+bench: build ## measure appends, rebuild, history, serve and apply against raw PostgreSQL (small log); writes docs/BENCHMARKS.md (not part of test)
 	@url="$(SERVER_URL)"; [ -n "$$url" ] || exit 1; \
-	DATABASE_URL="$$url" ./$(BIN) bench --runs $(BENCH_RUNS) --events $(BENCH_EVENTS) --participants $(BENCH_PARTICIPANTS) --out docs/BENCHMARKS.md
+	DATABASE_URL="$$url" ./$(BIN) bench --runs $(BENCH_RUNS) --events $(BENCH_EVENTS) --participants $(BENCH_PARTICIPANTS) \
+		--serve-duration $(BENCH_LOAD) --lag-duration $(BENCH_LOAD) --out docs/BENCHMARKS.md
+
+bench-full: build ## make bench over a log of 1,000,000 events and 100,000 participants, loads of a minute, one run (about an hour)
+	@url="$(SERVER_URL)"; [ -n "$$url" ] || exit 1; \
+	DATABASE_URL="$$url" ./$(BIN) bench --runs 1 --events 1000000 --participants 100000 \
+		--serve-duration 60s --lag-duration 60s --out docs/BENCHMARKS.md
 
 lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }

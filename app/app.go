@@ -149,11 +149,19 @@ func (a *Application) Decode(recorded eventstore.RecordedEvent) (event.Event, er
 
 func (a *Application) today() calendar.Date { return calendar.DateOf(a.config.Now()) }
 
+// Today is the application's date: what the command path judges business dates against.
+func (a *Application) Today() calendar.Date { return a.today() }
+
 // Execute runs one command through decide and append. A command that loses a
 // race with another writer is decided again on the new state, a bounded number of times.
 func (a *Application) Execute(ctx context.Context, c command.Command, meta Meta) (Result, error) {
 	if err := c.Validate(); err != nil {
 		return Result{}, err
+	}
+	if dated, ok := c.(command.Dated); ok {
+		if err := dated.CheckDates(a.today()); err != nil {
+			return Result{}, err
+		}
 	}
 	if err := a.checkIfMatch(ctx, meta.IfMatch); err != nil {
 		return Result{}, err
@@ -220,31 +228,76 @@ func (a *Application) dispatch(ctx context.Context, c command.Command, meta Meta
 
 // append stores decided events on one stream at the version the decision saw.
 func (a *Application) append(ctx context.Context, streamID string, loadedVersion int64, c command.Command, meta Meta, ruleBook string, events []event.Event) (Result, error) {
-	if len(events) == 0 {
-		return Result{}, nil
-	}
-	if meta.IfMatch != nil && meta.IfMatch.Stream == streamID && meta.IfMatch.Version != loadedVersion {
-		return Result{}, preconditionFailed(*meta.IfMatch, loadedVersion)
-	}
+	return a.appendAll(ctx, c, meta, streamWrite{streamID: streamID, loadedVersion: loadedVersion, ruleBook: ruleBook, events: events})
+}
+
+// streamWrite is one stream's share of a command's decided events.
+type streamWrite struct {
+	streamID      string
+	loadedVersion int64
+	ruleBook      string
+	events        []event.Event
+}
+
+// appendAll stores a command's events on every stream it touches in one
+// AppendMany, each at the version its decision saw: one transaction on
+// PostgreSQL; on EventStoreDB stream by stream, and the same command again
+// completes a write cut short (the event ids are deterministic).
+func (a *Application) appendAll(ctx context.Context, c command.Command, meta Meta, writes ...streamWrite) (Result, error) {
 	commandHash := hashCommand(c)
-	data := make([]eventstore.EventData, 0, len(events))
-	for i, e := range events {
-		body, err := json.Marshal(e)
-		if err != nil {
-			return Result{}, fmt.Errorf("encode %s: %w", e.EventType(), err)
+	appends := make([]eventstore.StreamAppend, 0, len(writes))
+	for _, write := range writes {
+		if len(write.events) == 0 {
+			continue
 		}
-		key := streamID + "\x00" + strconv.FormatInt(loadedVersion, 10) + "\x00" + strconv.Itoa(i) + "\x00" + commandHash
-		data = append(data, eventstore.EventData{
-			EventID: uuid.NewSHA1(eventNamespace, []byte(key)), Type: e.EventType(), SchemaVersion: a.decoders.version(e.EventType()),
-			OccurredAt: e.OccurredOn().Time(), Data: body,
-			Metadata: eventstore.Metadata{CorrelationID: meta.CorrelationID, Actor: meta.Actor, Source: meta.Source, RuleBook: ruleBook, Command: c.Name()},
-		})
+		if meta.IfMatch != nil && meta.IfMatch.Stream == write.streamID && meta.IfMatch.Version != write.loadedVersion {
+			return Result{}, preconditionFailed(*meta.IfMatch, write.loadedVersion)
+		}
+		data, err := a.eventData(write, c, meta, commandHash)
+		if err != nil {
+			return Result{}, err
+		}
+		appends = append(appends, eventstore.StreamAppend{StreamID: write.streamID, Expected: eventstore.Exact(write.loadedVersion), Events: data})
 	}
-	appended, err := a.config.Store.Append(ctx, streamID, eventstore.Exact(loadedVersion), data)
+	switch len(appends) {
+	case 0:
+		return Result{}, nil
+	case 1:
+		appended, err := a.config.Store.Append(ctx, appends[0].StreamID, appends[0].Expected, appends[0].Events)
+		if err != nil {
+			return Result{}, err
+		}
+		return Result{Events: appended.Events}, nil
+	}
+	results, err := a.config.Store.AppendMany(ctx, appends)
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{Events: appended.Events}, nil
+	var out Result
+	for _, result := range results {
+		out.Events = append(out.Events, result.Events...)
+	}
+	return out, nil
+}
+
+// eventData encodes one stream's events, each with an id derived from the
+// stream, the version decided on, its place and the command, so a retried
+// command produces the same ids and the store returns the original events.
+func (a *Application) eventData(write streamWrite, c command.Command, meta Meta, commandHash string) ([]eventstore.EventData, error) {
+	data := make([]eventstore.EventData, 0, len(write.events))
+	for i, e := range write.events {
+		body, err := json.Marshal(e)
+		if err != nil {
+			return nil, fmt.Errorf("encode %s: %w", e.EventType(), err)
+		}
+		key := write.streamID + "\x00" + strconv.FormatInt(write.loadedVersion, 10) + "\x00" + strconv.Itoa(i) + "\x00" + commandHash
+		data = append(data, eventstore.EventData{
+			EventID: uuid.NewSHA1(eventNamespace, []byte(key)), Type: e.EventType(), SchemaVersion: a.decoders.version(e.EventType()),
+			OccurredAt: e.OccurredOn().Time(), Data: body,
+			Metadata: eventstore.Metadata{CorrelationID: meta.CorrelationID, Actor: meta.Actor, Source: meta.Source, RuleBook: write.ruleBook, Command: c.Name()},
+		})
+	}
+	return data, nil
 }
 
 // checkIfMatch fails before anything is decided when the named stream has

@@ -8,7 +8,7 @@ import (
 	"github.com/tanahbumbu/jaminan/domain/claim"
 )
 
-// RULES.md example 3 through the command path: JKK death with W = 4,000,000:
+// docs/rulebook.md worked example 3 through the command path: JKK death with W = 4,000,000:
 // 192,000,000 + 12,000,000 + 10,000,000 = 214,000,000; plus the scholarship
 // (example 11: children entering SMA and university, 129,000,000 committed).
 func TestWorkAccidentDeathAndScholarship(t *testing.T) {
@@ -48,7 +48,7 @@ func TestWorkAccidentDeathAndScholarship(t *testing.T) {
 }
 
 // Each school year's tranche is its own event: paid, skipped or ended; the
-// commitment outstanding is always known (RULES.md example 11: one child
+// commitment outstanding is always known (docs/rulebook.md worked example 11: one child
 // entering SD: 9,000,000 + 6,000,000 + 9,000,000 + 60,000,000 = 84,000,000).
 func TestScholarshipTranches(t *testing.T) {
 	application := newApplication(t, memory.New())
@@ -89,7 +89,7 @@ func TestScholarshipTranches(t *testing.T) {
 	}
 }
 
-// Every JKK benefit reachable through the command path, with RULES.md's figures.
+// Every JKK benefit reachable through the command path, with the figures of docs/rulebook.md#jkk.
 func TestJKKBenefitsThroughCommands(t *testing.T) {
 	tests := []struct {
 		name, wage, benefit, details, total string

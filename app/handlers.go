@@ -119,6 +119,8 @@ func (a *Application) reportDeath(ctx context.Context, c *command.ReportDeath, m
 
 // assessContributions bills every participant the directory lists under the
 // payer; each participant's own stream says whether and at what wage base.
+// Everything is decided before anything is appended: the non-wage earners'
+// lapses (on their own streams) and the bill; an error appends nothing.
 func (a *Application) assessContributions(ctx context.Context, c *command.AssessContributions, meta Meta) (Result, error) {
 	state, err := a.LoadPayer(ctx, c.PayerID)
 	if err != nil {
@@ -132,7 +134,7 @@ func (a *Application) assessContributions(ctx context.Context, c *command.Assess
 	if err != nil {
 		return Result{}, problem.Field("period", "no_rule_book", "%v", err)
 	}
-	var lapses Result
+	var lapses []streamWrite
 	members := make([]payer.Member, 0, len(ids))
 	for _, id := range ids {
 		member, err := a.LoadParticipant(ctx, id)
@@ -142,9 +144,7 @@ func (a *Application) assessContributions(ctx context.Context, c *command.Assess
 		if !member.Registered || member.PayerAt(c.Period.LastDay()) != c.PayerID {
 			continue
 		}
-		if member, err = a.applyLapse(ctx, member, state, c, meta, book.ArrearsGraceMonths(), &lapses); err != nil {
-			return Result{}, err
-		}
+		member = decideLapse(member, state, c, book.BPUInactiveAfterUnpaidMonths(), &lapses)
 		wage, ok := member.WageOn(c.Period.LastDay())
 		programmes := member.ProgrammesIn(c.Period)
 		if !ok || len(programmes) == 0 || !projectStartsIn(member, c.Period) {
@@ -152,45 +152,43 @@ func (a *Application) assessContributions(ctx context.Context, c *command.Assess
 		}
 		members = append(members, payer.Member{ParticipantID: id, Segment: member.Segment, WageBase: wage, Programmes: programmes})
 	}
-	events, err := payer.Assess(state, c, members, a.config.Library)
-	if domainError, ok := problem.As(err); ok && domainError.Code == "nothing_to_assess" && len(lapses.Events) > 0 {
-		return lapses, nil // the run's only outcome is the lapses it recorded
+	events, err := payer.Assess(state, c, members, a.config.Library, a.today())
+	if domainError, ok := problem.As(err); ok && domainError.Code == "nothing_to_assess" && len(lapses) > 0 {
+		return a.appendAll(ctx, c, meta, lapses...) // the run's only outcome is the lapses it records
 	}
 	if err != nil {
-		return lapses, err
+		return Result{}, err
 	}
-	billed, err := a.append(ctx, payerStream(c.PayerID), state.Version, c, meta, ruleBookOf(events), events)
-	return Result{Events: append(lapses.Events, billed.Events...)}, err
+	// The lapses and the bill in one write: an assessment is recorded whole or not at all.
+	bill := streamWrite{streamID: payerStream(c.PayerID), loadedVersion: state.Version, ruleBook: ruleBookOf(events), events: events}
+	return a.appendAll(ctx, c, meta, append(lapses, bill)...)
 }
 
-// applyLapse records a non-wage earner's lapse or reactivation before billing
-// them, and returns the participant as the new events leave it.
-func (a *Application) applyLapse(ctx context.Context, member participant.State, bills payer.State, c *command.AssessContributions, meta Meta, graceMonths int, into *Result) (participant.State, error) {
+// decideLapse decides a non-wage earner's lapse or reactivation before
+// billing them, adds it to into (written with the bill), and returns the
+// participant as the new events leave it.
+func decideLapse(member participant.State, bills payer.State, c *command.AssessContributions, unpaidMonthsMax int, into *[]streamWrite) participant.State {
 	billed := func(p calendar.Period) bool { return bills.Billed(p, member.ID) }
 	paid := func(p calendar.Period) bool { return bills.LinePaid(p, member.ID) }
-	events := participant.DecideLapse(member, c.Period, graceMonths, billed, paid)
+	events := participant.DecideLapse(member, c.Period, unpaidMonthsMax, billed, paid)
 	if len(events) == 0 {
-		return member, nil
+		return member
 	}
-	result, err := a.append(ctx, participantStream(member.ID), member.Version, c, meta, "", events)
-	if err != nil {
-		return member, err
-	}
-	into.Events = append(into.Events, result.Events...)
+	*into = append(*into, streamWrite{streamID: participantStream(member.ID), loadedVersion: member.Version, events: events})
 	for _, e := range events {
 		member = participant.Evolve(member, e)
 	}
-	member.Version += int64(len(result.Events))
-	return member, nil
+	return member
 }
 
 func (a *Application) recordPayment(ctx context.Context, c *command.RecordPayment, meta Meta) (Result, error) {
 	return a.payerCommand(ctx, c.PayerID, c, meta, func(s payer.State) ([]event.Event, error) { return payer.RecordPayment(s, c, a.config.Library) })
 }
 
-// fileClaim lodges the claim on the participant first (coverage, one death
-// claim), then creates the claim stream. A crash between the two is healed by
-// a retry: the participant shows the claim lodged, and the claim is created.
+// fileClaim lodges the claim on the participant (coverage, one death claim)
+// and creates the claim stream, in one write. Where that write goes stream by
+// stream (EventStoreDB), a crash between the two is healed by a retry: the
+// participant shows the claim lodged, and the claim is created.
 func (a *Application) fileClaim(ctx context.Context, c *command.FileClaim, meta Meta) (Result, error) {
 	member, err := a.ParticipantByNIK(ctx, c.NIK)
 	if err != nil {
@@ -212,15 +210,9 @@ func (a *Application) fileClaim(ctx context.Context, c *command.FileClaim, meta 
 	if err != nil {
 		return Result{}, err
 	}
-	first, err := a.append(ctx, participantStream(member.ID), member.Version, c, meta, "", lodged)
-	if err != nil {
-		return Result{}, err
-	}
-	second, err := a.append(ctx, claimStream(c.ClaimID), claimState.Version, c, meta, "", claimEvents)
-	if err != nil {
-		return Result{}, err
-	}
-	return Result{Events: append(first.Events, second.Events...)}, nil
+	return a.appendAll(ctx, c, meta,
+		streamWrite{streamID: participantStream(member.ID), loadedVersion: member.Version, events: lodged},
+		streamWrite{streamID: claimStream(c.ClaimID), loadedVersion: claimState.Version, events: claimEvents})
 }
 
 func (a *Application) approveClaim(ctx context.Context, c *command.ApproveClaim, meta Meta) (Result, error) {
@@ -247,27 +239,39 @@ func (a *Application) approveClaim(ctx context.Context, c *command.ApproveClaim,
 	if err != nil || len(events) == 0 {
 		return Result{}, err
 	}
-	var debited Result
+	var debit []event.Event
 	if approved, ok := events[0].(*claim.Approved); ok && claimState.Filed.Programme == "JHT" {
-		// The participant stream guards the balance: debit it first, at the version the balance was read.
-		debit := participant.DebitJHT(member, c.ClaimID, claimState.Filed.Benefit, approved.Total.Decimal, a.today())
-		if debited, err = a.append(ctx, participantStream(member.ID), member.Version, c, meta, "", debit); err != nil {
-			return Result{}, err
-		}
+		// The participant stream guards the balance: the debit goes at the version the balance was read.
+		debit = participant.DebitJHT(member, c.ClaimID, claimState.Filed.Benefit, approved.Total.Decimal, a.today())
 	}
-	approvedResult, err := a.append(ctx, claimStream(c.ClaimID), claimState.Version, c, meta, ruleBookOf(events), events)
-	if err != nil {
-		return Result{}, err
-	}
-	return Result{Events: append(debited.Events, approvedResult.Events...)}, nil
+	return a.appendAll(ctx, c, meta,
+		streamWrite{streamID: participantStream(member.ID), loadedVersion: member.Version, events: debit},
+		streamWrite{streamID: claimStream(c.ClaimID), loadedVersion: claimState.Version, ruleBook: ruleBookOf(events), events: events})
 }
 
 func (a *Application) rejectClaim(ctx context.Context, c *command.RejectClaim, meta Meta) (Result, error) {
 	return a.claimCommand(ctx, c.ClaimID, c, meta, func(s claim.State) ([]event.Event, error) { return claim.Reject(s, c, a.today()) })
 }
 
+// recordPayout decides the payout on its claim, then reserves its id for the
+// claim across the ledger (rm_payouts is keyed on the payout id alone): an id
+// another claim holds is refused, and of two racing claims only one gets it.
 func (a *Application) recordPayout(ctx context.Context, c *command.RecordPayout, meta Meta) (Result, error) {
-	return a.claimCommand(ctx, c.ClaimID, c, meta, func(s claim.State) ([]event.Event, error) { return claim.RecordPayout(s, c) })
+	return a.claimCommand(ctx, c.ClaimID, c, meta, func(s claim.State) ([]event.Event, error) {
+		events, err := claim.RecordPayout(s, c)
+		if err != nil || len(events) == 0 {
+			return events, err
+		}
+		owner, err := a.config.Directory.ReservePayout(ctx, c.PayoutID, c.ClaimID)
+		if err != nil {
+			return nil, err
+		}
+		if owner != c.ClaimID {
+			return nil, &problem.Error{Kind: problem.Conflict, Code: "payout_id_taken", Field: "payout_id",
+				Message: "payout " + c.PayoutID + " is a payout of claim " + owner + "; give this payout its own id"}
+		}
+		return events, nil
+	})
 }
 
 func (a *Application) creditJHTReturn(ctx context.Context, c *command.CreditJHTReturn, meta Meta) (Result, error) {
@@ -279,11 +283,11 @@ func (a *Application) creditJHTReturn(ctx context.Context, c *command.CreditJHTR
 	if err != nil {
 		return Result{}, err
 	}
-	events, err := jht.CreditReturn(member, billing.PaidContributions("JHT"), c, a.today())
+	events, err := jht.CreditReturn(member, billing.PaidContributions("JHT"), c, a.config.Library, a.today())
 	if err != nil {
 		return Result{}, err
 	}
-	return a.append(ctx, participantStream(member.ID), member.Version, c, meta, "", events)
+	return a.append(ctx, participantStream(member.ID), member.Version, c, meta, ruleBookOf(events), events)
 }
 
 // changePayer moves the participant in the directory first (idempotent), so a

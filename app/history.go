@@ -44,6 +44,7 @@ func (b HistoryBound) admits(recorded eventstore.RecordedEvent) bool {
 // HistoryEntry is one event of a stream and the state after it.
 type HistoryEntry struct {
 	Position   int64           `json:"position"`
+	Stream     string          `json:"stream"`
 	Version    int64           `json:"version"`
 	EventID    string          `json:"event_id"`
 	Type       string          `json:"type"`
@@ -54,30 +55,28 @@ type HistoryEntry struct {
 	Hash       string          `json:"hash"`
 	Data       json.RawMessage `json:"data"`
 	StateAfter string          `json:"state_after"`
+	// PayerID names the payer whose stream the event is from, in a participant's timeline.
+	PayerID string `json:"payer_id,omitempty"`
+	// Excerpt: Data is the participant's part of a payer's event (their bill
+	// line, what a payment paid on it); Hash is the whole stored event's.
+	Excerpt bool `json:"excerpt,omitempty"`
 }
 
-// History replays one participant (named by NIK), payer or claim from the log
-// — never from the read models — and returns every event within bound with
-// the state after it.
+func historyEntry(recorded eventstore.RecordedEvent, stateAfter string) HistoryEntry {
+	return HistoryEntry{Position: recorded.Position, Stream: recorded.StreamID, Version: recorded.Version, EventID: recorded.EventID.String(),
+		Type: recorded.Type, OccurredAt: recorded.OccurredAt.Format(time.DateOnly), RecordedAt: recorded.RecordedAt.UTC().Format(time.RFC3339),
+		Actor: recorded.Metadata.Actor, Command: recorded.Metadata.Command, Hash: fmt.Sprintf("%x", recorded.Hash), Data: recorded.Data, StateAfter: stateAfter}
+}
+
+// History replays from the log — never from the read models — and returns
+// every event within bound with the state after it: a participant's whole
+// timeline (named by NIK; participantTimeline), or one payer's or claim's stream.
 func (a *Application) History(ctx context.Context, kind, id string, bound HistoryBound) ([]HistoryEntry, error) {
 	var streamID string
 	var stateAfter func(eventstore.RecordedEvent) (string, error)
 	switch kind {
 	case "participant":
-		state, err := a.ParticipantByNIK(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		streamID = participantStream(state.ID)
-		var folded participant.State
-		stateAfter = func(recorded eventstore.RecordedEvent) (string, error) {
-			decoded, err := a.Decode(recorded)
-			if err != nil {
-				return "", err
-			}
-			folded = participant.Evolve(folded, decoded)
-			return DescribeParticipant(folded), nil
-		}
+		return a.participantTimeline(ctx, id, bound)
 	case "payer":
 		streamID = payerStream(id)
 		var folded payer.State
@@ -119,27 +118,19 @@ func (a *Application) History(ctx context.Context, kind, id string, bound Histor
 		if err != nil {
 			return nil, fmt.Errorf("%s version %d: %w", streamID, event.Version, err)
 		}
-		entries = append(entries, HistoryEntry{Position: event.Position, Version: event.Version, EventID: event.EventID.String(), Type: event.Type,
-			OccurredAt: event.OccurredAt.Format(time.DateOnly), RecordedAt: event.RecordedAt.UTC().Format(time.RFC3339),
-			Actor: event.Metadata.Actor, Command: event.Metadata.Command, Hash: fmt.Sprintf("%x", event.Hash), Data: event.Data, StateAfter: state})
+		entries = append(entries, historyEntry(event, state))
 	}
 	return entries, nil
 }
 
-// readWholeStream pages through a stream, up to maxHistoryEvents.
+// readWholeStream reads a stream whole, up to maxHistoryEvents.
 func (a *Application) readWholeStream(ctx context.Context, streamID string) ([]eventstore.RecordedEvent, error) {
 	var all []eventstore.RecordedEvent
-	for len(all) < maxHistoryEvents {
-		page, err := a.config.Store.ReadStream(ctx, streamID, int64(len(all))+1, historyPageSize)
-		if err != nil {
-			return nil, fmt.Errorf("read stream %s: %w", streamID, err)
-		}
-		all = append(all, page...)
-		if len(page) < historyPageSize {
-			return all, nil
-		}
-	}
-	return nil, fmt.Errorf("stream %s has more than %d events; history shows at most that many", streamID, maxHistoryEvents)
+	err := a.eachEvent(ctx, streamID, func(recorded eventstore.RecordedEvent) error {
+		all = append(all, recorded)
+		return nil
+	})
+	return all, err
 }
 
 // DescribeParticipant is a participant's state in one line: coverage spans and wage base.

@@ -11,7 +11,7 @@ import (
 )
 
 // Payments go to the oldest open bills first, the rest is held as credit, and
-// a part paid after its due date is fined 2 % a month (RULES.md, example 10's rule).
+// a part paid after its due date is fined 2 % a month (docs/rulebook.md#late-penalty, worked example 10).
 func TestPaymentAllocationPenaltyAndCredit(t *testing.T) {
 	application := newApplication(t, memory.New())
 	setUpMember(t, application)
@@ -53,7 +53,7 @@ func TestPaymentAllocationPenaltyAndCredit(t *testing.T) {
 	}
 }
 
-// RULES.md example 9: the regency pays 16,800 a month for a vulnerable worker.
+// docs/rulebook.md worked example 9: the regency pays 16,800 a month for a vulnerable worker.
 func TestVulnerableWorkerPackage(t *testing.T) {
 	application := newApplication(t, memory.New())
 	mustRun(t, application, `{"command":"RegisterPayer","payer_id":"pemkab","name":"Pemkab","kind":"regency","risk_class":1}`)
@@ -91,7 +91,7 @@ func TestLatePaymentIsNotBackDatedOverADeath(t *testing.T) {
 	}
 }
 
-// Non-wage earners' arrears can be paid at most 3 months back (RULES.md, BPU).
+// Non-wage earners' arrears can be paid at most 3 months back (docs/rulebook.md#non-wage-earners-bpu).
 func TestBPUArrearsWindow(t *testing.T) {
 	application := newApplication(t, memory.New())
 	mustRun(t, application, `{"command":"RegisterPayer","payer_id":"pemkab","name":"Pemkab","kind":"regency","risk_class":1}`)
@@ -143,7 +143,7 @@ func TestChangePayer(t *testing.T) {
 	}
 }
 
-// RULES.md, BPU: after 3 consecutive unpaid months the membership becomes
+// docs/rulebook.md#non-wage-earners-bpu: after 3 consecutive unpaid months the membership becomes
 // inactive (an event) and is not billed; paying an unpaid month reactivates it.
 func TestBPULapseAndReactivation(t *testing.T) {
 	application := newApplication(t, memory.New())
@@ -168,7 +168,7 @@ func TestBPULapseAndReactivation(t *testing.T) {
 	}
 }
 
-// RULES.md, Construction: a project is billed once on its contract value in
+// docs/rulebook.md#contributions (construction): a project is billed once on its contract value in
 // tiers — 750,000,000: JKK 0.21 % of 100 M + 0.17 % of 400 M + 0.13 % of 250 M =
 // 210,000 + 680,000 + 325,000 = 1,215,000; JKM 0.03 % = 225,000 — and covered for its term.
 func TestConstructionProject(t *testing.T) {
@@ -193,5 +193,18 @@ func TestConstructionProject(t *testing.T) {
 		if covered, _ := member.CoveredOn("JKK", on, nil); covered != want {
 			t.Errorf("JKK on %s: covered = %v, want %v (the project's term)", date, covered, want)
 		}
+	}
+}
+
+// A July 2020 bill (pp82-2019) falls due on the 15th of August, a Saturday,
+// so on the next working day: Monday 17 August is Independence Day, so Tuesday 18.
+func TestA2020BillIsNotDueOnIndependenceDay(t *testing.T) {
+	application := newApplication(t, memory.New())
+	mustRun(t, application, payerLine)
+	mustRun(t, application, memberLine)
+	mustRun(t, application, `{"command":"Enroll","nik":"6310064203820002","programmes":["JKK","JKM","JHT"],"effective_date":"2020-01-01","wage":"3000000"}`)
+	assessed := decodeOnly[payer.ContributionsAssessed](t, application, mustRun(t, application, `{"command":"AssessContributions","payer_id":"desa-pakatellu","period":"2020-07"}`))
+	if assessed.DueDate.String() != "2020-08-18" || assessed.RuleBook != "pp82-2019" {
+		t.Errorf("due %s under %s, want 2020-08-18 under pp82-2019", assessed.DueDate, assessed.RuleBook)
 	}
 }

@@ -8,10 +8,13 @@ import (
 	"context"
 )
 
-// Directory resolves a NIK to the internal participant id and lists the
-// participants of a payer. It is written before the participant's first event
-// (Reserve), so two registrations of one NIK can never make two participants.
-// Implementations store only a keyed hash of the NIK.
+// Directory holds the command path's unique indexes, written before the
+// events they guard: a NIK resolves to the internal participant id (Reserve,
+// before the participant's first event, so two registrations of one NIK can
+// never make two participants), and a payout id to its one claim
+// (ReservePayout, before the payout, so one id never pays on two claims).
+// It also lists the participants of a payer. Implementations store only a
+// keyed hash of the NIK.
 type Directory interface {
 	// Lookup returns the participant id for a NIK, and whether one is reserved.
 	Lookup(ctx context.Context, nik string) (participantID string, found bool, err error)
@@ -21,4 +24,8 @@ type Directory interface {
 	MovePayer(ctx context.Context, participantID, payerID string) error
 	// ParticipantsOfPayer lists the participant ids reserved under a payer, sorted.
 	ParticipantsOfPayer(ctx context.Context, payerID string) ([]string, error)
+	// ReservePayout returns the claim a payout id is reserved for, reserving
+	// it for claimID when it is free; of two racing reservations one wins,
+	// and both see its claim.
+	ReservePayout(ctx context.Context, payoutID, claimID string) (ownerClaimID string, err error)
 }

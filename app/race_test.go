@@ -43,7 +43,7 @@ type raceFixture struct {
 }
 
 // The claimants: two PU officials of Desa Sepunggur, enrolled since 2021 at
-// 3,000,000, who died on 2024-03-10 (not at work): JKM, RULES.md example 1.
+// 3,000,000, who died on 2024-03-10 (not at work): JKM, docs/rulebook.md worked example 1.
 const (
 	claimPayerLine = `{"command":"RegisterPayer","payer_id":"desa-sepunggur","name":"Pemerintah Desa Sepunggur","kind":"village_government","risk_class":1}`
 	raceClaimA     = "jkm-race-a" // approved or rejected by racing workers
@@ -420,7 +420,7 @@ func (f *raceFixture) approveOrReject(t *testing.T) {
 	f.checkBooks(t)
 }
 
-// Claim B is approved for 42,000,000 (RULES.md example 1). 32 workers each pay
+// Claim B is approved for 42,000,000 (docs/rulebook.md worked example 1). 32 workers each pay
 // out 2,000,000 under their own payout id: 64,000,000 asked for, so exactly
 // 42,000,000 / 2,000,000 = 21 are accepted and 11 told exceeds_outstanding.
 func (f *raceFixture) payoutsBeyondTotal(t *testing.T) {

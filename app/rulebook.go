@@ -3,6 +3,7 @@ package app
 import (
 	"github.com/tanahbumbu/jaminan/domain/claim"
 	"github.com/tanahbumbu/jaminan/domain/event"
+	"github.com/tanahbumbu/jaminan/domain/participant"
 	"github.com/tanahbumbu/jaminan/domain/payer"
 )
 
@@ -17,6 +18,8 @@ func ruleBookOf(events []event.Event) string {
 		case *payer.LatePenaltyAssessed:
 			return e.RuleBook
 		case *claim.Approved:
+			return e.RuleBook
+		case *participant.JHTReturnCredited:
 			return e.RuleBook
 		}
 	}

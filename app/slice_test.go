@@ -26,9 +26,15 @@ var fixedNow = time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
 
 func newApplication(t *testing.T, store eventstore.Store) *app.Application {
 	t.Helper()
+	return newApplicationWith(t, store, rules.Default())
+}
+
+// newApplicationWith is newApplication on another rule book.
+func newApplicationWith(t *testing.T, store eventstore.Store, library *rules.Library) *app.Application {
+	t.Helper()
 	issued := 0 // deterministic participant ids, so two runs of one history are comparable
 	newID := func() string { issued++; return fmt.Sprintf("participant-id-%04d", issued) }
-	application, err := app.New(app.Config{Store: store, Directory: directory.NewMemory("test-key"), Library: rules.Default(),
+	application, err := app.New(app.Config{Store: store, Directory: directory.NewMemory("test-key"), Library: library,
 		Places: reference.MustLoad(), Now: func() time.Time { return fixedNow }, NewID: newID})
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +63,7 @@ func mustRun(t *testing.T, application *app.Application, line string) app.Result
 
 func rupiah(text string) decimal.Decimal { return decimal.RequireFromString(text) }
 
-// The Pakatellu village and a village official paid 3,000,000 (RULES.md worked example 7).
+// The Pakatellu village and a village official paid 3,000,000 (docs/rulebook.md worked example 7).
 const (
 	payerLine  = `{"command":"RegisterPayer","payer_id":"desa-pakatellu","name":"Pemerintah Desa Pakatellu","kind":"village_government","risk_class":1}`
 	memberLine = `{"command":"RegisterParticipant","nik":"6310064203820002","name":"Halimatus Sa'diah","birth_date":"1982-03-02","category":"perangkat_desa","segment":"PU","kecamatan":"Kusan Tengah","desa":"Pakatellu","payer_id":"desa-pakatellu"}`
@@ -87,7 +93,7 @@ func decodeOnly[T any](t *testing.T, application *app.Application, result app.Re
 }
 
 // TestFirstSlice walks the whole first slice through the command path and
-// checks every figure against RULES.md.
+// checks every figure against docs/rulebook.md.
 func TestFirstSlice(t *testing.T) {
 	RunSlice(t, func(t *testing.T) eventstore.Store { return memory.New() })
 }

@@ -11,7 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -26,8 +28,9 @@ const (
 	// DefaultRuns is how often each measurement runs; the report shows medians.
 	DefaultRuns = 3
 	maxRuns     = 25
-	// DefaultLogEvents is the size of the log the rebuild and history run over.
-	DefaultLogEvents = 200_000
+	// DefaultLogEvents is the size of the log the rebuild and history run
+	// over in a default run (make bench); make bench-full uses 1,000,000.
+	DefaultLogEvents = 50_000
 	minLogEvents     = 1_000
 	maxLogEvents     = 5_000_000
 )
@@ -55,6 +58,10 @@ type Target struct {
 
 func ratioAtLeast(ratio float64) Target {
 	return Target{Text: fmt.Sprintf("≥ %.2f× baseline", ratio), Met: func(r Result) bool { return r.Ratio >= ratio }}
+}
+
+func ratioAtMost(ratio float64) Target {
+	return Target{Text: fmt.Sprintf("≤ %.2f× baseline", ratio), Met: func(r Result) bool { return r.Ratio <= ratio }}
 }
 
 func valueBelow(limit float64, unit string) Target {
@@ -93,6 +100,8 @@ type Config struct {
 	// Binary is the jaminan executable run as a subprocess (serve, rebuild); "" skips those rows.
 	Binary string
 	Wire   Wire
+	// Phases names the measurements to run (Phases lists them); empty means all.
+	Phases []string
 	// Progress receives one line per step; nil means io.Discard.
 	Progress io.Writer
 	// analyzeEvery is how often the scratch databases are analyzed by the
@@ -145,7 +154,20 @@ func (c Config) Validate() error {
 	if c.Wire == nil {
 		errs = append(errs, errors.New("bench: Wire is required"))
 	}
+	for _, phase := range c.Phases {
+		if !slices.Contains(Phases, phase) {
+			errs = append(errs, fmt.Errorf("bench: no phase %q; the phases are %s", phase, strings.Join(Phases, ", ")))
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// Phases are the groups of measurements, in the order they run.
+var Phases = []string{"appends", "log", "lag", "dashboards", "serve", "apply"}
+
+// runs reports whether config selects phase.
+func (c Config) runs(phase string) bool {
+	return len(c.Phases) == 0 || slices.Contains(c.Phases, phase)
 }
 
 // Report is everything docs/BENCHMARKS.md shows.
@@ -182,28 +204,28 @@ func Run(ctx context.Context, config Config) (Report, error) {
 	if config.analyzeEvery = report.Postgres.AnalyzeEvery; config.analyzeEvery > 0 {
 		say("autovacuum is off on this server: the scratch databases are analyzed every %s instead", config.analyzeEvery)
 	}
-	appends, err := runAppends(ctx, config, say)
-	if err != nil {
-		return Report{}, err
+	phases := []struct {
+		name string
+		run  func(context.Context, Config, func(string, ...any)) ([]Result, error)
+	}{
+		{"appends", runAppends},
+		{"log", func(ctx context.Context, config Config, say func(string, ...any)) ([]Result, error) {
+			results, events, err := runLog(ctx, config, say)
+			report.LogEvents = events
+			return results, err
+		}},
+		{"lag", runLag}, {"dashboards", runDashboards}, {"serve", runServe}, {"apply", runApply},
 	}
-	logResults, events, err := runLog(ctx, config, say)
-	if err != nil {
-		return Report{}, err
+	for _, phase := range phases {
+		if !config.runs(phase.name) {
+			continue
+		}
+		results, err := phase.run(ctx, config, say)
+		if err != nil {
+			return Report{}, err
+		}
+		report.Results = append(report.Results, results...)
 	}
-	lag, err := runLag(ctx, config, say)
-	if err != nil {
-		return Report{}, err
-	}
-	dashboards, err := runDashboards(ctx, config, say)
-	if err != nil {
-		return Report{}, err
-	}
-	serve, err := runServe(ctx, config, say)
-	if err != nil {
-		return Report{}, err
-	}
-	report.Results = append(append(append(append(appends, logResults...), lag...), dashboards...), serve...)
-	report.LogEvents = events
 	report.Elapsed = time.Since(report.Started)
 	return report, nil
 }
@@ -216,7 +238,7 @@ func runAppends(ctx context.Context, config Config, say func(string, ...any)) (r
 	}
 	defer func() { err = errors.Join(err, db.drop(ctx)) }()
 	say("append database %s", db.name)
-	if err := createBareTable(ctx, db.pool); err != nil {
+	if err := ensureBareTable(ctx, db.pool); err != nil {
 		return nil, err
 	}
 	memory, err := startMemory()
@@ -248,6 +270,7 @@ func runAppends(ctx context.Context, config Config, say func(string, ...any)) (r
 		perRun = append(perRun, append(runResults, latency...))
 	}
 	results = medians(perRun)
+	holdAtMostClients(results)
 	peak, err := memory.result("peak RSS during the append load")
 	if err != nil {
 		return nil, err

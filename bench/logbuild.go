@@ -283,7 +283,7 @@ func villageStreams(library *rules.Library, places []place, shape Shape, village
 		if err != nil {
 			return nil, err
 		}
-		assessed, err := payer.Assess(state, &command.AssessContributions{PayerID: payerID, Period: period}, members, library)
+		assessed, err := payer.Assess(state, &command.AssessContributions{PayerID: payerID, Period: period}, members, library, period.LastDay())
 		if err != nil {
 			return nil, fmt.Errorf("assess %s: %w", period, err)
 		}

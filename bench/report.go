@@ -120,10 +120,10 @@ func WriteMarkdown(w io.Writer, report Report, command string) error {
 		"runs' ratios (jaminan ÷ baseline), so it holds up on a noisy machine better than either figure alone. Scratch "+
 		"databases named `%s_*` are created for the run and dropped after it.\n\n",
 		command, report.Started.UTC().Format("2006-01-02 15:04 UTC"), report.Elapsed.Round(time.Second), report.Runs, scratchPrefix)
-	fmt.Fprintf(&b, "Run it again with `make bench` (`BENCH_RUNS=5`, `BENCH_EVENTS=…` to change the defaults). The rebuild "+
-		"and history figures below are over a log of %s events; for a log of a million events run "+
-		"`make bench BENCH_EVENTS=1000000` (the same as `bin/jaminan bench --events 1000000`): building it takes about "+
-		"five times as long as the build reported in the progress output, and each rebuild five times as long as here.\n\n",
+	fmt.Fprintf(&b, "Run it again with `make bench` (a log of %s events, %s participants on the dashboards, loads of %s; "+
+		"about a quarter of an hour) or `make bench-full` (a log of 1,000,000 events, 100,000 participants, loads of a "+
+		"minute; about an hour); `BENCH_RUNS=5`, `BENCH_EVENTS=…` change them. The rebuild and history figures below are "+
+		"over a log of %s events.\n\n", thousands(DefaultLogEvents), thousands(DefaultParticipants), DefaultServeDuration,
 		thousands(float64(report.LogEvents)))
 
 	fmt.Fprintf(&b, "## Machine\n\n| | |\n|---|---|\n")
@@ -178,11 +178,12 @@ func method() string {
 ## What is measured
 
 - **Appends** (%[1]s): each client appends to its own stream, %[2]s with %[3]s and then %[4]s, and an append counts
-  once it returns, that is after the sealer has placed its events in the global order. Each configuration runs %[5]s
+  once it returns, that is once its group has committed with its positions. Each configuration runs %[5]s
   unmeasured, then %[6]s measured. The baseline is one %[7]s of the same rows (same columns, JSON and hash sizes) per
-  transaction into %[8]s, made with %[9]s: the same columns, defaults, constraints and indexes, no triggers, no
-  sealer. Store and baseline alternate which goes first from run to run. The latency rows are a separate
-  %[10]d-client window of one-event appends.
+  transaction into %[8]s, made with %[9]s: the same columns, defaults, constraints and indexes, no triggers, its
+  positions from an identity column (a sequence: neither gap-free nor in commit order), no log lock, no chain. Store
+  and baseline alternate which goes first from run to run. The latency rows are a separate %[10]d-client window of
+  one-event appends.
 - **Rebuild** (%[11]s): the log is built of synthetic villages shaped like the demo's: a village government billing
   %[12]d workers monthly for %[13]d months, one payment in %[14]d late with its penalty, each worker registered,
   enrolled and given one wage change. The bills, payments and penalties are decided by the domain's own %[15]s and
@@ -201,19 +202,19 @@ func method() string {
 
 ## Where the time goes
 
-An append is not one statement. %[2]s runs %[34]s, the stream's advisory lock, the look-up of its event ids
-(idempotency), the stream head %[35]s (plus an %[7]s and a second %[36]s for a new stream), the %[37]s, the head
-%[38]s and %[39]s; then it seals: a second transaction (%[34]s, the seal lock, the cursor, the batch behind
-%[40]s, the positions %[7]s with %[41]s, %[39]s) and a read of its positions, polling with a 1 to 16 ms back-off
-while another session holds the seal lock or an older transaction is still open. That is at least 14 round trips
-and two commits (two WAL flushes) where the baseline has one of each, and one sealer at a time for the whole
-database. Transaction ids and snapshots are shared by the whole server, so a transaction open in any database on it
-(another application, a test run) holds the safe point, and every append's return, back until it ends.
+Appends made at the same time are written together (group commit, docs/log.md): while one group commits, the next
+gathers, so the clients share one transaction, one WAL flush and, when the store is the log's only writer, one round
+trip (%[34]s of the head, %[7]s of the events, %[36]s, in one statement); otherwise two round trips, the first
+taking the log lock (%[35]s). The bare INSERTs run in as many transactions as there are clients, each with its own
+round trip and commit, which PostgreSQL's own group commit lets share WAL flushes; their CPU work runs in as many
+backends, ours in one at a time. So one-event appends gain most from grouping, ten-event appends least (the rows'
+own work dominates), and a lone client pays for the lock and the chain. Separate %[39]s processes each write one
+command at a time, so their groups hold one command each and they take turns on the log lock.
 
 A rebuild reads more than COPY does and writes much more. The live runner's %[19]s reads and decodes the whole log
 once per projection (five times); %[21]s reads it once. Decoding the JSON, the money amounts in particular, is most
-of the floor row's time, and a bill (%[42]s) carries a line per worker and programme. Every bill becomes one
-%[43]s row per line and one journal entry per account, and every payment updates those rows again, so the
+of the floor row's time, and a bill (%[37]s) carries a line per worker and programme. Every bill becomes one
+%[38]s row per line and one journal entry per account, and every payment updates those rows again, so the
 contributions projection writes tens of rows per event where the COPY baselines write one. The coverage as of a date
 loads the payer's stream too, with a year of those bills.
 `,
@@ -222,11 +223,11 @@ loads the payer's stream too, with a year of those bills.
 		code("bench/rebuild.go"), participantsPerVillage, monthsPerVillage, latePaymentOneIn, code("payer.Assess"),
 		code("payer.RecordPayment"), buildWorkers, code("Reset"), code("CatchUp"), code("projections.All()"),
 		code("RebuildInPlace"), code("jaminan rebuild --in-place"), thousands(projections.DefaultReplayBatch),
-		code("COPY (SELECT … FROM log_positions JOIN events … ORDER BY position) TO STDOUT"), code("ReadAll"),
+		code("COPY (SELECT … FROM events ORDER BY position) TO STDOUT"), code("ReadAll"),
 		code("COPY bench_copy FROM STDIN"), code("bench/history.go"), thousands(historySamples), code("LoadParticipant"),
-		code("ReadStream"), code("CoverageOn"), code("VmHWM"), code("/proc/self/clear_refs"), code("BEGIN"),
-		code("SELECT … FOR UPDATE"), code("SELECT"), code("INSERT … RETURNING"), code("UPDATE"), code("COMMIT"),
-		code("pg_snapshot_xmin"), code("pg_notify"), code("ContributionsAssessed"), code("rm_contributions"))
+		code("ReadStream"), code("CoverageOn"), code("VmHWM"), code("/proc/self/clear_refs"),
+		code("UPDATE log_head"), code("SELECT … FROM log_head FOR UPDATE"), code("pg_notify"), code("ContributionsAssessed"),
+		code("rm_contributions"), code("jaminan apply"))
 }
 
 // formatValue prints a figure in its unit.

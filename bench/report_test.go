@@ -57,13 +57,35 @@ func TestMarkdownShowsEveryResultAndTheTargetsMissed(t *testing.T) {
 	}
 	text := out.String()
 	for _, want := range []string{
-		"| append, 16 clients | 1,000 events/s | 4,000 events/s (bare INSERT) | 0.25× | ≥ 0.60× baseline | **no** |",
+		"| append, 16 clients | 1,000 events/s | 4,000 events/s (bare INSERT) | 0.25× | ≥ 1.00× baseline | **no** |",
 		"| history p99 | 3.50 ms | 1.00 ms (SELECT) | 3.50× | < 20 ms | yes |",
-		"- append, 16 clients: 1,000 events/s, 0.25× its baseline; target ≥ 0.60× baseline.",
-		"| `fsync` | on |", "200,000 events", "BENCH_EVENTS=1000000",
+		"- append, 16 clients: 1,000 events/s, 0.25× its baseline; target ≥ 1.00× baseline.",
+		"| `fsync` | on |", "200,000 events", "make bench-full",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the report lacks %q:\n%s", want, text)
 		}
+	}
+}
+
+// The most clients must append at least as fast as LatencyClients: the row
+// of the most clients carries that target, met or not.
+func TestAppendsAtTheMostClientsAreHeldToTheRateAt16(t *testing.T) {
+	for _, c := range []struct {
+		at16, at64 float64
+		met        bool
+	}{{5000, 6000, true}, {5000, 5000, true}, {5000, 4999, false}} {
+		results := []Result{{Name: throughputName(1, 1), Value: 900}, {Name: throughputName(1, LatencyClients), Value: c.at16},
+			{Name: throughputName(1, 64), Value: c.at64}, {Name: throughputName(10, 64), Value: 1}}
+		holdAtMostClients(results)
+		if results[2].Target.Met == nil || results[2].Target.Met(results[2]) != c.met {
+			t.Errorf("%v at 16, %v at 64: target %q, want met=%v", c.at16, c.at64, results[2].Target.Text, c.met)
+		}
+		if results[0].Target.Met != nil || results[3].Target.Met != nil {
+			t.Error("a target was set on another row")
+		}
+	}
+	if !ratioAtMost(2).Met(Result{Ratio: 2}) || ratioAtMost(2).Met(Result{Ratio: 2.01}) {
+		t.Error("ratioAtMost(2) does not hold 2 and refuse 2.01")
 	}
 }

@@ -48,8 +48,9 @@ func TestServeMethodNamesTheLoad(t *testing.T) {
 }
 
 // A smoke run of the binary as a subprocess: serve starts, answers commands
-// for two seconds and stops on SIGTERM; rebuild runs to its end. Each peak is
-// a real number of MiB; nothing is held to a target here.
+// for two seconds and stops on SIGTERM; rebuild runs to its end; apply runs
+// in four processes at once, and behind a transaction open in another
+// database. Each figure is a real number; nothing is held to a target here.
 func TestServeAndRebuildMemorySmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("serve smoke run skipped in -short mode")
@@ -70,7 +71,7 @@ func TestServeAndRebuildMemorySmoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	var payers int64
-	if err := database.Pool.QueryRow(ctx, `SELECT count(*) FROM streams WHERE stream_id LIKE 'payer-serve-bench-%'`).Scan(&payers); err != nil {
+	if err := database.Pool.QueryRow(ctx, `SELECT count(DISTINCT stream_id) FROM events WHERE stream_id LIKE 'payer-serve-bench-%'`).Scan(&payers); err != nil {
 		t.Fatal(err)
 	}
 	if payers == 0 {
@@ -80,9 +81,18 @@ func TestServeAndRebuildMemorySmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	results := append(served, rebuilt...)
-	if len(results) != 3 {
-		t.Fatalf("%d results, want serve's peak and rate, and rebuild's peak", len(results))
+	parallel, err := ParallelApply(ctx, db, binary, 1, 4, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := pgtest.New(t)
+	held, err := ApplyBehindOpenTransaction(ctx, db, &scratch{name: other.Name, pool: other.Pool}, binary, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := append(append(append(served, rebuilt...), parallel...), held...)
+	if len(results) != 5 {
+		t.Fatalf("%d results, want serve's peak and rate, rebuild's peak, and the two apply rates", len(results))
 	}
 	for _, result := range results {
 		if result.Value <= 0 || result.Baseline <= 0 {

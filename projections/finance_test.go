@@ -54,7 +54,7 @@ func newHistory(t *testing.T) *history {
 		FirstPeriod: calendar.NewPeriod(2024, 1), Months: 12}); err != nil {
 		t.Fatal(err)
 	}
-	// A village that pays February two months late: RULES.md's 2 % a month
+	// A village that pays February two months late: docs/rulebook.md#late-penalty: 2 % a month
 	// late brings a LatePenaltyAssessed, so the journal has penalty income.
 	for _, line := range []string{
 		`{"command":"RegisterPayer","payer_id":"desa-uji-terlambat","name":"Pemerintah Desa Uji","kind":"village_government","risk_class":1}`,
@@ -93,7 +93,7 @@ func reverseOnePayment(t *testing.T, built *history) string {
 	err := built.database.Pool.QueryRow(ctx, `SELECT e.event_id::text, e.data->>'payment_id' FROM events e
 		WHERE e.type = 'PaymentReceived'
 		ORDER BY EXISTS (SELECT 1 FROM events p WHERE p.type = 'LatePenaltyAssessed' AND p.stream_id = e.stream_id
-			AND p.data->>'payment_id' = e.data->>'payment_id') DESC, e.seq DESC LIMIT 1`).Scan(&eventID, &paymentID)
+			AND p.data->>'payment_id' = e.data->>'payment_id') DESC, e.position DESC LIMIT 1`).Scan(&eventID, &paymentID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func (h *history) journalBalances(t *testing.T) {
 	if unbalanced := h.count(t, `SELECT count(*) FROM (SELECT position FROM journal_entries GROUP BY position HAVING sum(debit) <> sum(credit)) u`); unbalanced != 0 {
 		t.Errorf("%d events post entries that do not balance", unbalanced)
 	}
-	head := h.count(t, `SELECT max(position) FROM log_positions`)
+	head := h.count(t, `SELECT max(position) FROM events`)
 	for _, cut := range []int64{1, head / 4, head / 3, head / 2, 3 * head / 4, head - 1, head} {
 		if balance := h.decimal(t, `SELECT sum(debit - credit) FROM journal_entries WHERE position <= $1`, cut); !balance.IsZero() {
 			t.Errorf("trial balance as of position %d: %s, want 0", cut, balance)
@@ -360,7 +360,7 @@ func (h *history) replayUpTo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	head := h.count(t, `SELECT max(position) FROM log_positions`)
+	head := h.count(t, `SELECT max(position) FROM events`)
 	for _, cut := range []int64{head / 3, 2 * head / 3} {
 		scratch, err := h.runner.NewScratch(ctx, "test", selected)
 		if err != nil {

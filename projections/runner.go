@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -86,15 +87,30 @@ func NewRunner(config Config) (*Runner, error) {
 	return &Runner{config: config}, nil
 }
 
+// States of a projection.
+const (
+	StateCurrent = "current" // at the log head
+	StateBehind  = "behind"  // behind the head, with no error: catching up
+	StateFailing = "failing" // stopped on an event it cannot apply (Error, ErrorPosition)
+)
+
 // Status is one projection's progress.
 type Status struct {
 	Name     string `json:"name"`
 	Position int64  `json:"position"`
 	Head     int64  `json:"head"`
 	Lag      int64  `json:"lag"`
+	// State is StateCurrent, StateBehind or StateFailing.
+	State string `json:"state"`
+	// Error is what the runner last failed on, ErrorPosition the event it
+	// could not apply and FailedAt when; empty until it moves past it.
+	Error         string     `json:"error,omitempty"`
+	ErrorPosition int64      `json:"error_position,omitempty"`
+	FailedAt      *time.Time `json:"failed_at,omitempty"`
 }
 
-// Status reports each projection's checkpoint against the log head.
+// Status reports each projection's checkpoint against the log head, and the
+// error it is stopped on, if any.
 func (r *Runner) Status(ctx context.Context) ([]Status, error) {
 	head, err := r.config.Store.Head(ctx)
 	if err != nil {
@@ -102,14 +118,60 @@ func (r *Runner) Status(ctx context.Context) ([]Status, error) {
 	}
 	statuses := make([]Status, 0, len(r.config.Projections))
 	for _, projection := range r.config.Projections {
-		position, err := checkpoint(ctx, r.config.Pool, projection.Name())
+		status, err := readStatus(ctx, r.config.Pool, projection.Name(), head)
 		if err != nil {
 			return nil, err
 		}
-		statuses = append(statuses, Status{Name: projection.Name(), Position: position, Head: head, Lag: head - position})
+		statuses = append(statuses, status)
 	}
 	return statuses, nil
 }
+
+// readStatus reads one checkpoint row and its recorded error.
+func readStatus(ctx context.Context, queryer interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, name string, head int64) (Status, error) {
+	status := Status{Name: name, Head: head}
+	var message *string
+	var errorPosition *int64
+	err := queryer.QueryRow(ctx, `SELECT position, error, error_position, failed_at FROM projection_checkpoints WHERE projection = $1`, name).
+		Scan(&status.Position, &message, &errorPosition, &status.FailedAt)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return Status{}, fmt.Errorf("read checkpoint of %s: %w", name, err)
+	}
+	status.Lag = head - status.Position
+	switch {
+	case message != nil:
+		status.State, status.Error = StateFailing, *message
+		if errorPosition != nil {
+			status.ErrorPosition = *errorPosition
+		}
+	case status.Lag > 0:
+		status.State = StateBehind
+	default:
+		status.State = StateCurrent
+	}
+	return status, nil
+}
+
+// ApplyError is a projection that cannot take the event at Position: it
+// cannot decode it, or applying it fails. The runner records it with the
+// checkpoint (Status shows it) until the projection moves past it.
+type ApplyError struct {
+	Projection string
+	Position   int64
+	Err        error
+}
+
+func (e *ApplyError) Error() string {
+	return fmt.Sprintf("projection %s cannot apply position %d: %v", e.Projection, e.Position, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *ApplyError) Unwrap() error { return e.Err }
+
+// maxRecordedErrorBytes bounds the error text kept with a checkpoint.
+const maxRecordedErrorBytes = 2000
 
 func checkpoint(ctx context.Context, queryer interface {
 	QueryRow(context.Context, string, ...any) pgx.Row
@@ -125,27 +187,50 @@ func checkpoint(ctx context.Context, queryer interface {
 	return position, nil
 }
 
-// CatchUp applies every event up to the head, batch by batch, and returns how many it applied.
+// CatchUp applies every event up to the head, batch by batch, and returns how
+// many it applied. A projection that fails does not hold the others back:
+// each catches up as far as it can, and the errors are returned together.
 func (r *Runner) CatchUp(ctx context.Context) (int64, error) {
 	var applied int64
+	var errs []error
 	for _, projection := range r.config.Projections {
 		count, err := r.catchUpOne(ctx, projection)
 		applied += count
 		if err != nil {
-			return applied, fmt.Errorf("projection %s: %w", projection.Name(), err)
+			var failed *ApplyError
+			if !errors.As(err, &failed) {
+				err = fmt.Errorf("projection %s: %w", projection.Name(), err)
+			}
+			errs = append(errs, err)
+			if ctx.Err() != nil {
+				break
+			}
 		}
 	}
-	return applied, nil
+	return applied, errors.Join(errs...)
 }
 
 // maxBatchesPerCatchUp bounds one catch-up so a live runner yields now and then.
 const maxBatchesPerCatchUp = 1_000_000
 
+// catchUpOne applies batches until the head. When a batch cannot be applied
+// it is applied again one event at a time, so the projection moves up to the
+// event it cannot take, and that event's position is recorded with the error.
 func (r *Runner) catchUpOne(ctx context.Context, projection Projection) (int64, error) {
 	var applied int64
 	for batch := 0; batch < maxBatchesPerCatchUp; batch++ {
-		count, err := r.applyBatch(ctx, projection)
+		count, err := r.applyBatch(ctx, projection, r.config.BatchSize)
 		applied += int64(count)
+		var failed *ApplyError
+		if errors.As(err, &failed) && r.config.BatchSize > 1 && ctx.Err() == nil {
+			count, err = r.applyOneByOne(ctx, projection)
+			applied += int64(count)
+		}
+		if errors.As(err, &failed) && ctx.Err() == nil {
+			if recordErr := r.recordError(ctx, failed); recordErr != nil {
+				return applied, errors.Join(err, recordErr)
+			}
+		}
 		if err != nil || count < r.config.BatchSize {
 			return applied, err
 		}
@@ -153,10 +238,43 @@ func (r *Runner) catchUpOne(ctx context.Context, projection Projection) (int64, 
 	return applied, nil
 }
 
-// applyBatch reads the next batch after the checkpoint and applies it with the
-// checkpoint in one transaction; the checkpoint row is locked so two runners
-// never apply the same batch.
-func (r *Runner) applyBatch(ctx context.Context, projection Projection) (count int, err error) {
+// applyOneByOne applies up to a batch of events one transaction each, until one fails.
+func (r *Runner) applyOneByOne(ctx context.Context, projection Projection) (int, error) {
+	applied := 0
+	for range r.config.BatchSize {
+		count, err := r.applyBatch(ctx, projection, 1)
+		applied += count
+		if err != nil || count == 0 {
+			return applied, err
+		}
+	}
+	return applied, nil
+}
+
+// recordError keeps the error with the checkpoint, outside the failed
+// transaction, so status and verify can name it; the next checkpoint
+// advance clears it.
+func (r *Runner) recordError(ctx context.Context, failed *ApplyError) error {
+	message := failed.Err.Error()
+	if len(message) > maxRecordedErrorBytes {
+		message = strings.ToValidUTF8(message[:maxRecordedErrorBytes], "") + " …"
+	}
+	_, err := r.config.Pool.Exec(context.WithoutCancel(ctx), `INSERT INTO projection_checkpoints (projection, error, error_position, failed_at)
+		VALUES ($1, $2, $3, now())
+		ON CONFLICT (projection) DO UPDATE SET error = EXCLUDED.error, error_position = EXCLUDED.error_position, failed_at = EXCLUDED.failed_at`,
+		failed.Projection, message, failed.Position)
+	if err != nil {
+		return fmt.Errorf("record the error of projection %s: %w", failed.Projection, err)
+	}
+	return nil
+}
+
+// applyBatch reads up to limit events after the checkpoint and applies them
+// with the checkpoint in one transaction; the checkpoint row is locked so two
+// runners never apply the same batch. An event it cannot decode or apply is
+// an *ApplyError naming the first position of the batch (the event itself
+// when limit is 1, or when decoding fails).
+func (r *Runner) applyBatch(ctx context.Context, projection Projection, limit int) (count int, err error) {
 	tx, err := r.config.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
 	if err != nil {
 		return 0, err
@@ -172,7 +290,7 @@ func (r *Runner) applyBatch(ctx context.Context, projection Projection) (count i
 	if err != nil {
 		return 0, fmt.Errorf("lock checkpoint: %w", err)
 	}
-	recorded, err := r.config.Store.ReadAll(ctx, position, r.config.BatchSize)
+	recorded, err := r.config.Store.ReadAll(ctx, position, limit)
 	if err != nil {
 		return 0, err
 	}
@@ -183,15 +301,16 @@ func (r *Runner) applyBatch(ctx context.Context, projection Projection) (count i
 	for _, event := range recorded {
 		value, err := r.config.Decode(event)
 		if err != nil {
-			return 0, fmt.Errorf("decode position %d: %w", event.Position, err)
+			return 0, &ApplyError{Projection: projection.Name(), Position: event.Position, Err: err}
 		}
 		decoded = append(decoded, Decoded{Recorded: event, Event: value})
 	}
 	if err := projection.Apply(ctx, tx, decoded); err != nil {
-		return 0, err
+		return 0, &ApplyError{Projection: projection.Name(), Position: recorded[0].Position, Err: err}
 	}
 	last := recorded[len(recorded)-1].Position
-	if _, err := tx.Exec(ctx, `UPDATE projection_checkpoints SET position = $2, updated_at = now() WHERE projection = $1`, projection.Name(), last); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE projection_checkpoints SET position = $2, updated_at = now(),
+			error = NULL, error_position = NULL, failed_at = NULL WHERE projection = $1`, projection.Name(), last); err != nil {
 		return 0, fmt.Errorf("advance checkpoint: %w", err)
 	}
 	return len(recorded), tx.Commit(ctx)

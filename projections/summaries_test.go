@@ -69,7 +69,7 @@ func withSummaryStory(t *testing.T, built *history) {
 		}
 	}
 	var payout string
-	if err := built.database.Pool.QueryRow(ctx, `SELECT event_id::text FROM events WHERE type = 'PayoutRecorded' ORDER BY seq LIMIT 1`).Scan(&payout); err != nil {
+	if err := built.database.Pool.QueryRow(ctx, `SELECT event_id::text FROM events WHERE type = 'PayoutRecorded' ORDER BY position LIMIT 1`).Scan(&payout); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := built.application.Execute(ctx, &command.Reverse{EventID: payout, Reason: "bank_returned", Note: "test"}, app.Meta{Actor: "test"}); err != nil {

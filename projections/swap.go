@@ -59,7 +59,9 @@ func (s *Scratch) SwapIn(ctx context.Context) (err error) {
 		}
 	}
 	for name, position := range positions {
-		if _, err := tx.Exec(ctx, `UPDATE public.projection_checkpoints SET position = $2, updated_at = now() WHERE projection = $1`, name, position); err != nil {
+		// The tables swapped in were derived without error up to position: an error recorded before is gone with the old ones.
+		if _, err := tx.Exec(ctx, `UPDATE public.projection_checkpoints SET position = $2, updated_at = now(),
+				error = NULL, error_position = NULL, failed_at = NULL WHERE projection = $1`, name, position); err != nil {
 			return fmt.Errorf("set checkpoint of %s: %w", name, err)
 		}
 	}

@@ -47,6 +47,22 @@ type VerifyReport struct {
 	// Positions are the checkpoints both sides were compared at.
 	Positions map[string]int64
 	Tables    []TableCheck
+	// Statuses are the live projections' states in the compared snapshot:
+	// a projection stopped on an error the runner recorded is StateFailing.
+	Statuses []Status
+	// Unprojectable are events after the live checkpoints that the
+	// re-derived copy, carried on to the log head, could not apply.
+	Unprojectable []*ApplyError
+}
+
+// Failing reports whether a projection is stopped on an error, live or in the re-derived copy.
+func (v VerifyReport) Failing() bool {
+	for _, status := range v.Statuses {
+		if status.State == StateFailing {
+			return true
+		}
+	}
+	return len(v.Unprojectable) > 0
 }
 
 // Differences counts every difference found.
@@ -60,8 +76,10 @@ func (v VerifyReport) Differences() int {
 
 // Verify re-derives the projections named (all when none) from the log into
 // a scratch schema, up to the live checkpoints, and compares every table row
-// by row with the live one (EXCEPT ALL both ways) in one snapshot. The
-// scratch schema is dropped at the end.
+// by row with the live one (EXCEPT ALL both ways) in one snapshot. Then it
+// carries the copy on to the log head, so an event no projection can apply
+// is found even where no live runner has met it yet. The scratch schema is
+// dropped at the end.
 func (r *Runner) Verify(ctx context.Context, names []string, progress func(events int)) (report VerifyReport, err error) {
 	selected, err := r.Select(names)
 	if err != nil {
@@ -85,9 +103,18 @@ func (r *Runner) Verify(ctx context.Context, names []string, progress func(event
 			return VerifyReport{}, fmt.Errorf("re-derive into %s: %w", scratch.Schema, err)
 		}
 		report, err := r.compare(ctx, scratch, selected)
-		if !errors.Is(err, errCheckpointsMoved) {
+		if errors.Is(err, errCheckpointsMoved) {
+			continue
+		}
+		if err != nil {
 			return report, err
 		}
+		if _, err := scratch.Runner.CatchUp(ctx); err != nil {
+			if report.Unprojectable = applyErrors(err); len(report.Unprojectable) == 0 {
+				return report, fmt.Errorf("carry %s on to the log head: %w", scratch.Schema, err)
+			}
+		}
+		return report, nil
 	}
 	return VerifyReport{}, fmt.Errorf("verify: the live read models kept moving for %d rounds; stop the live projections or retry", maxVerifyRounds)
 }
@@ -116,6 +143,17 @@ func (r *Runner) compare(ctx context.Context, scratch *Scratch, selected []Proje
 		return VerifyReport{}, errCheckpointsMoved
 	}
 	report := VerifyReport{Positions: live}
+	head, err := r.config.Store.Head(ctx)
+	if err != nil {
+		return VerifyReport{}, err
+	}
+	for _, projection := range selected {
+		status, err := readStatus(ctx, tx, projection.Name(), head)
+		if err != nil {
+			return VerifyReport{}, err
+		}
+		report.Statuses = append(report.Statuses, status)
+	}
 	for _, table := range scratch.Tables() {
 		check, err := compareTable(ctx, tx, scratch.Schema, table)
 		if err != nil {
@@ -154,4 +192,22 @@ func compareTable(ctx context.Context, tx pgx.Tx, schema, table string) (TableCh
 		check.Differences = append(check.Differences, difference)
 	}
 	return check, rows.Err()
+}
+
+// applyErrors are the *ApplyError in err, which may join several; none when
+// the error is of another kind (the database, the store).
+func applyErrors(err error) []*ApplyError {
+	var joined interface{ Unwrap() []error }
+	if errors.As(err, &joined) {
+		var found []*ApplyError
+		for _, inner := range joined.Unwrap() {
+			found = append(found, applyErrors(inner)...)
+		}
+		return found
+	}
+	var failed *ApplyError
+	if errors.As(err, &failed) {
+		return []*ApplyError{failed}
+	}
+	return nil
 }

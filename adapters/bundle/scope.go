@@ -8,23 +8,18 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// Streams lists the streams of a scope: a participant's own stream and the
-// streams of their claims; for a kecamatan, those of every participant
-// registered there and the streams of their payers. The read models only say
-// which streams belong; every event in the bundle comes from the log.
+// Streams lists the streams of a kecamatan: those of every participant
+// registered there, their claims and every payer that billed them. The read models only say
+// which streams belong; every event in the bundle comes from the log. A
+// participant's streams come from their own stream (app.ParticipantStreams).
 func Streams(ctx context.Context, pool *pgxpool.Pool, scope Scope) ([]string, error) {
-	var query string
-	switch scope.Kind {
-	case "participant":
-		query = `SELECT 'participant-' || $1::text
-			UNION SELECT 'claim-' || claim_id FROM rm_claims WHERE participant_id = $1`
-	case "kecamatan":
-		query = `SELECT 'participant-' || participant_id FROM rm_participants WHERE kecamatan = $1
-			UNION SELECT 'claim-' || c.claim_id FROM rm_claims c JOIN rm_participants p USING (participant_id) WHERE p.kecamatan = $1
-			UNION SELECT DISTINCT 'payer-' || payer_id FROM rm_participants WHERE kecamatan = $1`
-	default:
-		return nil, fmt.Errorf("a bundle covers a participant or a kecamatan, not %q", scope.Kind)
+	if scope.Kind != "kecamatan" {
+		return nil, fmt.Errorf("the read models list the streams of a kecamatan, not of a %q (app.ParticipantStreams lists a participant's)", scope.Kind)
 	}
+	query := `SELECT 'participant-' || participant_id FROM rm_participants WHERE kecamatan = $1
+		UNION SELECT 'claim-' || c.claim_id FROM rm_claims c JOIN rm_participants p USING (participant_id) WHERE p.kecamatan = $1
+		UNION SELECT DISTINCT 'payer-' || payer_id FROM rm_participants WHERE kecamatan = $1
+		UNION SELECT DISTINCT 'payer-' || c.payer_id FROM rm_contributions c JOIN rm_participants p USING (participant_id) WHERE p.kecamatan = $1`
 	rows, err := pool.Query(ctx, query, scope.ID)
 	if err != nil {
 		return nil, fmt.Errorf("list the streams of %s %s: %w", scope.Kind, scope.ID, err)

@@ -1,5 +1,5 @@
-// Package directory implements app.Directory: the NIK -> participant id index,
-// in PostgreSQL and in memory. Both store an HMAC-SHA256 of the NIK under a
+// Package directory implements app.Directory: the NIK -> participant id index
+// and the payout id -> claim id index, in PostgreSQL and in memory. Both store an HMAC-SHA256 of the NIK under a
 // server key, never the NIK, so the index reveals no personal data by itself.
 package directory
 
@@ -103,18 +103,53 @@ func (d *Postgres) ParticipantsOfPayer(ctx context.Context, payerID string) ([]s
 	return ids, nil
 }
 
+// ReservePayout returns the claim the payout id is reserved for, reserving it
+// for claimID when free; the primary key makes one of two racers win.
+func (d *Postgres) ReservePayout(ctx context.Context, payoutID, claimID string) (string, error) {
+	var owner string
+	err := d.pool.QueryRow(ctx, `
+		WITH inserted AS (
+			INSERT INTO payout_directory (payout_id, claim_id) VALUES ($1, $2)
+			ON CONFLICT (payout_id) DO NOTHING
+			RETURNING claim_id)
+		SELECT claim_id FROM inserted
+		UNION ALL
+		SELECT claim_id FROM payout_directory WHERE payout_id = $1
+		LIMIT 1`, payoutID, claimID).Scan(&owner)
+	if errors.Is(err, pgx.ErrNoRows) {
+		// the conflicting row was inserted by a transaction that committed after our snapshot: read again
+		err = d.pool.QueryRow(ctx, `SELECT claim_id FROM payout_directory WHERE payout_id = $1`, payoutID).Scan(&owner)
+	}
+	if err != nil {
+		return "", fmt.Errorf("reserve payout id: %w", err)
+	}
+	return owner, nil
+}
+
 // Memory is the in-memory directory, for tests of the command path.
 type Memory struct {
-	key    []byte
-	mutex  sync.Mutex
-	byHash map[string]entry
+	key     []byte
+	mutex   sync.Mutex
+	byHash  map[string]entry
+	payouts map[string]string // payout id -> claim id
 }
 
 type entry struct{ participantID, payerID string }
 
 // NewMemory builds an empty in-memory directory.
 func NewMemory(key string) *Memory {
-	return &Memory{key: []byte(key), byHash: map[string]entry{}}
+	return &Memory{key: []byte(key), byHash: map[string]entry{}, payouts: map[string]string{}}
+}
+
+// ReservePayout returns the claim the payout id is reserved for, reserving it for claimID when free.
+func (d *Memory) ReservePayout(_ context.Context, payoutID, claimID string) (string, error) {
+	d.mutex.Lock()
+	defer d.mutex.Unlock()
+	if owner, ok := d.payouts[payoutID]; ok {
+		return owner, nil
+	}
+	d.payouts[payoutID] = claimID
+	return claimID, nil
 }
 
 // Lookup returns the participant id reserved for a NIK.

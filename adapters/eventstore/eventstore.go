@@ -7,6 +7,8 @@
 //
 // Contract, for every implementation:
 //   - Append is atomic: all events of one call are stored, or none.
+//     AppendMany is atomic across its streams too, except on EventStoreDB
+//     (see AppendMany).
 //   - The expected version is always explicit; its zero value is invalid.
 //     A mismatch returns an error matching ErrConcurrencyConflict and stores nothing.
 //   - Appending events whose event ids are all stored already returns the
@@ -32,8 +34,11 @@ import (
 
 // Limits on one call; TigerStyle: everything has a bound.
 const (
-	// MaxEventsPerAppend bounds one Append.
+	// MaxEventsPerAppend bounds one Append, and each stream of an AppendMany.
 	MaxEventsPerAppend = 1000
+	// MaxEventsPerAppendMany bounds the events of all streams of one AppendMany
+	// (an assessment records a lapse on many participants beside its bill).
+	MaxEventsPerAppendMany = 10 * MaxEventsPerAppend
 	// MaxReadLimit bounds one page of ReadStream or ReadAll.
 	MaxReadLimit = 10_000
 )
@@ -42,6 +47,20 @@ const (
 type Store interface {
 	// Append stores events at the end of streamID if its version matches.
 	Append(ctx context.Context, streamID string, expected ExpectedVersion, events []EventData) (AppendResult, error)
+	// AppendMany stores the events of one command that span several streams,
+	// each behind its own expected version, and returns one result per
+	// StreamAppend, in order. A conflict on any stream is returned as that
+	// stream's *ConflictError. When every event id is stored already, every
+	// result is the stored records (Duplicate=true); a mix of stored and new
+	// ids is ErrEventIDReused.
+	//
+	// The PostgreSQL and memory stores store all streams or none, in one
+	// transaction. EventStoreDB has no transaction across streams: it appends
+	// stream by stream in order (AppendEach); a failure part way leaves the
+	// first streams stored, and running the same command again completes it,
+	// because the command path's event ids are deterministic and the stored
+	// streams answer as duplicates.
+	AppendMany(ctx context.Context, appends []StreamAppend) ([]AppendResult, error)
 	// ReadStream returns up to limit events of streamID with version >= fromVersion, in version order.
 	// Events not yet placed in the global order have Position 0.
 	ReadStream(ctx context.Context, streamID string, fromVersion int64, limit int) ([]RecordedEvent, error)
@@ -171,6 +190,13 @@ type RecordedEvent struct {
 	GlobalHash []byte
 }
 
+// StreamAppend is one stream's part of an AppendMany.
+type StreamAppend struct {
+	StreamID string
+	Expected ExpectedVersion
+	Events   []EventData
+}
+
 // AppendResult says where the events went.
 type AppendResult struct {
 	// Events are the stored records, with positions.
@@ -243,6 +269,83 @@ func ValidateAppend(streamID string, expected ExpectedVersion, events []EventDat
 		return fmt.Errorf("%w: %w", ErrInvalidAppend, err)
 	}
 	return nil
+}
+
+// ValidateAppendMany checks the arguments of an AppendMany that every
+// implementation refuses alike: each stream's as ValidateAppend, no stream
+// named twice, no event id in two streams, and the bounds.
+func ValidateAppendMany(appends []StreamAppend) error {
+	if len(appends) == 0 {
+		return fmt.Errorf("%w: append many takes at least one stream", ErrInvalidAppend)
+	}
+	var errs []error
+	streams := make(map[string]bool, len(appends))
+	ids := map[uuid.UUID]string{}
+	total := 0
+	for _, part := range appends {
+		if err := ValidateAppend(part.StreamID, part.Expected, part.Events); err != nil {
+			errs = append(errs, fmt.Errorf("stream %q: %w", part.StreamID, err))
+		}
+		if streams[part.StreamID] {
+			errs = append(errs, fmt.Errorf("stream %q is named twice: give all its events in one part", part.StreamID))
+		}
+		streams[part.StreamID] = true
+		for _, event := range part.Events {
+			if other, ok := ids[event.EventID]; ok && other != part.StreamID {
+				errs = append(errs, fmt.Errorf("event id %s is in streams %q and %q", event.EventID, other, part.StreamID))
+			}
+			ids[event.EventID] = part.StreamID
+		}
+		total += len(part.Events)
+	}
+	if total > MaxEventsPerAppendMany {
+		errs = append(errs, fmt.Errorf("append many takes at most %d events in all, got %d", MaxEventsPerAppendMany, total))
+	}
+	if err := errors.Join(errs...); err != nil {
+		if errors.Is(err, ErrInvalidAppend) {
+			return err
+		}
+		return fmt.Errorf("%w: %w", ErrInvalidAppend, err)
+	}
+	return nil
+}
+
+// maxStreamsNamed bounds the streams a message names (an assessment writes thousands).
+const maxStreamsNamed = 5
+
+// StreamsOf names the streams of appends, for messages: the first few, and how many more.
+func StreamsOf(appends []StreamAppend) string {
+	names := make([]string, 0, min(len(appends), maxStreamsNamed))
+	for _, part := range appends[:min(len(appends), maxStreamsNamed)] {
+		names = append(names, part.StreamID)
+	}
+	if more := len(appends) - len(names); more > 0 {
+		return fmt.Sprintf("%s and %d more", strings.Join(names, ", "), more)
+	}
+	return strings.Join(names, ", ")
+}
+
+// AppendEach is AppendMany for a store without a transaction across
+// streams: one Append per stream, in order. A stream whose events are all
+// stored already answers as a duplicate, so running the same appends again
+// after a failure part way completes them. The error names the streams
+// stored before the failure.
+func AppendEach(ctx context.Context, store Store, appends []StreamAppend) ([]AppendResult, error) {
+	if err := ValidateAppendMany(appends); err != nil {
+		return nil, err
+	}
+	results := make([]AppendResult, 0, len(appends))
+	for i, part := range appends {
+		result, err := store.Append(ctx, part.StreamID, part.Expected, part.Events)
+		if err != nil {
+			if i == 0 {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%w (streams %s are stored; the same command again completes the rest)", err, StreamsOf(appends[:i]))
+		}
+		results = append(results, result)
+	}
+	return results, nil
 }
 
 // EventFinder finds one event by id; stores that can implement it (corrections use it).

@@ -12,11 +12,13 @@ const VerifyPageSize = 5000
 
 // Report is the outcome of walking the whole log.
 type Report struct {
-	// Events is how many events were checked (placed and not yet placed).
+	// Events is how many events were checked.
 	Events int64
 	// Streams is how many streams were seen.
 	Streams int64
-	// Unsealed is how many stored events have no global position yet.
+	// Unsealed is how many stored events have no global position yet. Every
+	// store places events as it stores them now, so it is 0; the API's
+	// verify answer still carries it.
 	Unsealed int64
 	// FirstBroken is the first place where the log disagrees with its hashes; nil when intact.
 	FirstBroken *Break
@@ -42,10 +44,9 @@ type StreamTip struct {
 }
 
 // Chains recomputes the stream chains and the global chain, one event at a
-// time. Feed it the placed events in position order (Placed), then the
-// events without a position in version order per stream (Unplaced). It is
-// the shared core of every store's Verify; a store adds checks of its own
-// (the PostgreSQL store compares its streams table with Tip).
+// time: feed it the events in position order (Placed). It is the shared core
+// of every store's Verify; a store adds checks of its own (the PostgreSQL
+// store compares its log head with GlobalHash).
 type Chains struct {
 	position   int64
 	globalHash []byte
@@ -82,15 +83,6 @@ func (c *Chains) Placed(event RecordedEvent) *Break {
 	return nil
 }
 
-// Unplaced checks an event that has no position yet; only its stream chain applies.
-func (c *Chains) Unplaced(event RecordedEvent) *Break {
-	if reason := c.checkStream(event); reason != "" {
-		return &Break{StreamID: event.StreamID, Version: event.Version, Reason: reason + " (event not yet sealed)"}
-	}
-	c.advance(event)
-	return nil
-}
-
 // checkStream returns why event does not continue its stream's chain, or "".
 func (c *Chains) checkStream(event RecordedEvent) string {
 	tip, ok := c.tips[event.StreamID]
@@ -116,6 +108,9 @@ func (c *Chains) advance(event RecordedEvent) {
 
 // Position is the last position checked.
 func (c *Chains) Position() int64 { return c.position }
+
+// GlobalHash is the global hash at Position (ZeroHash before position 1).
+func (c *Chains) GlobalHash() []byte { return c.globalHash }
 
 // Events is how many events were checked.
 func (c *Chains) Events() int64 { return c.events }
@@ -162,8 +157,8 @@ func WalkPlaced(ctx context.Context, chains *Chains, head int64, next PageFunc, 
 }
 
 // Verify walks a store's whole global order through ReadAll and recomputes
-// every stream chain and the global chain. It sees placed events only, so
-// Report.Unsealed stays 0; stores that know more add their own checks.
+// every stream chain and the global chain; stores that know more add their
+// own checks.
 func Verify(ctx context.Context, store Store, progress func(checked, head int64)) (Report, error) {
 	head, err := store.Head(ctx)
 	if err != nil {

@@ -100,7 +100,7 @@ func newAPIFixtureOf(t *testing.T, seed func(*apptest.System)) *apiFixture {
 	return &apiFixture{database: database, application: application, server: server, handler: handler, http: httpServer, tokens: issued, logs: logs}
 }
 
-// The fixture's figures (RULES.md): a BPU worker declaring Rp1,000,000 pays
+// The fixture's figures (docs/rulebook.md): a BPU worker declaring Rp1,000,000 pays
 // JKK 1% (10,000) and JKM 6,800 a month, 16,800; five such workers, 84,000.
 // Santi dies on 7 October 2024, October paid on the 1st: JKM Rp42,000,000.
 const (
@@ -338,7 +338,7 @@ func checkHistoryAsOfADateAndAtAPosition(t *testing.T, f *apiFixture) {
 	if status != http.StatusOK || json.Unmarshal(text, &full) != nil || len(full.Entries) < 3 {
 		t.Fatalf("full history: %d %s", status, text)
 	}
-	// RULES.md: the JKM benefit of a death is 42,000,000 in all; paid in full in the demo.
+	// docs/rulebook.md#jkm: the JKM benefit of a death is 42,000,000 in all; paid in full in the demo.
 	if !strings.Contains(full.State, "paid out 42000000.00 of 42000000.00") {
 		t.Errorf("state now = %q, want paid out 42000000.00 of 42000000.00", full.State)
 	}
@@ -363,8 +363,27 @@ func checkHistoryAsOfADateAndAtAPosition(t *testing.T, f *apiFixture) {
 			t.Errorf("history%s: %d %s, want 400", bad, status, text)
 		}
 	}
-	if status, _, _ := f.do(t, access.Auditor, http.MethodGet, "/api/v1/participants/"+santiNIK+"/history", ""); status != http.StatusOK {
-		t.Errorf("participant history: %d", status)
+	// Santi's timeline: her stream, her line of each of the regency's ten bills and the payments, her claim.
+	var timeline struct {
+		Entries []app.HistoryEntry `json:"entries"`
+		State   string             `json:"state"`
+	}
+	status, _, text = f.do(t, access.Auditor, http.MethodGet, "/api/v1/participants/"+santiNIK+"/history", "")
+	if status != http.StatusOK || json.Unmarshal(text, &timeline) != nil {
+		t.Fatalf("participant history: %d %s", status, text)
+	}
+	counts := map[string]int{}
+	for _, entry := range timeline.Entries {
+		if entry.PayerID == fixturePayer && entry.Excerpt {
+			counts[entry.Type]++
+		}
+		counts[entry.Stream[:strings.Index(entry.Stream, "-")]]++
+	}
+	if counts["ContributionsAssessed"] != 10 || counts["PaymentReceived"] != 10 || counts["claim"] == 0 || counts["participant"] == 0 {
+		t.Errorf("participant timeline: %v, want 10 bill lines and 10 payments from %s, her stream and her claim", counts, fixturePayer)
+	}
+	if !strings.Contains(timeline.State, "10 month(s) billed, 10 paid") || !strings.Contains(timeline.State, "paid out 42000000.00 of 42000000.00") {
+		t.Errorf("participant timeline state: %q", timeline.State)
 	}
 }
 
@@ -428,8 +447,8 @@ func checkAuditBundleVerifiesOffline(t *testing.T, f *apiFixture) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Santi's participant stream and her JKM claim.
-	if len(report.Manifest.Streams) != 2 || report.Manifest.Events < 4 {
+	// Santi's participant stream, her JKM claim and the regency's stream, whole.
+	if len(report.Manifest.Streams) != 3 || report.Manifest.Events < 4 {
 		t.Fatalf("manifest: %+v", report.Manifest)
 	}
 	status, _, zipped = f.do(t, access.Auditor, http.MethodGet, "/api/v1/audit/bundle?kecamatan=Kusan%20Hilir", "")

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tanahbumbu/jaminan/adapters/bundle"
+	"github.com/tanahbumbu/jaminan/app"
 )
 
 // getBundle streams a signed audit bundle of ?participant=NIK or ?kecamatan=NAME.
@@ -14,6 +15,7 @@ func (s *Server) getBundle(w http.ResponseWriter, r *http.Request) {
 	query := r.URL.Query()
 	nik, kecamatan := query.Get("participant"), query.Get("kecamatan")
 	var scope bundle.Scope
+	var streams []string
 	switch {
 	case nik != "" && kecamatan == "":
 		member, err := s.application.ParticipantByNIK(r.Context(), nik)
@@ -21,20 +23,20 @@ func (s *Server) getBundle(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, err)
 			return
 		}
-		scope = bundle.Scope{Kind: "participant", ID: member.ID}
+		scope, streams = bundle.Scope{Kind: "participant", ID: member.ID}, app.ParticipantStreams(member)
 	case kecamatan != "" && nik == "":
 		if !s.application.Places().HasKecamatan(kecamatan) {
 			badParameter(w, "kecamatan", "unknown_kecamatan", "kecamatan must be one of the 12 kecamatan of Tanah Bumbu")
 			return
 		}
 		scope = bundle.Scope{Kind: "kecamatan", ID: kecamatan}
+		var err error
+		if streams, err = bundle.Streams(r.Context(), s.pool, scope); err != nil {
+			s.writeError(w, err)
+			return
+		}
 	default:
 		badParameter(w, "participant", "invalid_scope", "give exactly one of participant=NIK or kecamatan=NAME")
-		return
-	}
-	streams, err := bundle.Streams(r.Context(), s.pool, scope)
-	if err != nil {
-		s.writeError(w, err)
 		return
 	}
 	key, err := s.bundleKey()

@@ -49,6 +49,8 @@ type lagCollector struct {
 var (
 	lagDescription  = prometheus.NewDesc("jaminan_projection_lag_events", "Events in the log not yet applied by the projection.", []string{"projection"}, nil)
 	headDescription = prometheus.NewDesc("jaminan_log_head_position", "The highest position of the global log.", nil, nil)
+	// failingDescription is 1 while the projection is stopped on an event it cannot apply (GET /api/v1/status says which and why).
+	failingDescription = prometheus.NewDesc("jaminan_projection_failing", "1 while the projection is stopped on an event it cannot apply, else 0.", []string{"projection"}, nil)
 )
 
 // scrapeTimeout bounds the database reads of one scrape.
@@ -57,6 +59,7 @@ const scrapeTimeout = 5 * time.Second
 func (c *lagCollector) Describe(descriptions chan<- *prometheus.Desc) {
 	descriptions <- lagDescription
 	descriptions <- headDescription
+	descriptions <- failingDescription
 }
 
 func (c *lagCollector) Collect(metrics chan<- prometheus.Metric) {
@@ -69,6 +72,11 @@ func (c *lagCollector) Collect(metrics chan<- prometheus.Metric) {
 	}
 	for i, status := range statuses {
 		metrics <- prometheus.MustNewConstMetric(lagDescription, prometheus.GaugeValue, float64(status.Lag), status.Name)
+		failing := 0.0
+		if status.State == projections.StateFailing {
+			failing = 1
+		}
+		metrics <- prometheus.MustNewConstMetric(failingDescription, prometheus.GaugeValue, failing, status.Name)
 		if i == 0 {
 			metrics <- prometheus.MustNewConstMetric(headDescription, prometheus.GaugeValue, float64(status.Head))
 		}

@@ -52,7 +52,7 @@ func New(pool *pgxpool.Pool, catchUp CatchUp) *Postgres {
 // Items lists unreversed receipts and payouts paid from from to to.
 func (p *Postgres) Items(ctx context.Context, from, to calendar.Date) ([]reconciliation.Item, error) {
 	var head int64
-	if err := p.pool.QueryRow(ctx, `SELECT coalesce(max(position), 0) FROM log_positions`).Scan(&head); err != nil {
+	if err := p.pool.QueryRow(ctx, `SELECT position FROM log_head`).Scan(&head); err != nil {
 		return nil, fmt.Errorf("read log head: %w", err)
 	}
 	if p.catchUp != nil {

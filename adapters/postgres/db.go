@@ -85,17 +85,16 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) (int32, error) {
 	return migrateTo(ctx, pool, latestVersion)
 }
 
-// MigrateTo moves the schema up or down to version under the same lock, and
-// returns the version reached: a test of a migration's backfill runs it again
-// over read models that exist.
+// MigrateTo moves the schema to version (up or down) under the same lock;
+// tests use it to write a log the way an earlier version did.
 func MigrateTo(ctx context.Context, pool *pgxpool.Pool, version int32) (int32, error) {
 	if version < 0 {
-		return 0, fmt.Errorf("migrate to version %d: want 0 or more", version)
+		return 0, fmt.Errorf("migrate to version %d: versions start at 0", version)
 	}
 	return migrateTo(ctx, pool, version)
 }
 
-// latestVersion asks migrateTo for every migration there is.
+// latestVersion asks migrateTo for the last migration there is.
 const latestVersion = -1
 
 func migrateTo(ctx context.Context, pool *pgxpool.Pool, version int32) (int32, error) {
@@ -122,16 +121,18 @@ func migrateTo(ctx context.Context, pool *pgxpool.Pool, version int32) (int32, e
 		return 0, fmt.Errorf("load migrations: %w", err)
 	}
 	if version == latestVersion {
-		version = int32(len(migrator.Migrations))
+		err = migrator.Migrate(ctx)
+	} else {
+		err = migrator.MigrateTo(ctx, version)
 	}
-	if err := migrator.MigrateTo(ctx, version); err != nil {
+	if err != nil {
 		return 0, fmt.Errorf("apply migrations: %w", err)
 	}
-	reached, err := migrator.GetCurrentVersion(ctx)
+	current, err := migrator.GetCurrentVersion(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("read schema version: %w", err)
 	}
-	return reached, nil
+	return current, nil
 }
 
 // EnsureDatabase creates the database named in url when it does not exist,

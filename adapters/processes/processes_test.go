@@ -67,7 +67,7 @@ var memberLines = []string{
 	`{"command":"Enroll","nik":"6310064203820002","programmes":["JKK","JKM","JHT"],"effective_date":"2021-01-01","wage":"3000000"}`,
 }
 
-// jkmClaim: RULES.md worked example 1, death 2024-03-10 covered since 2021: 42,000,000.
+// jkmClaim: docs/rulebook.md worked example 1, death 2024-03-10 covered since 2021: 42,000,000.
 func jkmClaim(t *testing.T, application *app.Application) {
 	t.Helper()
 	mustRun(t, application, "setup", memberLines...)
@@ -76,7 +76,7 @@ func jkmClaim(t *testing.T, application *app.Application) {
 	mustRun(t, application, "approval-jkm-1", `{"command":"ApproveClaim","claim_id":"jkm-1"}`)
 }
 
-// scholarshipClaim: one child entering SD in 2024 (RULES.md example 11): SD
+// scholarshipClaim: one child entering SD in 2024 (docs/rulebook.md worked example 11): SD
 // tranches of 1,500,000 a school year from 2024/2025.
 func scholarshipClaim(t *testing.T, application *app.Application) {
 	t.Helper()
@@ -211,7 +211,7 @@ func TestApprovalSchedulesThePayoutOnceOverGoChannel(t *testing.T) {
 		t.Fatalf("got %d PayoutScheduled, want 1 after a redelivery: %+v", len(payouts), payouts)
 	}
 	got := payouts[0]
-	// RULES.md example 1: 20,000,000 + 12,000,000 + 10,000,000 = 42,000,000.
+	// docs/rulebook.md worked example 1: 20,000,000 + 12,000,000 + 10,000,000 = 42,000,000.
 	if got.PayoutID != "jkm-1:benefit" || got.Amount.StringFixed(2) != "42000000.00" || !got.DueOn.Equal(state.Approved.DueBy) || got.SchoolYear != 0 {
 		t.Errorf("got %+v, want jkm-1:benefit of 42000000.00 due %s", got, state.Approved.DueBy)
 	}
@@ -239,7 +239,7 @@ func TestScholarshipTrancheDueSchedulesTheNextYear(t *testing.T) {
 	publishLog(t, application, pubsub, bus.DefaultTopic, head)
 	awaitCalls(t, executor.done, 1) // the PayoutRecorded of 2024
 	payouts, correlations := scheduled(t, application, "b-1")
-	// SD: 1,500,000 a school year (RULES.md, Scholarship). 2024/2025 and
+	// SD: 1,500,000 a school year (docs/rulebook.md#scholarship). 2024/2025 and
 	// 2025/2026 began before the approval, so both are due by its service deadline.
 	want := []string{"b-1:2024 1500000.00 2024", "b-1:2025 1500000.00 2025"}
 	if len(payouts) != len(want) {

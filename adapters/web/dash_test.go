@@ -101,7 +101,7 @@ func TestDashViewsPageByKeyset(t *testing.T) {
 	}
 }
 
-// workedExamples are RULES.md's worked examples 7 and 9 as commands: a PU
+// workedExamples are the worked examples 7 and 9 of docs/rulebook.md as commands: a PU
 // village official (W = 3,000,000, risk class 1) billed 7,200 + 9,000 +
 // 171,000 = 187,200 for 2024-02 and paid in full, and a BPU vulnerable worker
 // (declared income 1,000,000) billed 10,000 + 6,800 = 16,800 and not paid.

@@ -34,6 +34,7 @@ type System struct {
 	Application *app.Application
 	Store       *pgstore.Store
 	Runner      *projections.Runner
+	today       calendar.Date // the application's clock
 }
 
 // New wires a System over pool with the clock fixed at now.
@@ -59,7 +60,7 @@ func New(t testing.TB, pool *pgxpool.Pool, now time.Time) *System {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &System{Application: application, Store: store, Runner: runner}
+	return &System{Application: application, Store: store, Runner: runner, today: calendar.DateOf(now)}
 }
 
 // Apply executes command lines, one JSON object each as `jaminan apply`
@@ -104,7 +105,7 @@ func (s *System) AppendBill(t testing.TB, payerID string, period calendar.Period
 		billed = append(billed, payer.Member{ParticipantID: fmt.Sprintf("%s-member-%06d", payerID, i), Segment: "PU",
 			WageBase: decimal.NewFromInt(3_000_000), Programmes: []string{"JKK", "JKM", "JHT"}})
 	}
-	decided, err := payer.Assess(state, &command.AssessContributions{PayerID: payerID, Period: period}, billed, s.Application.Library())
+	decided, err := payer.Assess(state, &command.AssessContributions{PayerID: payerID, Period: period}, billed, s.Application.Library(), s.today)
 	if err != nil || len(decided) != 1 {
 		t.Fatalf("assess %d members: %d events, %v", members, len(decided), err)
 	}

@@ -54,7 +54,8 @@ type Options struct {
 	// Kecamatan limits the demo to these; empty means all 12 of Tanah Bumbu.
 	Kecamatan []string
 	// Today is the demo's "now": the months billed end with its month and no
-	// payment is dated after it. Zero means the current date. The dashboard's
+	// payment is dated after it. Zero means the application's today (its
+	// clock), which the command path judges every date against. The dashboard's
 	// arrears ageing counts days from the database's current date, so the
 	// bills must reach up to today for every ageing bucket to show.
 	Today calendar.Date
@@ -79,12 +80,12 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-func (o *Options) setDefaults(now time.Time) {
+func (o *Options) setDefaults(today calendar.Date) {
 	if o.Workers == 0 {
 		o.Workers = defaultWorkers
 	}
 	if o.Today.IsZero() {
-		o.Today = calendar.DateOf(now)
+		o.Today = today
 	}
 	if o.Concurrency == 0 {
 		o.Concurrency = defaultConcurrency
@@ -182,7 +183,7 @@ func Run(ctx context.Context, application *app.Application, places *reference.Pl
 	if len(options.Kecamatan) == 0 {
 		options.Kecamatan = places.Kecamatan()
 	}
-	options.setDefaults(time.Now())
+	options.setDefaults(application.Today())
 	if err := options.Validate(places); err != nil {
 		return Summary{}, err
 	}

@@ -92,7 +92,7 @@ func TestDemo(t *testing.T) {
 }
 
 // The seed story's figures, produced by the rule book through the command path:
-// Rp42.000.000 to Santi's heirs (RULES.md worked example 1), Rp231.000.000 to
+// Rp42.000.000 to Santi's heirs (docs/rulebook.md worked example 1), Rp231.000.000 to
 // Halimatus's (story.go: 192.485.664 + 12.000.000 + 10.000.000 + 2.514.336 + 14.000.000).
 func (l *loaded) seedFigures(t *testing.T) {
 	for _, test := range []struct {

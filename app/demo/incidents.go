@@ -187,9 +187,12 @@ func (p *plan) jkkDeath(random *rand.Rand, w *worker, date calendar.Date) {
 		p.claim(w, &command.FileClaim{NIK: w.register.NIK, Programme: "JKK", Benefit: "death", IncidentDate: date, Heir: heir}, "jkk"),
 		p.claim(w, &command.FileClaim{NIK: w.register.NIK, Programme: "JHT", Benefit: "full", IncidentDate: date, Heir: heir}, "jht"))
 	family := familyNames[random.IntN(len(familyNames))]
+	// Two different given names: a claim names each child once (FileClaim refuses a name twice).
+	elder := random.IntN(len(givenNames))
+	younger := (elder + 1 + random.IntN(len(givenNames)-1)) % len(givenNames)
 	children := []command.Child{
-		{FullName: givenNames[random.IntN(len(givenNames))] + " " + family, BirthDate: calendar.NewDate(date.Year()-13, time.Month(1+random.IntN(6)), 1+random.IntN(28)), Level: "SMP", Grade: 1},
-		{FullName: givenNames[random.IntN(len(givenNames))] + " " + family, BirthDate: calendar.NewDate(date.Year()-8, time.Month(1+random.IntN(6)), 1+random.IntN(28)), Level: "SD", Grade: 2},
+		{FullName: givenNames[elder] + " " + family, BirthDate: calendar.NewDate(date.Year()-13, time.Month(1+random.IntN(6)), 1+random.IntN(28)), Level: "SMP", Grade: 1},
+		{FullName: givenNames[younger] + " " + family, BirthDate: calendar.NewDate(date.Year()-8, time.Month(1+random.IntN(6)), 1+random.IntN(28)), Level: "SD", Grade: 2},
 	}
 	w.claims = append(w.claims, p.claim(w, &command.FileClaim{NIK: w.register.NIK, Programme: "SCHOLARSHIP", Benefit: "scholarship", IncidentDate: date, Heir: heir,
 		Details: &command.Details{Children: children}}, "beasiswa"))

@@ -123,7 +123,7 @@ var mix = []struct {
 	{"konstruksi", "construction", paidByVillage, 0, 0, 4},
 }
 
-// bpuDeclaredIncome is the regency's package for non-wage earners (RULES.md, worked example 9).
+// bpuDeclaredIncome is the regency's package for non-wage earners (docs/rulebook.md, worked example 9).
 const bpuDeclaredIncome = 1_000_000
 
 // koperasiFounded: the Koperasi Desa Merah Putih were set up from July 2025.

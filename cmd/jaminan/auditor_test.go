@@ -91,8 +91,19 @@ func TestAuditorCommandsEndToEnd(t *testing.T) {
 		t.Fatalf("--as-of 2024-02-30: %v, want a usage error", err)
 	}
 
+	// Halimatus's timeline holds her line of the payer's bill and the payment that paid it.
+	timeline, _, err := cli(t, "history", "participant", "6310064203820002", "--format", "csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows = strings.Split(strings.TrimSpace(timeline), "\n")
+	if len(rows) != 5 || !strings.HasSuffix(rows[0], ",data,stream,payer_id,excerpt") || !strings.Contains(rows[3], "ContributionsAssessed") ||
+		!strings.HasSuffix(rows[4], ",payer-desa-pakatellu,desa-pakatellu,true") || !strings.Contains(rows[4], "1 month(s) billed, 1 paid") {
+		t.Fatalf("history participant --format csv: want registration, enrollment, her bill line and its payment:\n%s", timeline)
+	}
+
 	path := filepath.Join(t.TempDir(), "halimatus.zip")
-	if out, _, err := cli(t, "bundle", "participant", "6310064203820002", "--out", path); err != nil || !strings.Contains(out, "events in 1 streams") {
+	if out, _, err := cli(t, "bundle", "participant", "6310064203820002", "--out", path); err != nil || !strings.Contains(out, "events in 2 streams") {
 		t.Fatalf("bundle: %q, %v", out, err)
 	}
 	if out, _, err := cli(t, "verify", "--bundle", path); err != nil || !strings.HasPrefix(out, "ok: bundle of participant") {

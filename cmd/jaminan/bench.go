@@ -19,8 +19,9 @@ import (
 
 func newBenchCommand() *cobra.Command {
 	var runs, events, participants int
-	var serveDuration time.Duration
+	var serveDuration, lagDuration time.Duration
 	var out string
+	var only []string
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Benchmark appends, rebuild, history and memory against the raw PostgreSQL limit",
@@ -43,7 +44,7 @@ it is never part of the tests.`,
 			defer cleanup()
 			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 			report, err := bench.Run(ctx, bench.Config{ServerURL: databaseURL(), Runs: runs, LogEvents: events, Progress: cmd.ErrOrStderr(),
-				Participants: participants, ServeDuration: serveDuration, Binary: binary,
+				Participants: participants, ServeDuration: serveDuration, LagDuration: lagDuration, Binary: binary, Phases: only,
 				Wire: func(pool *pgxpool.Pool) (bench.System, error) {
 					built, err := wire(pool, logger, time.Now)
 					if err != nil {
@@ -58,14 +59,21 @@ it is never part of the tests.`,
 			if err != nil {
 				return err
 			}
-			return writeBenchReport(report, out, runs, events, participants)
+			command := []string{"jaminan bench", fmt.Sprintf("--runs %d", runs), fmt.Sprintf("--events %d", events),
+				fmt.Sprintf("--participants %d", participants), "--serve-duration " + serveDuration.String(), "--lag-duration " + lagDuration.String()}
+			if len(only) > 0 {
+				command = append(command, "--only "+strings.Join(only, ","))
+			}
+			return writeBenchReport(report, out, strings.Join(append(command, "--out "+out), " "))
 		},
 	}
 	cmd.Flags().IntVar(&runs, "runs", bench.DefaultRuns, "how often each measurement runs (the report shows medians)")
 	cmd.Flags().IntVar(&events, "events", bench.DefaultLogEvents, "about how many events the log for rebuild and history holds")
 	cmd.Flags().IntVar(&participants, "participants", bench.DefaultParticipants, "participants (over 36 months) the dashboards' read models hold")
 	cmd.Flags().DurationVar(&serveDuration, "serve-duration", bench.DefaultServeDuration, "how long serve is driven with commands for its memory")
+	cmd.Flags().DurationVar(&lagDuration, "lag-duration", bench.DefaultLagDuration, "how long the live-lag load runs")
 	cmd.Flags().StringVar(&out, "out", "docs/BENCHMARKS.md", "where to write the report")
+	cmd.Flags().StringSliceVar(&only, "only", nil, "run only these phases ("+strings.Join(bench.Phases, ", ")+"); the report then holds only their rows")
 	return cmd
 }
 
@@ -101,7 +109,7 @@ func benchBinary() (path string, cleanup func(), err error) {
 }
 
 // writeBenchReport writes the report to a temporary file beside out and renames it into place.
-func writeBenchReport(report bench.Report, out string, runs, events, participants int) (err error) {
+func writeBenchReport(report bench.Report, out, command string) (err error) {
 	file, err := os.CreateTemp(filepath.Dir(out), ".benchmarks-*.md")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", out, err)
@@ -111,8 +119,6 @@ func writeBenchReport(report bench.Report, out string, runs, events, participant
 			_ = os.Remove(file.Name())
 		}
 	}()
-	command := strings.Join([]string{"jaminan bench", fmt.Sprintf("--runs %d", runs), fmt.Sprintf("--events %d", events),
-		fmt.Sprintf("--participants %d", participants), "--out " + out}, " ")
 	if err := bench.WriteMarkdown(file, report, command); err != nil {
 		_ = file.Close()
 		return fmt.Errorf("write %s: %w", out, err)

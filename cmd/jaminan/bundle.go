@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tanahbumbu/jaminan/adapters/bundle"
+	"github.com/tanahbumbu/jaminan/app"
 )
 
 func newBundleCommand() *cobra.Command {
@@ -18,9 +19,10 @@ func newBundleCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bundle participant NIK | bundle kecamatan NAME",
 		Short: "Write a signed audit bundle of one participant's or one kecamatan's full history",
-		Long: `Writes a zip with every event of the scope's streams (the participant and their
-claims; for a kecamatan every participant registered there, their claims and
-their payers), each with its hash and its predecessor's, a manifest of the
+		Long: `Writes a zip with every event of the scope's streams (the participant, their
+claims and every payer they have had, whole, so the contributions billed and
+paid for them are in it; for a kecamatan every participant registered there,
+their claims and their payers), each with its hash and its predecessor's, a manifest of the
 stream heads and an Ed25519 signature of the manifest (JAMINAN_BUNDLE_KEY, 64 hex
 digits; unset means the development key). An auditor checks it offline with
 jaminan verify --bundle FILE [--public-key HEX].`,
@@ -43,21 +45,23 @@ jaminan verify --bundle FILE [--public-key HEX].`,
 			}
 			defer built.Close()
 			scope := bundle.Scope{Kind: args[0], ID: args[1]}
+			var streams []string
 			if scope.Kind == "participant" {
 				member, err := built.application.ParticipantByNIK(cmd.Context(), args[1])
 				if err != nil {
 					return err
 				}
-				scope.ID = member.ID
-			} else if !built.application.Places().HasKecamatan(args[1]) {
-				return &usageError{fmt.Errorf("%q is not a kecamatan of Tanah Bumbu (%v)", args[1], built.application.Places().Kecamatan())}
-			}
-			if _, err := built.runner.CatchUp(cmd.Context()); err != nil {
-				return fmt.Errorf("bring the read models up to date: %w", err)
-			}
-			streams, err := bundle.Streams(cmd.Context(), built.pool, scope)
-			if err != nil {
-				return err
+				scope.ID, streams = member.ID, app.ParticipantStreams(member)
+			} else {
+				if !built.application.Places().HasKecamatan(args[1]) {
+					return &usageError{fmt.Errorf("%q is not a kecamatan of Tanah Bumbu (%v)", args[1], built.application.Places().Kecamatan())}
+				}
+				if _, err := built.runner.CatchUp(cmd.Context()); err != nil {
+					return fmt.Errorf("bring the read models up to date: %w", err)
+				}
+				if streams, err = bundle.Streams(cmd.Context(), built.pool, scope); err != nil {
+					return err
+				}
 			}
 			var zipped bytes.Buffer
 			manifest, err := bundle.Write(cmd.Context(), &zipped, built.application.Store(), scope, streams, key, time.Now())

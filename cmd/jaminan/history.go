@@ -20,14 +20,23 @@ func newHistoryCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "history participant|payer|claim ID",
 		Short: "Print every event of a participant, payer or claim, with the state after each",
-		Long: `Replays one stream from the log (not from the read models) and prints each
-event with its position, stream version, business and recorded time, actor and
-hash, and the state after it (for a participant: the coverage per programme).
-A participant is named by NIK; a payer and a claim by their ids.
+		Long: `Replays from the log (not from the read models) and prints each event with
+its position, stream and version, business and recorded time, actor and hash,
+and the state after it. A payer and a claim are one stream each, named by id.
+
+A participant, named by NIK, is their whole timeline in log order: their own
+stream (enrollments, wage and payer changes, accidents, deaths), every month
+billed for them with the payer that billed it, each payment or reversal that
+reached their line and the penalties on it (from the streams of the payers
+they have had; only their own line, marked as an excerpt), and their claims
+with decisions and payouts. The state after each event gives the coverage, the
+months billed and paid with those in arrears on the event's business date, and
+each claim's status.
 
 --as-of DATE keeps the events whose business date is on or before DATE, so the
 last state shown is the state as of that date. --at-position N keeps the events
-at or before global position N: what the ledger knew then. Both may be given.`,
+at or before global position N: what the ledger knew then. Both may be given,
+and apply to every stream of a participant's timeline alike.`,
 		Example: "  jaminan history participant 6310014507800001\n  jaminan history claim jkm-santi-2024 --format json\n" +
 			"  jaminan history payer desa-pakatellu --as-of 2024-06-30 --format csv",
 		Args: exactArgs(2),
@@ -80,18 +89,21 @@ func printHistory(output io.Writer, entries []app.HistoryEntry, format string) e
 		return nil
 	case "csv":
 		writer := csv.NewWriter(output)
-		_ = writer.Write([]string{"position", "version", "event_id", "type", "occurred_at", "recorded_at", "actor", "hash", "state_after", "data"})
+		_ = writer.Write([]string{"position", "version", "event_id", "type", "occurred_at", "recorded_at", "actor", "hash", "state_after", "data",
+			"stream", "payer_id", "excerpt"})
 		for _, entry := range entries {
 			_ = writer.Write([]string{strconv.FormatInt(entry.Position, 10), strconv.FormatInt(entry.Version, 10), entry.EventID, entry.Type,
-				entry.OccurredAt, entry.RecordedAt, entry.Actor, entry.Hash, entry.StateAfter, string(entry.Data)})
+				entry.OccurredAt, entry.RecordedAt, entry.Actor, entry.Hash, entry.StateAfter, string(entry.Data),
+				entry.Stream, entry.PayerID, strconv.FormatBool(entry.Excerpt)})
 		}
 		writer.Flush()
 		return writer.Error()
 	}
 	writer := tabwriter.NewWriter(output, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(writer, "POSITION\tVERSION\tOCCURRED\tRECORDED\tTYPE\tACTOR\tHASH\tSTATE AFTER")
+	fmt.Fprintln(writer, "POSITION\tSTREAM\tVERSION\tOCCURRED\tRECORDED\tTYPE\tACTOR\tHASH\tSTATE AFTER")
 	for _, entry := range entries {
-		fmt.Fprintf(writer, "%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", entry.Position, entry.Version, entry.OccurredAt, entry.RecordedAt, entry.Type, entry.Actor, entry.Hash[:12], entry.StateAfter)
+		fmt.Fprintf(writer, "%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", entry.Position, entry.Stream, entry.Version, entry.OccurredAt, entry.RecordedAt,
+			entry.Type, entry.Actor, entry.Hash[:12], entry.StateAfter)
 	}
 	return writer.Flush()
 }

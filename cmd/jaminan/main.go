@@ -8,7 +8,7 @@ import (
 	"os"
 )
 
-// Exit statuses (DESIGN.md, The binary).
+// Exit statuses: 0 success, 1 a domain or input error, 2 a usage error (docs/commands.md).
 const (
 	exitOK    = 0
 	exitError = 1

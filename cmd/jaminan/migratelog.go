@@ -17,10 +17,6 @@ import (
 	"github.com/tanahbumbu/jaminan/adapters/postgres"
 )
 
-// maxSealRounds bounds the seals migrate-log runs before copying: a backlog
-// of MaxSealBatch × this many unsealed events is far beyond any real one.
-const maxSealRounds = 10_000
-
 // openMigrationTarget opens the store migrate-log copies into, and says how
 // to close it. The tests put an in-memory store in its place.
 var openMigrationTarget = func(ctx context.Context, config storeConfig, logger *slog.Logger) (migrate.Target, func(), error) {
@@ -110,11 +106,8 @@ func runMigrateLog(ctx context.Context, options migrateLogOptions, out, errOut i
 	if _, err := postgres.Migrate(ctx, pool); err != nil {
 		return err
 	}
-	source, err := pgstore.New(pool, pgstore.Config{Logger: logger})
+	source, err := pgstore.New(pool, pgstore.Config{})
 	if err != nil {
-		return err
-	}
-	if err := sealBacklog(ctx, source); err != nil {
 		return err
 	}
 	target, closeTarget, err := openMigrationTarget(ctx, config, logger)
@@ -127,21 +120,6 @@ func runMigrateLog(ctx context.Context, options migrateLogOptions, out, errOut i
 		return err
 	}
 	return verifyCopy(ctx, source, target, report.SourceHead, options.quiet, out, errOut)
-}
-
-// sealBacklog places every committed event in the global order first: the
-// copy reads placed events only.
-func sealBacklog(ctx context.Context, source *pgstore.Store) error {
-	for range maxSealRounds {
-		sealed, err := source.Seal(ctx)
-		if err != nil {
-			return err
-		}
-		if sealed < pgstore.MaxSealBatch {
-			return nil
-		}
-	}
-	return fmt.Errorf("the PostgreSQL log still has unsealed events after %d seals", maxSealRounds)
 }
 
 // progressTo is a progress callback drawing a bar on errOut (none when quiet).

@@ -23,7 +23,6 @@ import (
 // Intervals of the serve loops.
 const (
 	projectionPollInterval = 500 * time.Millisecond
-	sealInterval           = 200 * time.Millisecond
 	shutdownTimeout        = 10 * time.Second
 	relayInterval          = 200 * time.Millisecond
 )
@@ -59,7 +58,6 @@ reads its token from the address (#token=...) or asks for one.`,
 				built.logger.Warn("JAMINAN_NIK_KEY is not set: the NIK directory uses the development key " + directory.DevelopmentKey + "; set a secret key in production")
 			}
 			go func() { _ = built.runner.Run(ctx, projectionPollInterval) }()
-			go runSealer(ctx, built.store, sealInterval)
 			if err := startRelay(ctx, built); err != nil {
 				return err
 			}

@@ -29,8 +29,10 @@ import (
 const (
 	defaultSoakRounds = 3
 	maxSoakRounds     = 200
-	// soakClients is how many goroutines post commands to serve at once.
-	soakClients = 4
+	// soakClients is how many goroutines post commands to serve at once:
+	// enough that serve's appends are written in groups, so a kill lands
+	// in the middle of one.
+	soakClients = 8
 	// maxCommandsPerClient bounds one client's commands in one round.
 	maxCommandsPerClient = 2000
 	// serveStartTimeout bounds the wait for a started serve to answer /healthz.
@@ -217,25 +219,47 @@ func (l *soakLoad) post(ctx context.Context, client *http.Client, baseURL string
 	return response.StatusCode
 }
 
-// client posts payments to its own payer, and every fifth command registers a
-// participant of that payer, until ctx ends or serve stops answering. After
-// a 503 it pauses a little (a real client waits Retry-After) and goes on.
+// client posts payments to its own payer, and every other command takes a
+// participant of that payer one step on: register, enroll, report an
+// accident, file a claim (a command that writes two streams, the
+// participant's and the claim's), until ctx ends or serve stops answering.
+// After a 503 it pauses a little (a real client waits Retry-After), leaves
+// that participant where it is and goes on.
 func (l *soakLoad) client(ctx context.Context, baseURL string, round, worker int) {
 	client := &http.Client{Timeout: soakRequestTimeout}
 	payer := fmt.Sprintf("soak-payer-%d", worker)
+	broken := -1 // the participant whose steps stopped at a 503
 	for n := 0; n < maxCommandsPerClient && ctx.Err() == nil; n++ {
 		c := soakCommand{name: "RecordPayment", body: fmt.Sprintf(`{"payment_id":"r%d-w%d-%d","payer_id":"%s","amount":"%d","paid_on":"2024-02-10","bank_reference":"SOAK-%d-%d-%d"}`,
 			round, worker, n, payer, 1000+n, round, worker, n)}
-		if n%5 == 4 {
-			c = soakCommand{name: "RegisterParticipant", body: fmt.Sprintf(`{"nik":"63%02d%d%011d","name":"Kader %d","birth_date":"1990-01-01","category":"kader","segment":"BPU","kecamatan":"Kusan Hilir","desa":"Batuah","payer_id":"%s"}`,
-				round%100, worker, n, n, payer)}
+		if participant, step := n/8, n%8/2; n%2 == 1 && participant != broken {
+			c = participantStep(round, worker, participant, step, payer)
 		}
 		switch l.post(ctx, client, baseURL, c) {
 		case 0:
 			return
 		case http.StatusServiceUnavailable:
+			broken = n / 8
 			time.Sleep(outagePause)
 		}
+	}
+}
+
+// participantStep is step 0 to 3 of one participant's story.
+func participantStep(round, worker, participant, step int, payer string) soakCommand {
+	nik := fmt.Sprintf("63%02d%d%011d", round%100, worker, participant)
+	id := fmt.Sprintf("r%d-w%d-%d", round, worker, participant)
+	switch step {
+	case 0:
+		return soakCommand{name: "RegisterParticipant", body: fmt.Sprintf(`{"nik":"%s","name":"Kader %d","birth_date":"1990-01-01","category":"perangkat_desa","segment":"PU","kecamatan":"Kusan Hilir","desa":"Batuah","payer_id":"%s"}`,
+			nik, participant, payer)}
+	case 1:
+		return soakCommand{name: "Enroll", body: fmt.Sprintf(`{"nik":"%s","programmes":["JKK","JKM"],"effective_date":"2024-01-01","wage":"3000000"}`, nik)}
+	case 2:
+		return soakCommand{name: "ReportAccident", body: fmt.Sprintf(`{"accident_id":"acc-%s","nik":"%s","date":"2024-06-03","reported_on":"2024-06-03"}`, id, nik)}
+	default:
+		return soakCommand{name: "FileClaim", body: fmt.Sprintf(`{"claim_id":"claim-%s","nik":"%s","programme":"JKK","benefit":"medical","incident_date":"2024-06-03","details":{"cost":"1250000"}}`,
+			id, nik)}
 	}
 }
 
@@ -261,9 +285,8 @@ func checkAcknowledged(t *testing.T, built *system, acked []ackedEvent) {
 	for _, event := range acked {
 		var stream, eventType string
 		var version, position int64
-		err := built.pool.QueryRow(ctx, `SELECT e.stream_id, e.version, e.type, coalesce(p.position, 0)
-			FROM events e LEFT JOIN log_positions p ON p.seq = e.seq WHERE e.stream_id = $1 AND e.version = $2`, event.Stream, event.Version).
-			Scan(&stream, &version, &eventType, &position)
+		err := built.pool.QueryRow(ctx, `SELECT stream_id, version, type, position FROM events WHERE stream_id = $1 AND version = $2`,
+			event.Stream, event.Version).Scan(&stream, &version, &eventType, &position)
 		if err != nil {
 			t.Errorf("acknowledged %+v is not in the log: %v", event, err)
 			continue
@@ -294,7 +317,7 @@ func runJaminan(t *testing.T, binary, databaseURL string, args ...string) (int, 
 // same ids: each is either stored already or stored now, never twice), waits
 // until every projection reached the head, stops serve, and runs `jaminan
 // verify`: the hash chains hold and the read models equal a re-derivation.
-func finishAndVerify(t *testing.T, binary string, database *pgtest.Database, built *system, load *soakLoad) {
+func finishAndVerify(t *testing.T, binary string, database *pgtest.Database, built *system, load *soakLoad) (claims int) {
 	t.Helper()
 	serve := startServeReady(t, binary, database.URL)
 	retry := newSoakLoad()
@@ -308,6 +331,7 @@ func finishAndVerify(t *testing.T, binary string, database *pgtest.Database, bui
 		t.Errorf("retries of the %d commands in doubt: statuses %v, problems %v", len(load.inDoubt), retry.statuses, retry.problems)
 	}
 	checkAcknowledged(t, built, append(load.acked, retry.acked...))
+	claims = checkNothingHalfWritten(t, built)
 	head, err := built.store.Head(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -320,6 +344,33 @@ func finishAndVerify(t *testing.T, binary string, database *pgtest.Database, bui
 	}
 	t.Logf("log head %d; %d acknowledged events all present; %d commands in doubt retried; verify: %s",
 		head, len(load.acked), len(load.inDoubt), strings.TrimSpace(lastLines(output, 2)))
+	return claims
+}
+
+// checkNothingHalfWritten proves that no write was cut in half by a kill:
+// every transaction that wrote the log (a group) holds one unbroken run of
+// positions, and every claim filed is lodged on its participant and the
+// other way round (FileClaim writes both streams in one AppendMany).
+func checkNothingHalfWritten(t *testing.T, built *system) (claims int) {
+	t.Helper()
+	ctx := context.Background()
+	var brokenGroups, groups, halfClaims int
+	if err := built.pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE max_position - min_position + 1 <> events), count(*)
+		FROM (SELECT min(position) AS min_position, max(position) AS max_position, count(*) AS events FROM events GROUP BY xmin::text) g`).
+		Scan(&brokenGroups, &groups); err != nil {
+		t.Fatal(err)
+	}
+	if err := built.pool.QueryRow(ctx, `WITH filed AS (SELECT data->>'claim_id' AS claim_id FROM events WHERE type = 'ClaimFiled'),
+			lodged AS (SELECT data->>'claim_id' AS claim_id FROM events WHERE type = 'ClaimLodged')
+		SELECT (SELECT count(*) FROM filed f FULL JOIN lodged l USING (claim_id) WHERE f.claim_id IS NULL OR l.claim_id IS NULL),
+			(SELECT count(*) FROM filed)`).Scan(&halfClaims, &claims); err != nil {
+		t.Fatal(err)
+	}
+	if brokenGroups > 0 || halfClaims > 0 {
+		t.Errorf("half-written: %d of %d groups with a gap in their positions, %d of %d claims on one stream only", brokenGroups, groups, halfClaims, claims)
+	}
+	t.Logf("%d groups written, none half; %d claims filed, each on both streams", groups, claims)
+	return claims
 }
 
 func lastLines(text string, n int) string {
@@ -371,7 +422,9 @@ func TestSoakSIGKILLDuringAppends(t *testing.T) {
 	}
 	t.Logf("%d rounds in %s (%s a round); statuses %v; %d events acknowledged, %d commands in doubt",
 		rounds, elapsed.Round(time.Millisecond), (elapsed / time.Duration(rounds)).Round(time.Millisecond), load.statuses, len(load.acked), len(load.inDoubt))
-	finishAndVerify(t, binary, database, built, load)
+	if claims := finishAndVerify(t, binary, database, built, load); claims == 0 {
+		t.Error("no claim was filed: the two-stream write was never tried")
+	}
 }
 
 // TestSoakSIGKILLDuringRebuild: `jaminan rebuild` (blue/green and --in-place

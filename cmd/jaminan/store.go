@@ -33,7 +33,7 @@ const (
 
 // logStore is what the commands need of the log, whichever store holds it:
 // the port, and the store's own Verify (the PostgreSQL store's checks its
-// sealer and stream heads as well; the others walk the port).
+// stored metadata and log head as well; the others walk the port).
 type logStore interface {
 	eventstore.Store
 	Verify(ctx context.Context, progress func(checked, head int64)) (eventstore.Report, error)
@@ -147,18 +147,6 @@ func openEventStoreDB(ctx context.Context, config storeConfig, logger *slog.Logg
 			"(is it running and reachable? make up-esdb starts one; EVENTSTOREDB_START_TIMEOUT raises the limit for a long log): %w", config.StartTimeout, err)
 	}
 	return nil, fmt.Errorf("event store eventstoredb: cannot use the server at EVENTSTOREDB_URL (is it running and reachable? make up-esdb starts one): %w", err)
-}
-
-// runSealer places stragglers in the global order until ctx ends. Only the
-// PostgreSQL store has a sealer; EventStoreDB orders $all itself.
-func runSealer(ctx context.Context, store eventstore.Store, interval time.Duration) {
-	sealer, ok := store.(interface {
-		RunSealer(ctx context.Context, interval time.Duration) error
-	})
-	if !ok {
-		return
-	}
-	_ = sealer.RunSealer(ctx, interval)
 }
 
 // closeStore closes the log's own connection, where it has one (EventStoreDB;

@@ -20,7 +20,11 @@ stored event was changed, removed or reordered.
 
 Then re-derives every read model from the log into a scratch schema, up to the
 live checkpoints, and compares it row by row with the live tables, printing each
-difference (personal data is compared, never printed). --log-only skips this.
+difference (personal data is compared, never printed), and carries the copy on
+to the log head. Exits 1, naming the projection, the position and the error,
+when a projection is stopped on an event it cannot apply (as the live runner
+recorded it, or met on the way to the head); a projection merely behind is
+named and passes. --log-only skips this.
 
 With --bundle FILE it checks an audit bundle offline instead (no database):
 the manifest's signature, the digest of its events and every stream's chain.`,
@@ -59,8 +63,7 @@ the manifest's signature, the digest of its events and every stream's chain.`,
 				fmt.Fprintf(cmd.OutOrStdout(), "BROKEN at position %d (stream %s, version %d): %s\n", broken.Position, broken.StreamID, broken.Version, broken.Reason)
 				return errReported
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "ok: %d events in %d streams, every hash chain intact; %d event(s) not yet sealed into the global order\n",
-				report.Events, report.Streams, report.Unsealed)
+			fmt.Fprintf(cmd.OutOrStdout(), "ok: %d events in %d streams, every hash chain intact\n", report.Events, report.Streams)
 			if logOnly {
 				return nil
 			}

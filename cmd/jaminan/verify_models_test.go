@@ -25,7 +25,7 @@ func demoSystem(t *testing.T) (*system, *pgtest.Database) {
 		t.Fatal(err)
 	}
 	var eventID string
-	if err := built.pool.QueryRow(ctx, `SELECT event_id::text FROM events WHERE type = 'PaymentReceived' ORDER BY seq DESC LIMIT 1`).Scan(&eventID); err != nil {
+	if err := built.pool.QueryRow(ctx, `SELECT event_id::text FROM events WHERE type = 'PaymentReceived' ORDER BY position DESC LIMIT 1`).Scan(&eventID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := built.application.Execute(ctx, &command.Reverse{EventID: eventID, Reason: "bank_returned"}, app.Meta{Actor: "test"}); err != nil {

@@ -11,7 +11,7 @@ import (
 // Role is what a bearer token is allowed to be.
 type Role string
 
-// The roles of DESIGN.md and issue 6.
+// The roles of docs/api.md (Tokens and roles) and issue 6.
 const (
 	// Operator enrolls participants and files and decides claims.
 	Operator Role = "operator"

@@ -35,18 +35,33 @@ func DateOf(t time.Time) Date {
 	return NewDate(t.Year(), t.Month(), t.Day())
 }
 
-// ParseDate reads YYYY-MM-DD strictly.
+// ParseDate reads YYYY-MM-DD strictly, between MinDate and MaxDate: what
+// input (a command, a query, a file) may name.
 func ParseDate(text string) (Date, error) {
-	t, err := time.Parse(time.DateOnly, text)
-	if err != nil || t.Format(time.DateOnly) != text {
-		return Date{}, fmt.Errorf("%q: %w", text, ErrDate)
+	d, err := parseStoredDate(text)
+	if err != nil {
+		return Date{}, err
 	}
-	d := Date{t}
-	if d.Before(MinDate) || d.After(MaxDate) {
+	if !d.InRange() {
 		return Date{}, fmt.Errorf("%q: %w (between %s and %s)", text, ErrDate, MinDate, MaxDate)
 	}
 	return d, nil
 }
+
+// parseStoredDate reads any YYYY-MM-DD date (years 0000 to 9999): what an
+// event already in the log may hold. A stored event is never judged again,
+// so a date the domain computed (a due date, a school year's start) decodes
+// whatever range input is held to.
+func parseStoredDate(text string) (Date, error) {
+	t, err := time.Parse(time.DateOnly, text)
+	if err != nil || t.Format(time.DateOnly) != text {
+		return Date{}, fmt.Errorf("%q: %w", text, ErrDate)
+	}
+	return Date{t}, nil
+}
+
+// InRange reports whether d lies between MinDate and MaxDate, the dates input may name.
+func (d Date) InRange() bool { return !d.Before(MinDate) && !d.After(MaxDate) }
 
 func (d Date) IsZero() bool           { return d.t.IsZero() }
 func (d Date) Time() time.Time        { return d.t }
@@ -90,8 +105,20 @@ func (d Date) MarshalJSON() ([]byte, error) {
 	return json.Marshal(d.String())
 }
 
-// UnmarshalJSON reads "YYYY-MM-DD" strictly; null leaves the zero date.
+// UnmarshalJSON reads a stored "YYYY-MM-DD" (any year the form can hold);
+// null leaves the zero date. Input is read by DecodeInputDate instead.
 func (d *Date) UnmarshalJSON(data []byte) error {
+	return d.decodeJSON(data, parseStoredDate)
+}
+
+// DecodeInputDate reads a command's JSON date strictly (ParseDate); null is the zero date.
+func DecodeInputDate(data []byte) (Date, error) {
+	var d Date
+	err := d.decodeJSON(data, ParseDate)
+	return d, err
+}
+
+func (d *Date) decodeJSON(data []byte, parse func(string) (Date, error)) error {
 	if string(data) == "null" {
 		*d = Date{}
 		return nil
@@ -100,7 +127,7 @@ func (d *Date) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &text); err != nil {
 		return fmt.Errorf("%w: expected a string", ErrDate)
 	}
-	parsed, err := ParseDate(text)
+	parsed, err := parse(text)
 	if err != nil {
 		return err
 	}
@@ -135,18 +162,29 @@ type Period struct {
 // NewPeriod builds a period; month is normalised.
 func NewPeriod(year int, month time.Month) Period { return NewDate(year, month, 1).Period() }
 
-// ParsePeriod reads YYYY-MM strictly.
+// ParsePeriod reads YYYY-MM strictly, within the months of MinDate to MaxDate.
 func ParsePeriod(text string) (Period, error) {
-	t, err := time.Parse("2006-01", text)
-	if err != nil || t.Format("2006-01") != text {
-		return Period{}, fmt.Errorf("%q: %w", text, ErrPeriod)
+	p, err := parseStoredPeriod(text)
+	if err != nil {
+		return Period{}, err
 	}
-	p := Period{year: t.Year(), month: t.Month()}
-	if p.FirstDay().Before(MinDate) || p.FirstDay().After(MaxDate) {
+	if !p.InRange() {
 		return Period{}, fmt.Errorf("%q: %w (out of range)", text, ErrPeriod)
 	}
 	return p, nil
 }
+
+// parseStoredPeriod reads any YYYY-MM period, as parseStoredDate reads dates.
+func parseStoredPeriod(text string) (Period, error) {
+	t, err := time.Parse("2006-01", text)
+	if err != nil || t.Format("2006-01") != text {
+		return Period{}, fmt.Errorf("%q: %w", text, ErrPeriod)
+	}
+	return Period{year: t.Year(), month: t.Month()}, nil
+}
+
+// InRange reports whether p lies within the months of MinDate to MaxDate.
+func (p Period) InRange() bool { return p.FirstDay().InRange() }
 
 func (p Period) IsZero() bool           { return p.year == 0 }
 func (p Period) Year() int              { return p.year }
@@ -183,8 +221,19 @@ func (p Period) MarshalJSON() ([]byte, error) {
 	return json.Marshal(p.String())
 }
 
-// UnmarshalJSON reads "YYYY-MM" strictly.
+// UnmarshalJSON reads a stored "YYYY-MM" (any year); input is read by DecodeInputPeriod.
 func (p *Period) UnmarshalJSON(data []byte) error {
+	return p.decodeJSON(data, parseStoredPeriod)
+}
+
+// DecodeInputPeriod reads a command's JSON period strictly (ParsePeriod); null is the zero period.
+func DecodeInputPeriod(data []byte) (Period, error) {
+	var p Period
+	err := p.decodeJSON(data, ParsePeriod)
+	return p, err
+}
+
+func (p *Period) decodeJSON(data []byte, parse func(string) (Period, error)) error {
 	if string(data) == "null" {
 		*p = Period{}
 		return nil
@@ -193,7 +242,7 @@ func (p *Period) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &text); err != nil {
 		return fmt.Errorf("%w: expected a string", ErrPeriod)
 	}
-	parsed, err := ParsePeriod(text)
+	parsed, err := parse(text)
 	if err != nil {
 		return err
 	}

@@ -49,3 +49,37 @@ func TestPeriodJSON(t *testing.T) {
 		t.Errorf("AddMonths = %s", got)
 	}
 }
+
+// A date or period stored in the log decodes whatever its range: the log is
+// never judged again (a bill for December 2199 is due in January 2200). Input
+// is held to MinDate..MaxDate by DecodeInputDate and DecodeInputPeriod.
+func TestStoredDatesDecodeInputIsBounded(t *testing.T) {
+	var d Date
+	if err := json.Unmarshal([]byte(`"2200-01-15"`), &d); err != nil || d.String() != "2200-01-15" || d.InRange() {
+		t.Errorf("stored 2200-01-15: %v %v (in range %v)", d, err, d.InRange())
+	}
+	if err := json.Unmarshal([]byte(`"9999-12-31"`), &d); err != nil || d.String() != "9999-12-31" {
+		t.Errorf("stored 9999-12-31: %v %v", d, err)
+	}
+	if err := json.Unmarshal([]byte(`"2024-02-30"`), &d); err == nil {
+		t.Error("stored 2024-02-30 accepted: the form is still checked")
+	}
+	for _, text := range []string{`"2200-01-15"`, `"1899-12-31"`, `"2024-02-30"`, `20240101`} {
+		if _, err := DecodeInputDate([]byte(text)); err == nil {
+			t.Errorf("input %s accepted", text)
+		}
+	}
+	if got, err := DecodeInputDate([]byte(`"2199-12-31"`)); err != nil || got != MaxDate {
+		t.Errorf("input 2199-12-31: %v %v", got, err)
+	}
+	var p Period
+	if err := json.Unmarshal([]byte(`"2200-01"`), &p); err != nil || p.String() != "2200-01" {
+		t.Errorf("stored 2200-01: %v %v", p, err)
+	}
+	if _, err := DecodeInputPeriod([]byte(`"2200-01"`)); err == nil {
+		t.Error("input period 2200-01 accepted")
+	}
+	if got, err := DecodeInputPeriod([]byte(`null`)); err != nil || !got.IsZero() {
+		t.Errorf("input null period: %v %v", got, err)
+	}
+}

@@ -80,6 +80,10 @@ func Approve(state State, c *command.ApproveClaim, in Inputs) ([]event.Event, er
 	if err := benefit.Check(); err != nil {
 		return nil, problem.New(problem.Invalid, "benefit_invariant", "benefit does not add up: %v", err)
 	}
+	if !money.Fits(benefit.Total) {
+		// rm_claims.total is NUMERIC(18,2); bounded inputs keep every benefit far below it.
+		return nil, problem.Field("claim_id", "benefit_too_large", "the benefit would come to %s, more than a claim can hold", money.FormatIDR(benefit.Total))
+	}
 	approved := &Approved{RuleBook: benefit.RuleBook, Regulation: benefit.Regulation, WageBase: command.Money{Decimal: wage},
 		Total: command.Money{Decimal: benefit.Total}, Notes: benefit.Notes, Tranches: tranches, ApprovedOn: in.Today,
 		Eligibility: eligibility(in, filed, membership, book), DueBy: book.ServiceDeadline(filed.Programme, in.Today)}
@@ -104,7 +108,7 @@ func requireOpen(state State, claimID string) error {
 }
 
 // scholarshipAllowed: after a work accident there is no minimum membership;
-// after any other death the rule book's minimum applies (RULES.md, JKM).
+// after any other death the rule book's minimum applies (docs/rulebook.md#scholarship).
 func scholarshipAllowed(member participant.State, book *rules.Book, membershipMonths int) bool {
 	if member.Death != nil && member.Death.Cause == "work_accident" {
 		return true
@@ -189,6 +193,11 @@ func asField(err error, field string) error {
 func scholarship(book *rules.Book, filed *Filed, details *command.Details) (rules.Benefit, []Tranche, error) {
 	if len(details.Children) == 0 {
 		return rules.Benefit{}, nil, problem.Field("details.children", "missing_field", "a scholarship claim lists the children")
+	}
+	if later, earlier, found := details.DuplicateChild(); found {
+		// Filed before FileClaim refused it: approving would make two children one.
+		return rules.Benefit{}, nil, problem.Field("claim_id", "duplicate_child",
+			"the claim names details.children[%d] and [%d] alike; reject it and file it again with each child's full name", earlier, later)
 	}
 	children := make([]rules.Child, 0, len(details.Children))
 	for _, child := range details.Children {
@@ -280,7 +289,7 @@ func RecordPayout(state State, c *command.RecordPayout) ([]event.Event, error) {
 	return []event.Event{&PayoutRecorded{PayoutID: c.PayoutID, Amount: *c.Amount, PaidOn: c.PaidOn, BankReference: c.BankReference, Payee: payee, Relationship: relationship, SchoolYear: c.SchoolYear}}, nil
 }
 
-// heirClasses is the order of heirs (RULES.md, Heirs): widow/widower and
+// heirClasses is the order of heirs (docs/rulebook.md#heirs): widow/widower and
 // children; else parents and grandchildren; else siblings; else parents-in-law;
 // else whoever the member named in writing.
 var heirClasses = map[string]int{"spouse": 1, "child": 1, "parent": 2, "grandchild": 2, "sibling": 3, "parent_in_law": 4, "named": 5}

@@ -7,6 +7,8 @@ import (
 	"github.com/tanahbumbu/jaminan/domain/calendar"
 	"github.com/tanahbumbu/jaminan/domain/command"
 	"github.com/tanahbumbu/jaminan/domain/participant"
+	"github.com/tanahbumbu/jaminan/domain/problem"
+	"github.com/tanahbumbu/jaminan/domain/rules"
 )
 
 // A FileClaim sent again with the same data appends nothing, also when its
@@ -42,5 +44,21 @@ func TestFilingAgainWithTheSameMoneyIsIdempotent(t *testing.T) {
 	other.Details = &otherCost
 	if _, err := File(state, &other, member, today); err == nil {
 		t.Fatal("a filing with another cost under the same claim id was accepted")
+	}
+}
+
+// A scholarship claim filed before FileClaim refused two children of one
+// name is not approved either: its tranches would be one child's twice, and
+// rm_scholarship_commitments (keyed on claim, child, school year) could not take them.
+func TestApprovingAClaimWithTwoChildrenOfOneNameIsRefused(t *testing.T) {
+	filed := &Filed{ClaimID: "b-1", ParticipantID: "p-1", Programme: "SCHOLARSHIP", Benefit: "scholarship", IncidentDate: calendar.NewDate(2024, 11, 4),
+		Details: &command.Details{Children: []command.Child{
+			{FullName: "Nur Aini", BirthDate: calendar.NewDate(2013, 5, 14), Level: "SMP", Grade: 1},
+			{FullName: "Nur Aini", BirthDate: calendar.NewDate(2016, 8, 21), Level: "SD", Grade: 2},
+		}}}
+	member := participant.State{ID: "p-1", Death: &participant.DeathReported{Date: filed.IncidentDate, Cause: "work_accident"}}
+	_, err := Approve(State{Filed: filed}, &command.ApproveClaim{ClaimID: "b-1"}, Inputs{Participant: member, Library: rules.Default(), Today: calendar.NewDate(2024, 12, 1)})
+	if domainError, ok := problem.As(err); !ok || domainError.Code != "duplicate_child" || domainError.Field != "claim_id" {
+		t.Fatalf("got %v, want duplicate_child on claim_id", err)
 	}
 }

@@ -19,7 +19,7 @@ type Filed struct {
 	Benefit       string        `json:"benefit"`
 	IncidentDate  calendar.Date `json:"incident_date"`
 	Heir          *command.Heir `json:"heir,omitempty"`
-	// HeirClass is the heir's place in the order of RULES.md (1 spouse and
+	// HeirClass is the heir's place in the order of docs/rulebook.md#heirs (1 spouse and
 	// children … 5 named in writing); filing under class N asserts no heir of a lower class survives.
 	HeirClass int              `json:"heir_class,omitempty"`
 	Details   *command.Details `json:"details,omitempty"`

@@ -25,7 +25,7 @@ func schoolYearStart(year int) calendar.Date { return date(year, time.July, 1) }
 var (
 	today = date(2026, time.November, 28)
 	dueBy = date(2026, time.December, 7)
-	// RULES.md example 1: the JKM death benefit of 42,000,000.
+	// docs/rulebook.md worked example 1: the JKM death benefit of 42,000,000.
 	jkmFiled    = &claim.Filed{ClaimID: "jkm-1", Programme: "JKM", Benefit: "death", IncidentDate: date(2024, time.March, 10)}
 	jkmApproved = &claim.Approved{Total: money("42000000"), ApprovedOn: today, DueBy: dueBy}
 	// Two children: SD tranches of 1,500,000 (2026, 2027) and an SMA tranche of 3,000,000 (2026).

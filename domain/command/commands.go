@@ -17,8 +17,30 @@ import (
 // Money is a rupiah amount that arrives only as a decimal string.
 type Money struct{ decimal.Decimal }
 
-// UnmarshalJSON accepts "2500000" or "2500000.00" and refuses JSON numbers.
+// UnmarshalJSON reads money as an event stored it (money.ParseStored): the
+// command that produced it was judged, the log never is again.
 func (m *Money) UnmarshalJSON(data []byte) error {
+	value, err := storedMoney(data)
+	m.Decimal = value
+	return err
+}
+
+// storedMoney reads a JSON string holding any decimal.
+func storedMoney(data []byte) (decimal.Decimal, error) {
+	var text string
+	if err := json.Unmarshal(data, &text); err != nil {
+		return decimal.Decimal{}, problem.Field("", "money_not_string", "money must be a decimal string")
+	}
+	value, err := money.ParseStored(text)
+	if err != nil {
+		return decimal.Decimal{}, problem.Field("", "invalid_money", "%v", err)
+	}
+	return value, nil
+}
+
+// decodeInput reads a command's money: "2500000" or "2500000.00"; JSON
+// numbers, signs and more than two decimals are refused.
+func (m *Money) decodeInput(data []byte) error {
 	if len(data) > 0 && data[0] != '"' {
 		return problem.Field("", "money_not_string", "money must be a decimal string such as \"2500000.00\", not a JSON number")
 	}
@@ -93,6 +115,9 @@ func checkDate(field string, date calendar.Date) error {
 	if date.IsZero() {
 		return problem.Field(field, "missing_field", "is required (YYYY-MM-DD)")
 	}
+	if !date.InRange() {
+		return problem.Field(field, "date_out_of_range", "%s is outside %s to %s", date, calendar.MinDate, calendar.MaxDate)
+	}
 	return nil
 }
 
@@ -146,7 +171,7 @@ func describeMoneyPair(wage, declared *Money, wageField, declaredField string) e
 	if !amount.IsPositive() {
 		return problem.Field(field, "invalid_money", "must be more than zero")
 	}
-	return nil
+	return checkAmount(field, amount.Decimal)
 }
 
 // Percent is a rate in percent that arrives only as a decimal string ("5.63").
@@ -178,8 +203,16 @@ func (p Percent) MarshalJSON() ([]byte, error) { return json.Marshal(p.String())
 // decimal string, at most two decimals, and is written with two.
 type SignedMoney struct{ decimal.Decimal }
 
-// UnmarshalJSON accepts "-1500.50", "16800" or "16800.00"; JSON numbers are refused.
+// UnmarshalJSON reads a signed amount as an event stored it, like Money's.
 func (m *SignedMoney) UnmarshalJSON(data []byte) error {
+	value, err := storedMoney(data)
+	m.Decimal = value
+	return err
+}
+
+// decodeInput reads a command's signed money: "-1500.50", "16800" or
+// "16800.00"; JSON numbers are refused.
+func (m *SignedMoney) decodeInput(data []byte) error {
 	if len(data) > 0 && data[0] != '"' {
 		return problem.Field("", "money_not_string", "money must be a decimal string such as \"-2500000.00\", not a JSON number")
 	}

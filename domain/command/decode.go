@@ -1,5 +1,5 @@
-// Package command holds the public command vocabulary of jaminan (DESIGN.md,
-// "Commands: the public vocabulary") and its strict JSON decoder.
+// Package command holds the public command vocabulary of jaminan
+// (docs/commands.md) and its strict JSON decoder.
 //
 // The decoder refuses unknown fields, JSON numbers where money is due (money
 // is a decimal string), malformed dates and periods, and names the field at
@@ -209,10 +209,30 @@ func decodeValue(raw json.RawMessage, target reflect.Value, path string, depth i
 		target.Set(slice)
 		return nil
 	}
+	if handled, err := decodeLeaf(raw, target); handled {
+		if err != nil {
+			return fieldError(path, err)
+		}
+		return nil
+	}
 	if err := json.Unmarshal(raw, target.Addr().Interface()); err != nil {
 		return fieldError(path, err)
 	}
 	return nil
+}
+
+// decodeLeaf reads money, dates and periods, directly or behind a pointer,
+// as input (decodeInput); handled is false for any other type.
+func decodeLeaf(raw json.RawMessage, target reflect.Value) (handled bool, err error) {
+	leaf := target
+	if leaf.Kind() == reflect.Pointer {
+		leaf = reflect.New(leaf.Type().Elem())
+		if handled, err = decodeInput(raw, leaf.Interface()); handled && err == nil {
+			target.Set(leaf)
+		}
+		return handled, err
+	}
+	return decodeInput(raw, leaf.Addr().Interface())
 }
 
 // MaxListItems bounds every array in a command (programmes, children).

@@ -230,7 +230,7 @@ func (c *Enroll) Validate() error {
 		if c.ProjectEnd.IsZero() || !c.ProjectEnd.After(c.EffectiveDate) {
 			return problem.Field("project_end", "missing_field", "a construction project needs its last day, after effective_date")
 		}
-		return nil
+		return firstError(checkAmount("contract_value", c.ContractValue.Decimal), checkDate("project_end", c.ProjectEnd))
 	}
 	return describeMoneyPair(c.Wage, c.DeclaredIncome, "wage", "declared_income")
 }
@@ -272,7 +272,7 @@ func checkPositive(field string, amount *Money) error {
 	if !amount.IsPositive() {
 		return problem.Field(field, "invalid_money", "must be more than zero")
 	}
-	return nil
+	return checkAmount(field, amount.Decimal)
 }
 
 func (c *ReportAccident) Validate() error {
@@ -351,9 +351,22 @@ func (c *FileClaim) validateDetails() error {
 			checkOneOf(prefix+".level", child.Level, SchoolLevels...)); err != nil {
 			return err
 		}
+
 		if child.Grade < 0 || child.Grade > 6 {
 			return problem.Field(prefix+".grade", "invalid_grade", "must be 0 to 6")
 		}
+	}
+	if err := checkText("details.body_part", c.Details.BodyPart, false, maxNameRunes); err != nil {
+		return err
+	}
+	if c.Details.Cost != nil {
+		if err := checkAmount("details.cost", c.Details.Cost.Decimal); err != nil {
+			return err
+		}
+	}
+	if later, earlier, found := c.Details.DuplicateChild(); found {
+		return problem.Field("details.children["+itoa(later)+"].name", "duplicate_child",
+			"is the name of details.children[%d] too: give each child's full name as on the family card (KK)", earlier)
 	}
 	if c.Details.Months < 0 || c.Details.Months > 600 {
 		return problem.Field("details.months", "invalid_months", "must be 0 to 600")
@@ -637,8 +650,8 @@ func (c *ReconcileStatement) Validate() error {
 func (c *ReconcileStatement) validateLine(i int, seen map[int]bool, from, to calendar.Date) error {
 	line := c.Lines.Items[i]
 	prefix := "lines[" + itoa(i) + "]"
-	if line.Line < 0 {
-		return problem.Field(prefix+".line", "invalid_line", "must be 1 or more (0 means the line's place in the list)")
+	if line.Line < 0 || line.Line > MaxLineNumber {
+		return problem.Field(prefix+".line", "invalid_line", "must be 1 to %d (0 means the line's place in the list)", MaxLineNumber)
 	}
 	if seen[c.LineNo(i)] {
 		return problem.Field(prefix+".line", "duplicate_value", "line %d is listed twice", c.LineNo(i))
@@ -655,6 +668,9 @@ func (c *ReconcileStatement) validateLine(i int, seen map[int]bool, from, to cal
 	}
 	if line.Amount.IsZero() {
 		return problem.Field(prefix+".amount", "invalid_money", "must not be zero")
+	}
+	if err := checkMagnitude(prefix+".amount", line.Amount.Decimal); err != nil {
+		return err
 	}
 	if line.Date.Before(from) || line.Date.After(to) {
 		return problem.Field(prefix+".date", "outside_period", "%s is outside the statement period %s to %s", line.Date, from, to)

@@ -17,11 +17,8 @@ import (
 	"github.com/tanahbumbu/jaminan/domain/participant"
 	"github.com/tanahbumbu/jaminan/domain/payer"
 	"github.com/tanahbumbu/jaminan/domain/problem"
+	"github.com/tanahbumbu/jaminan/domain/rules"
 )
-
-// ReturnMethod is how the development return is computed (RULES.md: policy;
-// the method is recorded in every JHTReturnCredited event).
-const ReturnMethod = "average_month_end_balance"
 
 // Statement is a JHT account as of a date.
 type Statement struct {
@@ -56,10 +53,11 @@ func StatementAsOf(member participant.State, paid []payer.PaidContribution, asOf
 	return statement
 }
 
-// CreditReturn decides CreditJHTReturn: the declared rate on the average of
-// the twelve month-end balances of a finished year, rounded half up to the rupiah.
+// CreditReturn decides CreditJHTReturn: the declared rate on the year's
+// average balance, by the method of the rule-book version in force at the
+// year's end (rules.Book.JHTReturn), rounded half up to the rupiah.
 // A participant with no balance that year gets nothing (no event, no error).
-func CreditReturn(member participant.State, paid []payer.PaidContribution, c *command.CreditJHTReturn, today calendar.Date) ([]event.Event, error) {
+func CreditReturn(member participant.State, paid []payer.PaidContribution, c *command.CreditJHTReturn, library *rules.Library, today calendar.Date) ([]event.Event, error) {
 	if !member.Registered {
 		return nil, &problem.Error{Kind: problem.NotFound, Code: "participant_not_found", Field: "nik", Message: "no participant is registered with this NIK"}
 	}
@@ -78,17 +76,28 @@ func CreditReturn(member participant.State, paid []payer.PaidContribution, c *co
 	if !calendar.NewDate(c.Year, 12, 31).Before(today) {
 		return nil, problem.Field("year", "year_not_ended", "%d has not ended yet; returns are credited after the year", c.Year)
 	}
-	sum := decimal.Zero
-	for month := 1; month <= 12; month++ {
-		sum = sum.Add(StatementAsOf(member, paid, calendar.NewPeriod(c.Year, monthOf(month)).LastDay()).Balance)
+	yearEnd := calendar.NewDate(c.Year, 12, 31)
+	book, err := library.ForDate(yearEnd)
+	if err != nil {
+		return nil, problem.Field("year", "no_rule_book", "%v", err)
 	}
-	if !sum.IsPositive() {
+	opening := StatementAsOf(member, paid, calendar.NewDate(c.Year-1, 12, 31)).Balance
+	var monthEnd [12]decimal.Decimal
+	for month := range monthEnd {
+		monthEnd[month] = StatementAsOf(member, paid, calendar.NewPeriod(c.Year, monthOf(month+1)).LastDay()).Balance
+	}
+	computed := book.JHTReturn(opening, monthEnd, c.RatePercent.Decimal)
+	if !computed.AverageBalance.IsPositive() {
 		return nil, nil
 	}
-	amount := money.RoundRupiah(sum.Mul(c.RatePercent.Decimal).Div(decimal.NewFromInt(1200)))
-	average := sum.DivRound(decimal.NewFromInt(12), 2)
-	return []event.Event{&participant.JHTReturnCredited{Year: c.Year, RatePercent: c.RatePercent.String(), Source: c.Source, Method: ReturnMethod,
-		AverageBalance: command.Money{Decimal: average}, Amount: command.Money{Decimal: amount}, CreditedOn: today}}, nil
+	if computed.Amount.GreaterThan(money.MaxAmount()) {
+		// Returns compound year on year; bounding each keeps rm_jht_balances within NUMERIC(18,2).
+		return nil, problem.Field("rate_percent", "return_too_large", "a return of %s is more than the largest amount the ledger records, %s",
+			money.FormatIDR(computed.Amount), money.FormatIDR(money.MaxAmount()))
+	}
+	return []event.Event{&participant.JHTReturnCredited{Year: c.Year, RatePercent: c.RatePercent.String(), Source: c.Source, Method: computed.Method,
+		AverageBalance: command.Money{Decimal: computed.AverageBalance}, Amount: command.Money{Decimal: computed.Amount}, CreditedOn: today,
+		RuleBook: computed.RuleBook}}, nil
 }
 
 // Withdrawal is what a JHT claim pays, with its explanation.

@@ -13,6 +13,34 @@ import (
 // MaxIntegerDigits is what NUMERIC(18,2) holds before the decimal point.
 const MaxIntegerDigits = 16
 
+// MaxAmountRupiah is the largest amount a command may carry (a payment, a
+// payout, a wage, a cost, a contract value, a bank line): Rp1.000.000.000.000.
+// Chosen with the read models' NUMERIC(18,2) (at most 16 digits before the
+// point): every sum a read model stores adds a bounded number of such amounts
+// (a statement's 900 lines, a claim's 600 months × 80 × wage), so it stays
+// far below 10^16 (docs/events.md, "Bounds").
+const MaxAmountRupiah = 1_000_000_000_000
+
+// MaxAmount is MaxAmountRupiah as a decimal.
+func MaxAmount() decimal.Decimal { return decimal.NewFromInt(MaxAmountRupiah) }
+
+// Fits reports whether an amount is stored by NUMERIC(18,2) as it is: at most
+// MaxIntegerDigits digits before the point and two after, either sign.
+func Fits(amount decimal.Decimal) bool {
+	limit := decimal.New(1, MaxIntegerDigits)
+	return amount.Abs().LessThan(limit) && amount.Equal(amount.Round(2))
+}
+
+// ParseStored reads an amount as an event stored it: any decimal string, its
+// sign, size and precision not judged again (the command that produced it was).
+func ParseStored(text string) (decimal.Decimal, error) {
+	value, err := decimal.NewFromString(text)
+	if err != nil {
+		return decimal.Decimal{}, fmt.Errorf("%q: %w", text, ErrNotDecimal)
+	}
+	return value, nil
+}
+
 // Errors returned by Parse.
 var (
 	ErrNotDecimal = errors.New("not a decimal string")
@@ -54,7 +82,7 @@ func digitsOnly(text string) bool {
 	return true
 }
 
-// RoundRupiah rounds half up to whole rupiah (RULES.md: each component is
+// RoundRupiah rounds half up to whole rupiah (docs/rulebook.md#money-and-rounding: each component is
 // rounded, then summed). For negative amounts it rounds half away from zero.
 func RoundRupiah(amount decimal.Decimal) decimal.Decimal { return amount.Round(0) }
 

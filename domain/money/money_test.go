@@ -39,7 +39,7 @@ func TestParse(t *testing.T) {
 	}
 }
 
-// RULES.md worked example 12: JKK 0.24 % of 2,345,678 = 5,629.6272 -> 5,630.
+// docs/rulebook.md worked example 12: JKK 0.24 % of 2,345,678 = 5,629.6272 -> 5,630.
 func TestRoundRupiahHalfUp(t *testing.T) {
 	tests := map[string]string{"5629.6272": "5630", "5629.5": "5630", "5629.4999": "5629", "24475": "24475", "0.5": "1"}
 	for in, want := range tests {
@@ -62,5 +62,27 @@ func TestFormat(t *testing.T) {
 		if got := FormatIDR(decimal.RequireFromString(in)); got != want {
 			t.Errorf("FormatIDR(%s) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+func TestFitsAndParseStored(t *testing.T) {
+	for text, want := range map[string]bool{
+		"9999999999999999.99": true, "-9999999999999999.99": true, "10000000000000000": false, "1.005": false, "0": true,
+	} {
+		if got := Fits(decimal.RequireFromString(text)); got != want {
+			t.Errorf("Fits(%s) = %v, want %v", text, got, want)
+		}
+	}
+	if !Fits(MaxAmount().Mul(decimal.NewFromInt(9000))) {
+		t.Error("9,000 of the largest amount do not fit NUMERIC(18,2)")
+	}
+	// What the log stores is read back as stored, whatever its size or sign.
+	for _, text := range []string{"29999999999999999.97", "-5.00", "0.125"} {
+		if got, err := ParseStored(text); err != nil || got.String() != decimal.RequireFromString(text).String() {
+			t.Errorf("ParseStored(%s) = %v, %v", text, got, err)
+		}
+	}
+	if _, err := ParseStored("abc"); err == nil {
+		t.Error("ParseStored(abc) accepted")
 	}
 }

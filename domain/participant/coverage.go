@@ -15,7 +15,7 @@ type ProgrammeCoverage struct {
 	Until     calendar.Date `json:"until,omitempty"`
 }
 
-// CoverageOn is THE coverage query (RULES.md, Coverage): used by claims and by
+// CoverageOn is THE coverage query (docs/rulebook.md#coverage): used by claims and by
 // auditors alike. Wage earners (PU) stay covered while their employer is in
 // arrears; non-wage earners (BPU) are covered only in months paid.
 func (s State) CoverageOn(d calendar.Date, paid PaidFunc) []ProgrammeCoverage {

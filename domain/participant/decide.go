@@ -58,7 +58,7 @@ func sameRegistration(state State, r *Registered) bool {
 		state.Segment == r.Segment && state.Kecamatan == r.Kecamatan && state.Desa == r.Desa && state.PayerID == r.PayerID
 }
 
-// checkPairing enforces the segment a category may have (RULES.md, Segments).
+// checkPairing enforces the segment a category may have (docs/rulebook.md#who-is-covered).
 func checkPairing(category, segment string) error {
 	required := map[string]string{
 		"perangkat_kecamatan": "PU", "perangkat_kelurahan": "PU", "perangkat_desa": "PU", "bpd": "PU",

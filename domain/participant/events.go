@@ -142,6 +142,8 @@ type JHTReturnCredited struct {
 	AverageBalance command.Money `json:"average_balance"`
 	Amount         command.Money `json:"amount"`
 	CreditedOn     calendar.Date `json:"credited_on"`
+	// RuleBook is the version whose method was used; empty in events recorded before it was kept.
+	RuleBook string `json:"rule_book,omitempty"`
 }
 
 // JHTDebited: JHT paid out on an approved claim; the participant stream

@@ -23,11 +23,11 @@ func (e MembershipInactive) OccurredOn() calendar.Date    { return e.FromPeriod.
 func (e MembershipReactivated) OccurredOn() calendar.Date { return e.FromPeriod.FirstDay() }
 
 // DecideLapse is the billing run's check on a non-wage earner before period:
-// the unpaid-months rule (RULES.md: after 3 consecutive unpaid months the
+// the unpaid-months rule (docs/rulebook.md#non-wage-earners-bpu: after 3 consecutive unpaid months the
 // membership becomes inactive) and reactivation by a month paid since.
 // billed and paid tell, for a month, whether it was billed and is paid now.
-func DecideLapse(state State, period calendar.Period, graceMonths int, billed, paid func(calendar.Period) bool) []event.Event {
-	if state.Segment != "BPU" || graceMonths < 1 {
+func DecideLapse(state State, period calendar.Period, unpaidMonthsMax int, billed, paid func(calendar.Period) bool) []event.Event {
+	if state.Segment != "BPU" || unpaidMonthsMax < 1 {
 		return nil
 	}
 	if state.Inactive != nil {
@@ -40,7 +40,7 @@ func DecideLapse(state State, period calendar.Period, graceMonths int, billed, p
 		return nil
 	}
 	var unpaid []calendar.Period
-	for back := graceMonths; back >= 1; back-- {
+	for back := unpaidMonthsMax; back >= 1; back-- {
 		month := period.AddMonths(-back)
 		if !billed(month) || paid(month) {
 			return nil

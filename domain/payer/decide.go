@@ -8,6 +8,7 @@ import (
 	"github.com/tanahbumbu/jaminan/domain/calendar"
 	"github.com/tanahbumbu/jaminan/domain/command"
 	"github.com/tanahbumbu/jaminan/domain/event"
+	rupiah "github.com/tanahbumbu/jaminan/domain/money" // "money" is a helper of this package's tests
 	"github.com/tanahbumbu/jaminan/domain/problem"
 	"github.com/tanahbumbu/jaminan/domain/rules"
 )
@@ -34,10 +35,16 @@ type Member struct {
 }
 
 // Assess decides AssessContributions: one line per member not yet billed for
-// the period, each computed by the rule book in force for the period.
-func Assess(state State, c *command.AssessContributions, members []Member, library *rules.Library) ([]event.Event, error) {
+// the period, each computed by the rule book in force for the period. A
+// month is billed once it has begun; the next month only for non-wage
+// earners (BPU), whose contribution is due by the 15th of the month itself.
+func Assess(state State, c *command.AssessContributions, members []Member, library *rules.Library, today calendar.Date) ([]event.Event, error) {
 	if err := requireRegistered(state); err != nil {
 		return nil, err
+	}
+	ahead := c.Period.After(today.Period())
+	if c.Period.After(today.Period().Next()) {
+		return nil, problem.Field("period", "future_period", "%s is after %s: a month is billed once it has begun", c.Period, today.Period())
 	}
 	if state.Closed[c.Period] {
 		return nil, problem.Field("period", "period_closed", "%s is closed; nothing more can be billed to it", c.Period)
@@ -50,7 +57,7 @@ func Assess(state State, c *command.AssessContributions, members []Member, libra
 	assessed := &ContributionsAssessed{Period: c.Period, RuleBook: book.ID()}
 	total := decimal.Zero
 	for _, member := range members {
-		if state.Billed(c.Period, member.ParticipantID) || len(member.Programmes) == 0 {
+		if state.Billed(c.Period, member.ParticipantID) || len(member.Programmes) == 0 || (ahead && member.Segment != string(rules.SegmentBPU)) {
 			continue
 		}
 		line, err := billLine(book, state.RiskClass, member)
@@ -68,13 +75,28 @@ func Assess(state State, c *command.AssessContributions, members []Member, libra
 		if state.Bills[c.Period] != nil {
 			return nil, nil // every member is billed already
 		}
+		if ahead {
+			return nil, problem.Field("period", "future_period", "%s has not begun: only non-wage earners (BPU) are billed a month ahead, and payer %s has none to bill", c.Period, state.ID)
+		}
 		return nil, problem.Field("period", "nothing_to_assess", "no participant of payer %s is enrolled and active in %s", state.ID, c.Period)
+	}
+	if billed := state.billTotal(c.Period).Add(total); !rupiah.Fits(billed) {
+		// rm_bills.total is NUMERIC(18,2): each line is bounded, their number is not.
+		return nil, problem.Field("period", "bill_too_large", "the bill for %s would come to %s, more than a bill can hold; split the payer", c.Period, rupiah.FormatIDR(billed))
 	}
 	if bill := state.Bills[c.Period]; bill != nil {
 		assessed.DueDate = bill.DueDate // a supplement keeps the bill's due date
 	}
 	assessed.Total = command.Money{Decimal: total}
 	return []event.Event{assessed}, nil
+}
+
+// billTotal is what the period's bill comes to so far (zero when none).
+func (s State) billTotal(period calendar.Period) decimal.Decimal {
+	if bill := s.Bills[period]; bill != nil {
+		return bill.Total
+	}
+	return decimal.Zero
 }
 
 func billLine(book *rules.Book, riskClass int, member Member) (BillLine, error) {
@@ -214,7 +236,7 @@ func hasSegment(bill *Bill, segment string) bool {
 }
 
 // withinArrearsWindow drops non-wage earners' bills older than the arrears a
-// payment may still settle (RULES.md: at most 3 months back); naming such a
+// payment may still settle (docs/rulebook.md#non-wage-earners-bpu: at most 3 months back); naming such a
 // month is an error. Those months stay unpaid and uncovered.
 func withinArrearsWindow(open []*Bill, c *command.RecordPayment, library *rules.Library) ([]*Bill, error) {
 	var kept []*Bill
@@ -227,19 +249,19 @@ func withinArrearsWindow(open []*Bill, c *command.RecordPayment, library *rules.
 		if err != nil {
 			return nil, problem.Field("period", "no_rule_book", "%v", err)
 		}
-		if bill.Period.MonthsUntil(c.PaidOn.Period()) <= book.ArrearsGraceMonths() {
+		if bill.Period.MonthsUntil(c.PaidOn.Period()) <= book.BPUBackPaymentMonthsMax() {
 			kept = append(kept, bill)
 			continue
 		}
 		if !c.Period.IsZero() {
 			return nil, problem.Field("period", "arrears_too_old", "contributions of non-wage earners can be paid at most %d months back; %s is too old on %s",
-				book.ArrearsGraceMonths(), bill.Period, c.PaidOn)
+				book.BPUBackPaymentMonthsMax(), bill.Period, c.PaidOn)
 		}
 	}
 	return kept, nil
 }
 
-// projectLine bills a construction project once, on its contract value (RULES.md, Construction).
+// projectLine bills a construction project once, on its contract value (docs/rulebook.md#contributions).
 func projectLine(book *rules.Book, member Member) (BillLine, error) {
 	assessment, err := book.ConstructionContribution(member.WageBase)
 	return lineOf(member, assessment, err)

@@ -165,7 +165,7 @@ func (s State) LinePaid(period calendar.Period, participantID string) bool {
 
 // LinePaidOn reports whether the participant's line counts as paid on date d:
 // paid in full by the due date covers the whole month; paid later covers it
-// only from the day the payment made it whole (RULES.md: reinstatement is
+// only from the day the payment made it whole (docs/rulebook.md#payments: reinstatement is
 // never back-dated over an incident).
 func (s State) LinePaidOn(period calendar.Period, participantID string, d calendar.Date) bool {
 	bill := s.Bills[period]

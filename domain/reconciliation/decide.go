@@ -10,6 +10,7 @@ import (
 	"github.com/tanahbumbu/jaminan/domain/calendar"
 	"github.com/tanahbumbu/jaminan/domain/command"
 	"github.com/tanahbumbu/jaminan/domain/event"
+	"github.com/tanahbumbu/jaminan/domain/money"
 	"github.com/tanahbumbu/jaminan/domain/problem"
 )
 
@@ -55,6 +56,9 @@ func Decide(state State, c *command.ReconcileStatement, items []Item, today cale
 	if err := totals.check(); err != nil {
 		return nil, err
 	}
+	if err := totals.fit(); err != nil {
+		return nil, err
+	}
 	imported := &StatementImported{StatementID: c.StatementID, Account: c.Account, PeriodFrom: from, PeriodTo: to, WindowDays: window,
 		LineCount: len(lines), BankTotal: totals.BankTotal, ImportedOn: today}
 	events := append([]event.Event{imported}, decided...)
@@ -68,6 +72,20 @@ func (t Totals) check() error {
 		return fmt.Errorf("reconciliation totals do not tie: ledger %s, bank %s − bank only %s + ledger only %s − differences %s = %s",
 			t.LedgerTotal.StringFixed(2), t.BankTotal.StringFixed(2), t.BankOnlyTotal.StringFixed(2), t.LedgerOnlyTotal.StringFixed(2),
 			t.DifferencesTotal.StringFixed(2), want.StringFixed(2))
+	}
+	return nil
+}
+
+// fit refuses totals rm_statements cannot hold (NUMERIC(18,2)). Lines are
+// bounded (MaxStatementLines of at most money.MaxAmount), so only ledger
+// items recorded before those bounds could come this far.
+func (t Totals) fit() error {
+	names := []string{"bank_total", "ledger_total", "matched_total", "differences_total", "bank_only_total", "ledger_only_total"}
+	for i, total := range []command.SignedMoney{t.BankTotal, t.LedgerTotal, t.MatchedTotal, t.DifferencesTotal, t.BankOnlyTotal, t.LedgerOnlyTotal} {
+		if !money.Fits(total.Decimal) {
+			return problem.Field("lines", "statement_totals_too_large", "the statement's %s would be %s, more than a total can hold: split it by period",
+				names[i], money.FormatIDR(total.Decimal))
+		}
 	}
 	return nil
 }

@@ -263,3 +263,21 @@ func TestDecideBoundsTheOutcomes(t *testing.T) {
 		t.Errorf("900 lines and 200 ledger-only items: got %v, want statement_too_large", err)
 	}
 }
+
+// Ledger items recorded before amounts were bounded could still sum past
+// what rm_statements holds (NUMERIC(18,2)): the statement is refused, so no
+// StatementReconciled a projection cannot take is ever decided.
+func TestTotalsThatDoNotFitAreRefused(t *testing.T) {
+	items := []Item{
+		receipt("old-1", "2026-11-03", "9999999999999999.00", "OLD-1"),
+		receipt("old-2", "2026-11-04", "9999999999999999.00", "OLD-2"),
+	}
+	_, err := Decide(State{}, statement(nil, line(1, "2026-11-05", "X", "100.00")), items, today)
+	var domainError *problem.Error
+	if !errors.As(err, &domainError) || domainError.Code != "statement_totals_too_large" || domainError.Field != "lines" {
+		t.Fatalf("got %v, want statement_totals_too_large on lines", err)
+	}
+	if !strings.Contains(domainError.Message, "ledger_total") {
+		t.Errorf("message %q does not name ledger_total", domainError.Message)
+	}
+}

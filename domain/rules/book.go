@@ -28,12 +28,15 @@ type Book struct {
 	due           map[Segment]dueRule
 	penalty       penaltyRule
 
-	arrearsGraceMonths int
-	wageLimits         map[Segment]wageLimits
+	arrearsGraceMonths           int
+	bpuInactiveAfterUnpaidMonths int
+	bpuBackPaymentMonthsMax      int
+	wageLimits                   map[Segment]wageLimits
 
-	jkm         jkmRules
-	jkk         jkkRules
-	scholarship scholarshipRules
+	jkm             jkmRules
+	jkk             jkkRules
+	scholarship     scholarshipRules
+	jhtReturnMethod string
 
 	serviceWorkingDays        map[string]int
 	serviceWorkingDaysDefault int
@@ -195,6 +198,14 @@ func (b *Book) Notes() []string { return append([]string(nil), b.notes...) }
 // ArrearsGraceMonths is how many months of employer arrears BPJS still pays a
 // benefit first; beyond it the employer pays first and is reimbursed.
 func (b *Book) ArrearsGraceMonths() int { return b.arrearsGraceMonths }
+
+// BPUInactiveAfterUnpaidMonths is how many consecutive unpaid months make a
+// non-wage earner's membership inactive (participant.DecideLapse).
+func (b *Book) BPUInactiveAfterUnpaidMonths() int { return b.bpuInactiveAfterUnpaidMonths }
+
+// BPUBackPaymentMonthsMax is how many months back a non-wage earner's unpaid
+// month may still be paid (payer.RecordPayment); older months stay uncovered.
+func (b *Book) BPUBackPaymentMonthsMax() int { return b.bpuBackPaymentMonthsMax }
 
 // ScholarshipEligible reports whether membershipMonths meets the JKM minimum
 // for the scholarship (3 years under pp82-2019). After a work accident there

@@ -4,7 +4,7 @@ import (
 	"testing"
 )
 
-// line is an expected contribution line: amounts typed from RULES.md or by hand.
+// line is an expected contribution line: amounts typed from docs/rulebook.md or by hand.
 type line struct {
 	programme               Programme
 	employer, worker, total string

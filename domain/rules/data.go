@@ -20,8 +20,17 @@ type participationJSON struct {
 }
 
 type holidaysJSON struct {
-	Source string   `json:"source"`
-	Dates  []string `json:"dates"`
+	Source  string            `json:"source"`
+	Reading string            `json:"reading"`
+	Years   []holidayYearJSON `json:"years"`
+}
+
+// holidayYearJSON is one calendar year's non-working days, with the decree it follows.
+type holidayYearJSON struct {
+	Year        int      `json:"year"`
+	Source      string   `json:"source"`
+	National    []string `json:"national"`
+	CutiBersama []string `json:"cuti_bersama"`
 }
 
 type versionJSON struct {
@@ -131,6 +140,12 @@ type benefitsJSON struct {
 	JKM         jkmJSON         `json:"jkm"`
 	JKK         jkkJSON         `json:"jkk"`
 	Scholarship scholarshipJSON `json:"scholarship"`
+	JHT         jhtJSON         `json:"jht"`
+}
+
+type jhtJSON struct {
+	ReturnMethod        string `json:"return_method"`
+	ReturnMethodReading string `json:"return_method_reading"`
 }
 
 type jkmJSON struct {

@@ -91,7 +91,7 @@ type Penalty struct {
 // LatePenalty is the employer's penalty (PU) on a contribution unpaid at its
 // due date and paid on paid: rate × months late × unpaid, rounded half up.
 // Months are counted by calendar month after the due date's month; a late
-// payment inside the due month is one started month (RULES.md worked example
+// payment inside the due month is one started month (docs/rulebook.md worked example
 // 10: due 2024-05-15, paid 2024-06-20 is one month).
 func (b *Book) LatePenalty(unpaid decimal.Decimal, due, paid calendar.Date) (Penalty, error) {
 	return b.LatePenaltyFor(SegmentPU, unpaid, due, paid)

@@ -14,17 +14,21 @@ func TestDueDate(t *testing.T) {
 		want    string
 	}{
 		{"PU, 15th a Wednesday", SegmentPU, "2024-04", "2024-05-15"},
-		{"PU, 15th a Saturday, Monday 17th Idul Adha", SegmentPU, "2024-05", "2024-06-18"},
+		{"PU, 15th a Saturday, Monday 17th Idul Adha, Tuesday 18th cuti bersama", SegmentPU, "2024-05", "2024-06-19"},
 		{"PU, 15th a Sunday, Monday 16th Maulid Nabi", SegmentPU, "2024-08", "2024-09-17"},
 		{"PU, 15th a Saturday, next working day Monday", SegmentPU, "2025-02", "2025-03-17"},
 		{"PU, December to January", SegmentPU, "2024-12", "2025-01-15"},
 		{"BPU, the 15th of the month itself, not moved", SegmentBPU, "2024-06", "2024-06-15"},
 		{"BPU, a weekday", SegmentBPU, "2024-05", "2024-05-15"},
-		{"construction follows PU", SegmentConstruction, "2024-05", "2024-06-18"},
+		{"construction follows PU", SegmentConstruction, "2024-05", "2024-06-19"},
+		{"pp82-2019 in 2020: 15th a Saturday, Monday 17th Independence Day", SegmentPU, "2020-07", "2020-08-18"},
+		{"pp44-2015: 15th Idul Fitri, then a weekend and three days of cuti bersama", SegmentPU, "2018-05", "2018-06-21"},
+		{"pp44-2015, its first month: 15th a Saturday, Monday 17th Independence Day", SegmentPU, "2015-07", "2015-08-18"},
 		{"pp49-2020 PU, the 30th of the following month", SegmentPU, "2020-08", "2020-09-30"},
 		{"pp49-2020 PU, 30th a Saturday, the working day before", SegmentPU, "2020-12", "2021-01-29"},
 		{"pp49-2020 PU, February has no 30th: Sunday 28th, back to Friday", SegmentPU, "2021-01", "2021-02-26"},
 		{"pp49-2020 BPU, the 30th of the month itself", SegmentBPU, "2020-09", "2020-09-30"},
+		{"pp49-2020 PU, 30th cuti bersama, 29th Maulid, 28th cuti bersama: back to the 27th", SegmentPU, "2020-09", "2020-10-27"},
 		{"after the relief, the 15th again", SegmentPU, "2021-02", "2021-03-15"},
 	}
 	for _, test := range tests {
@@ -86,19 +90,20 @@ func TestServiceDeadline(t *testing.T) {
 	tests := []struct {
 		programme, received, want string
 	}{
-		// Thursday 13 June 2024: Fri 14 (1), Sat, Sun, Mon 17 Idul Adha, Tue 18 (2), Wed 19 (3).
-		{"JKM", "2024-06-13", "2024-06-19"},
-		// ... Thu 20 (4), Fri 21 (5), Mon 24 (6), Tue 25 (7).
-		{"JKK", "2024-06-13", "2024-06-25"},
-		{"SCHOLARSHIP", "2024-06-13", "2024-06-25"},
-		{"JKM", "2024-06-15", "2024-06-20"},
+		// Thursday 13 June 2024: Fri 14 (1), Sat, Sun, Mon 17 Idul Adha, Tue 18 cuti bersama, Wed 19 (2), Thu 20 (3).
+		{"JKM", "2024-06-13", "2024-06-20"},
+		// ... Fri 21 (4), Mon 24 (5), Tue 25 (6), Wed 26 (7).
+		{"JKK", "2024-06-13", "2024-06-26"},
+		{"SCHOLARSHIP", "2024-06-13", "2024-06-26"},
+		{"JKM", "2024-06-15", "2024-06-21"},
 	}
 	for _, test := range tests {
 		if got := book.ServiceDeadline(test.programme, date(t, test.received)); got.String() != test.want {
 			t.Errorf("ServiceDeadline(%s, %s) = %s, want %s", test.programme, test.received, got, test.want)
 		}
 	}
-	if book.IsWorkingDay(date(t, "2024-06-17")) || book.IsWorkingDay(date(t, "2024-06-16")) || !book.IsWorkingDay(date(t, "2024-06-18")) {
-		t.Error("IsWorkingDay: 17 June 2024 is a holiday, 16 June a Sunday, 18 June a working day")
+	if book.IsWorkingDay(date(t, "2024-06-17")) || book.IsWorkingDay(date(t, "2024-06-16")) || book.IsWorkingDay(date(t, "2024-06-18")) ||
+		!book.IsWorkingDay(date(t, "2024-06-19")) {
+		t.Error("IsWorkingDay: 17 June 2024 is a holiday, 16 June a Sunday, 18 June cuti bersama, 19 June a working day")
 	}
 }

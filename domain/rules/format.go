@@ -15,7 +15,7 @@ func percentTextID(percent decimal.Decimal) string {
 	return strings.Replace(percent.String(), ".", ",", 1) + "%"
 }
 
-// groupThousands writes an amount with comma thousands, as RULES.md does:
+// groupThousands writes an amount with comma thousands, as docs/rulebook.md does:
 // "1,000,000" (two decimals only when there are cents).
 func groupThousands(amount decimal.Decimal) string {
 	sign := ""

@@ -7,18 +7,19 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-
-	"github.com/tanahbumbu/jaminan/domain/calendar"
 )
 
-// fileFormat is the only rule-book format this package reads.
-const fileFormat = "jaminan-rulebook/1"
+// fileFormat is the only rule-book format this package reads. Format 2
+// (docs/rulebook.md) holds the holidays by year with cuti bersama, and the JHT
+// return method.
+const fileFormat = "jaminan-rulebook/2"
 
 // Bounds on the data, so a broken file cannot make a loop run away.
 const (
 	versionsMax        = 64
 	baseDepthMax       = 8
 	holidaysMax        = 2000
+	holidayYearsMax    = 200
 	riskClassesMax     = 10
 	tableRowsMax       = 200
 	serviceDaysMax     = 60
@@ -34,14 +35,16 @@ var versionIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{0,63}$`)
 // reports every problem at once, joined, each a *FieldError naming the path
 // ("versions[pp82-2019].benefits.jkm.lump_sum").
 func Parse(data []byte) (*Library, error) {
+	// The format first, so a file of another format is named as such, not by its first unknown field.
+	var header struct{ Format string }
+	if err := json.Unmarshal(data, &header); err == nil && header.Format != fileFormat {
+		return nil, fmt.Errorf("rule book: %w", fieldError("format", "is %q, want %q", header.Format, fileFormat))
+	}
 	var file fileJSON
 	if err := decodeStrict(data, &file); err != nil {
 		return nil, fmt.Errorf("rule book: %w", err)
 	}
 	c := &checker{}
-	if file.Format != fileFormat {
-		c.add("format", "is %q, want %q", file.Format, fileFormat)
-	}
 	library := &Library{byID: map[string]*Book{}}
 	library.minimumAgeYears = c.count("participation.minimum_age_years", file.Participation.MinimumAgeYears, 1, ageYearsMax)
 	library.jhtAgeYears = c.count("participation.jht_age_years", file.Participation.JHTAgeYears, 1, ageYearsMax)
@@ -54,7 +57,7 @@ func Parse(data []byte) (*Library, error) {
 		if version == nil {
 			continue
 		}
-		book := compileVersion(c, versionPath(i, version.ID), *version, holidays)
+		book := compileVersion(c, versionPath(i, version.ID), *version, holidays.days)
 		if _, duplicate := library.byID[book.id]; duplicate {
 			c.add(versionPath(i, version.ID)+".id", "%q is used by another version", book.id)
 			continue
@@ -64,6 +67,7 @@ func Parse(data []byte) (*Library, error) {
 	}
 	sortBooks(library.books)
 	checkVersionSet(c, library.books)
+	holidays.checkCovers(c, library.books)
 	if len(c.problems) > 0 {
 		return nil, fmt.Errorf("rule book: %w", errors.Join(c.problems...))
 	}
@@ -87,28 +91,6 @@ func versionPath(index int, id string) string {
 		return fmt.Sprintf("versions[%d]", index)
 	}
 	return fmt.Sprintf("versions[%s]", id)
-}
-
-func compileHolidays(c *checker, holidays holidaysJSON) map[string]bool {
-	if len(holidays.Dates) > holidaysMax {
-		c.add("holidays.dates", "has %d dates, at most %d", len(holidays.Dates), holidaysMax)
-		return map[string]bool{}
-	}
-	days := make(map[string]bool, len(holidays.Dates))
-	for i, text := range holidays.Dates {
-		field := fmt.Sprintf("holidays.dates[%d]", i)
-		d := c.date(field, text)
-		if days[d.String()] {
-			c.add(field, "%s is listed twice", text)
-		}
-		days[d.String()] = true
-	}
-	for i, text := range holidays.Dates {
-		if d, err := calendar.ParseDate(text); err == nil && nonWorkingRun(days, d) >= nonWorkingRunMax-2 {
-			c.add(fmt.Sprintf("holidays.dates[%d]", i), "starts %d or more days without a working day", nonWorkingRunMax-2)
-		}
-	}
-	return days
 }
 
 // resolveVersions decodes each version, overlaying it on its base version
@@ -181,12 +163,13 @@ func compileVersion(c *checker, path string, v versionJSON, holidays map[string]
 	book.due = compileDue(c, path+".due", v.Due)
 	book.penalty = compilePenalty(c, path+".late_penalty", v.LatePenalty)
 	book.arrearsGraceMonths = c.count(path+".arrears.grace_months", v.Arrears.GraceMonths, 0, monthsMax)
-	c.count(path+".arrears.bpu_inactive_after_unpaid_months", v.Arrears.BPUInactiveAfterUnpaidMonths, 1, monthsMax)
-	c.count(path+".arrears.bpu_back_payment_months_max", v.Arrears.BPUBackPaymentMonthsMax, 0, monthsMax)
+	book.bpuInactiveAfterUnpaidMonths = c.count(path+".arrears.bpu_inactive_after_unpaid_months", v.Arrears.BPUInactiveAfterUnpaidMonths, 1, monthsMax)
+	book.bpuBackPaymentMonthsMax = c.count(path+".arrears.bpu_back_payment_months_max", v.Arrears.BPUBackPaymentMonthsMax, 0, monthsMax)
 	book.wageLimits = compileWageLimits(c, path+".wage_base_limits", v.WageBaseLimits)
 	book.jkm = compileJKM(c, path+".benefits.jkm", v.Benefits.JKM)
 	book.jkk = compileJKK(c, path+".benefits.jkk", v.Benefits.JKK)
 	book.scholarship = compileScholarship(c, path+".benefits.scholarship", v.Benefits.Scholarship)
+	book.jhtReturnMethod = c.oneOf(path+".benefits.jht.return_method", v.Benefits.JHT.ReturnMethod, returnMethods...)
 	book.serviceWorkingDays, book.serviceWorkingDaysDefault = compileServiceLevels(c, path+".service_levels", v.ServiceLevels)
 	return book
 }

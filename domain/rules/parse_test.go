@@ -9,7 +9,6 @@ import (
 // A broken rule book is refused with every problem named by its field path.
 func TestParseRejectsBrokenRuleBook(t *testing.T) {
 	broken := edited(t, defaultRuleBook,
-		`"format": "jaminan-rulebook/1"`, `"format": "jaminan-rulebook/0"`,
 		`"minimum_age_years": 18`, `"minimum_age_years": 60`,
 		`"2024-06-17", `, `"2024-06-31", `,
 		`"effective_from": "2019-12-02"`, `"effective_from": "2019-13-02"`,
@@ -43,9 +42,8 @@ func TestParseRejectsBrokenRuleBook(t *testing.T) {
 		fields = append(fields, problem.Field)
 	}
 	want := []string{
-		"format",
 		"participation.jht_age_years",
-		"holidays.dates[58]",
+		"holidays.years[2024].national[13]",
 		"versions[pp82-2019].effective_from",
 		"versions[pp82-2019].benefits.jkm.lump_sum",
 		"versions[pp82-2019].benefits.jkm.funeral",
@@ -76,11 +74,12 @@ func TestParseRejectsStructure(t *testing.T) {
 		mentions string
 	}{
 		{"not JSON", []byte(`{"format": `), "rule book"},
+		{"another format", edited(t, defaultRuleBook, `"format": "jaminan-rulebook/2"`, `"format": "jaminan-rulebook/1"`), `format: is "jaminan-rulebook/1", want "jaminan-rulebook/2"`},
 		{"unknown field", edited(t, defaultRuleBook, `"jht_age_years": 56,`, `"jht_age_years": 56, "pension_age_years": 58,`), "pension_age_years"},
 		{"unknown field in a version", edited(t, defaultRuleBook, `"arrears": {"grace_months": 3, "bpu_inactive_after_unpaid_months": 3, "bpu_back_payment_months_max": 3},
       "wage_base_limits": {
         "PU": {"minimum": "100000.00", "maximum": "100000000.00", "reading": "No statutory bounds for JKK, JKM and JHT; these catch data-entry mistakes and allow small village honoraria."},
-        "BPU": {"minimum": "1000000.00", "maximum": "20700000.00", "reading": "The declared-income range of RULES.md."},
+        "BPU": {"minimum": "1000000.00", "maximum": "20700000.00", "reading": "The declared-income range of docs/rulebook.md (BPU)."},
         "construction": {"minimum": "100000.00", "maximum": "100000000.00", "reading": "As PU; construction contributions are on the contract value."}
       },
       "benefits": {
@@ -88,7 +87,7 @@ func TestParseRejectsStructure(t *testing.T) {
           "lump_sum": "20000000.00",`, `"arrears": {"grace_months": 3, "bpu_inactive_after_unpaid_months": 3, "bpu_back_payment_months_max": 3, "grace_days": 10},
       "wage_base_limits": {
         "PU": {"minimum": "100000.00", "maximum": "100000000.00", "reading": "No statutory bounds for JKK, JKM and JHT; these catch data-entry mistakes and allow small village honoraria."},
-        "BPU": {"minimum": "1000000.00", "maximum": "20700000.00", "reading": "The declared-income range of RULES.md."},
+        "BPU": {"minimum": "1000000.00", "maximum": "20700000.00", "reading": "The declared-income range of docs/rulebook.md (BPU)."},
         "construction": {"minimum": "100000.00", "maximum": "100000000.00", "reading": "As PU; construction contributions are on the contract value."}
       },
       "benefits": {
@@ -108,15 +107,15 @@ func TestParseRejectsStructure(t *testing.T) {
 			"is also the date of"},
 		{"relief without periods", edited(t, defaultRuleBook, `"periods": {"from": "2020-08", "to": "2021-01"},`, ``), "needs periods"},
 	}
-	var month []string // every day of March 2030: no working day to move a due date to
-	for day := date(t, "2030-03-01"); day.Month() == 3; day = day.AddDays(1) {
+	var month []string // every day of October 2027: no working day to move a due date to
+	for day := date(t, "2027-10-01"); day.Month() == 10; day = day.AddDays(1) {
 		month = append(month, `"`+day.String()+`"`)
 	}
 	tests = append(tests, struct {
 		name     string
 		data     []byte
 		mentions string
-	}{"a month of holidays", edited(t, defaultRuleBook, `"2026-12-25"`, `"2026-12-25", `+strings.Join(month, ", ")), "without a working day"})
+	}{"a month of holidays", edited(t, defaultRuleBook, `"2027-12-25"]`, `"2027-12-25", `+strings.Join(month, ", ")+`]`), "without a working day"})
 	for _, test := range tests {
 		_, err := Parse(test.data)
 		if err == nil || !strings.Contains(err.Error(), test.mentions) {

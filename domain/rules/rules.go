@@ -29,7 +29,7 @@ var (
 // Segment is the membership segment a contribution is computed for.
 type Segment string
 
-// Segments of RULES.md.
+// Segments of docs/rulebook.md#who-is-covered.
 const (
 	SegmentPU           Segment = "PU"
 	SegmentBPU          Segment = "BPU"
@@ -39,7 +39,7 @@ const (
 // Programme is a social-security programme.
 type Programme string
 
-// Programmes of RULES.md. Scholarship is a benefit, never a contribution line.
+// Programmes of docs/rulebook.md. Scholarship is a benefit, never a contribution line.
 const (
 	JKK         Programme = "JKK"
 	JKM         Programme = "JKM"

@@ -68,7 +68,7 @@ func newFakeStore(t *testing.T, server *fakeServer) *Store {
 
 func TestContractAgainstServer(t *testing.T) {
 	serverURL(t)
-	eventstoretest.Run(t, func(t *testing.T) eventstore.Store { return newServerStore(t) })
+	eventstoretest.RunWithFeatures(t, esdbFeatures(), func(t *testing.T) eventstore.Store { return newServerStore(t) })
 }
 
 // TestContractAgainstFakeServer runs the whole contract, on every run, over
@@ -77,7 +77,7 @@ func TestContractAgainstServer(t *testing.T) {
 // The subtests share one fake, as they would share one server.
 func TestContractAgainstFakeServer(t *testing.T) {
 	server := newFakeServer()
-	eventstoretest.Run(t, func(t *testing.T) eventstore.Store { return newFakeStore(t, server) })
+	eventstoretest.RunWithFeatures(t, esdbFeatures(), func(t *testing.T) eventstore.Store { return newFakeStore(t, server) })
 }
 
 func TestSubscriptionAgainstServer(t *testing.T) {

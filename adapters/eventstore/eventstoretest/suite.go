@@ -38,6 +38,9 @@ type Features struct {
 	// streams, while one reader follows ReadAll.
 	ConcurrentWriters int
 	ConcurrentEvents  int
+	// SequentialAppendMany says the store's AppendMany appends stream by
+	// stream (eventstore.AppendEach, EventStoreDB) instead of all or none.
+	SequentialAppendMany bool
 }
 
 // DefaultFeatures is what the issue demands: 8 writers, 2,000 events.
@@ -77,8 +80,15 @@ func RunWithFeatures(t *testing.T, features Features, newStore func(t *testing.T
 		{"RacingAnyAppendsAllSucceed", testRacingAny},
 		{"ConcurrentRetriesOfSameEventsStoreOnce", testConcurrentRetries},
 		{"ConcurrentWritersAndFollowingReader", func(ctx context.Context, t *testing.T, store eventstore.Store) {
-			testConcurrentWritersAndReader(ctx, t, store, features)
+			ConcurrentWritersAndReader(ctx, t, features, store)
 		}},
+		{"ConflictAmongConcurrentAppendsFailsAlone", testConflictAmongConcurrent},
+		{"AppendManyStoresEveryStream", testAppendMany},
+		{"AppendManyConflictOnOneStream", func(ctx context.Context, t *testing.T, store eventstore.Store) {
+			testAppendManyConflict(ctx, t, store, features)
+		}},
+		{"AppendManyRetryIsIdempotent", testAppendManyRetry},
+		{"InvalidAppendManyIsRefused", testInvalidAppendMany},
 	}
 	for _, test := range tests {
 		t.Run(test.name, func(t *testing.T) {
@@ -576,10 +586,14 @@ func testConcurrentRetries(ctx context.Context, t *testing.T, store eventstore.S
 	}
 }
 
-// testConcurrentWritersAndReader proves the log's reading contract: while
+// ConcurrentWritersAndReader proves the log's reading contract: while
 // writers append concurrently (and commit out of order), a reader following
 // ReadAll sees every event exactly once, at positions 1, 2, 3 … without a gap.
-func testConcurrentWritersAndReader(ctx context.Context, t *testing.T, store eventstore.Store, features Features) {
+// Writer w appends through stores[w % len(stores)], so several stores (each
+// with its own connections) can write one log at once; the reader follows
+// the first.
+func ConcurrentWritersAndReader(ctx context.Context, t *testing.T, features Features, stores ...eventstore.Store) {
+	store := stores[0]
 	if features.ConcurrentWriters < 1 || features.ConcurrentEvents < features.ConcurrentWriters {
 		t.Fatalf("features %+v: need at least one event per writer", features)
 	}
@@ -596,7 +610,7 @@ func testConcurrentWritersAndReader(ctx context.Context, t *testing.T, store eve
 		if writer < features.ConcurrentEvents%features.ConcurrentWriters {
 			share++
 		}
-		writers.Go(func() { appended[writer], appends[writer] = write(ctx, t, store, writer, share) })
+		writers.Go(func() { appended[writer], appends[writer] = write(ctx, t, stores[writer%len(stores)], writer, share) })
 	}
 	writers.Wait()
 	written := time.Since(started)
@@ -689,5 +703,192 @@ func checkSeenOnce(t *testing.T, appended [][]eventstore.RecordedEvent, seen []e
 				t.Errorf("writer %d: event %s appended at position %d, read at %d", writer, event.EventID, event.Position, position)
 			}
 		}
+	}
+}
+
+// testConflictAmongConcurrent: appends made at the same moment, one of them
+// behind a stale version: that one conflicts, every other one is stored
+// (a store that writes concurrent appends together must answer each alone).
+func testConflictAmongConcurrent(ctx context.Context, t *testing.T, store eventstore.Store) {
+	mustAppend(ctx, t, store, "claim-stale", eventstore.NoStream(), Events("ClaimFiled", 2))
+	const stale = racers / 2
+	errs := make([]error, racers)
+	results := make([]eventstore.AppendResult, racers)
+	var wait sync.WaitGroup
+	start := make(chan struct{})
+	for racer := range racers {
+		wait.Go(func() {
+			<-start
+			if racer == stale {
+				_, errs[racer] = store.Append(ctx, "claim-stale", eventstore.Exact(1), Events("ClaimApproved", 1))
+				return
+			}
+			results[racer], errs[racer] = store.Append(ctx, fmt.Sprintf("claim-fresh-%d", racer), eventstore.NoStream(), Events("ClaimFiled", 1+racer%3))
+		})
+	}
+	close(start)
+	wait.Wait()
+	for racer, err := range errs {
+		if racer == stale {
+			wantConflict(t, err, 2)
+			continue
+		}
+		if err != nil {
+			t.Errorf("racer %d: %v; one stale append must not fail the others", racer, err)
+			continue
+		}
+		if stored := readStream(ctx, t, store, fmt.Sprintf("claim-fresh-%d", racer)); len(stored) != 1+racer%3 || results[racer].Events[0].Position == 0 {
+			t.Errorf("racer %d: %d events stored, first at position %d", racer, len(stored), results[racer].Events[0].Position)
+		}
+	}
+	if got := len(readStream(ctx, t, store, "claim-stale")); got != 2 {
+		t.Errorf("the stale append stored something: the stream has %d events, want 2", got)
+	}
+	if report, err := VerifyStore(ctx, store); err != nil || report.FirstBroken != nil {
+		t.Errorf("verify: %v, %v", report.FirstBroken, err)
+	}
+}
+
+func mustAppendMany(ctx context.Context, t *testing.T, store eventstore.Store, appends []eventstore.StreamAppend) []eventstore.AppendResult {
+	t.Helper()
+	results, err := store.AppendMany(ctx, appends)
+	if err != nil {
+		t.Fatalf("append many to %s: %v", eventstore.StreamsOf(appends), err)
+	}
+	if len(results) != len(appends) {
+		t.Fatalf("append many to %d streams: %d results", len(appends), len(results))
+	}
+	return results
+}
+
+// testAppendMany: one command's events on several streams, each behind its
+// own expected version, land together, each stream chained on its own.
+func testAppendMany(ctx context.Context, t *testing.T, store eventstore.Store) {
+	mustAppend(ctx, t, store, "participant-m", eventstore.NoStream(), Events("ParticipantRegistered", 2))
+	filed := []eventstore.StreamAppend{
+		{StreamID: "participant-m", Expected: eventstore.Exact(2), Events: Events("ClaimLodged", 1)},
+		{StreamID: "claim-m", Expected: eventstore.NoStream(), Events: Events("ClaimFiled", 2)},
+	}
+	results := mustAppendMany(ctx, t, store, filed)
+	if results[0].Duplicate || results[0].NextExpectedVersion != 3 || results[1].NextExpectedVersion != 2 {
+		t.Fatalf("got next versions %d and %d (duplicate %v), want 3 and 2", results[0].NextExpectedVersion, results[1].NextExpectedVersion, results[0].Duplicate)
+	}
+	positions := map[int64]bool{}
+	for i, result := range results {
+		for j, event := range result.Events {
+			if event.StreamID != filed[i].StreamID || event.EventID != filed[i].Events[j].EventID || event.Position == 0 {
+				t.Errorf("stream %d event %d: %s %s at position %d", i, j, event.StreamID, event.EventID, event.Position)
+			}
+			positions[event.Position] = true
+		}
+	}
+	for position := int64(3); position <= 5; position++ {
+		if !positions[position] {
+			t.Errorf("position %d missing: the three events must follow the first two (got %v)", position, positions)
+		}
+	}
+	if got := readStream(ctx, t, store, "participant-m"); len(got) != 3 || got[2].EventID != filed[0].Events[0].EventID {
+		t.Errorf("participant-m holds %d events", len(got))
+	}
+	if report, err := VerifyStore(ctx, store); err != nil || report.FirstBroken != nil || report.Events != 5 {
+		t.Errorf("verify: %+v, %v", report, err)
+	}
+}
+
+// testAppendManyConflict: a stale version on the second stream is that
+// stream's conflict. An atomic store stores nothing of the call; a
+// sequential one has stored the first stream, and the same call with the
+// second stream's version put right completes it.
+func testAppendManyConflict(ctx context.Context, t *testing.T, store eventstore.Store, features Features) {
+	mustAppend(ctx, t, store, "payer-c", eventstore.NoStream(), Events("PayerRegistered", 1))
+	mustAppend(ctx, t, store, "claim-c", eventstore.NoStream(), Events("ClaimFiled", 2))
+	before := head(ctx, t, store)
+	appends := []eventstore.StreamAppend{
+		{StreamID: "payer-c", Expected: eventstore.Exact(1), Events: Events("ContributionsAssessed", 2)},
+		{StreamID: "claim-c", Expected: eventstore.Exact(1), Events: Events("ClaimApproved", 1)},
+	}
+	_, err := store.AppendMany(ctx, appends)
+	wantConflict(t, err, 2)
+	var conflict *eventstore.ConflictError
+	if errors.As(err, &conflict) && conflict.StreamID != "claim-c" {
+		t.Errorf("the conflict names stream %s, want claim-c", conflict.StreamID)
+	}
+	payer := readStream(ctx, t, store, "payer-c")
+	if !features.SequentialAppendMany {
+		if len(payer) != 1 || head(ctx, t, store) != before {
+			t.Fatalf("an atomic AppendMany that conflicted stored %d events on payer-c (want 1) and moved the head", len(payer))
+		}
+		return
+	}
+	if len(payer) != 3 {
+		t.Fatalf("sequential AppendMany: payer-c has %d events, want 3 (stored before the conflict)", len(payer))
+	}
+	appends[1].Expected = eventstore.Exact(2)
+	results := mustAppendMany(ctx, t, store, appends)
+	if !results[0].Duplicate || results[1].Duplicate || results[1].NextExpectedVersion != 3 {
+		t.Errorf("completing call: duplicate %v, %v, next %d; want the first stream a duplicate and the second stored at 3",
+			results[0].Duplicate, results[1].Duplicate, results[1].NextExpectedVersion)
+	}
+}
+
+// testAppendManyRetryIsIdempotent: the same call again returns the stored
+// records, whatever the versions say now; one id reused among new ones is refused.
+func testAppendManyRetry(ctx context.Context, t *testing.T, store eventstore.Store) {
+	appends := []eventstore.StreamAppend{
+		{StreamID: "participant-r", Expected: eventstore.NoStream(), Events: Events("ParticipantRegistered", 1)},
+		{StreamID: "claim-r", Expected: eventstore.NoStream(), Events: Events("ClaimFiled", 2)},
+	}
+	first := mustAppendMany(ctx, t, store, appends)
+	before := head(ctx, t, store)
+	retry := mustAppendMany(ctx, t, store, appends)
+	for i := range appends {
+		if !retry[i].Duplicate || len(retry[i].Events) != len(first[i].Events) {
+			t.Fatalf("retry, stream %d: duplicate %v, %d events", i, retry[i].Duplicate, len(retry[i].Events))
+		}
+		for j := range first[i].Events {
+			if retry[i].Events[j].Position != first[i].Events[j].Position || !bytes.Equal(retry[i].Events[j].Hash, first[i].Events[j].Hash) {
+				t.Errorf("retry, stream %d event %d: position %d, want %d", i, j, retry[i].Events[j].Position, first[i].Events[j].Position)
+			}
+		}
+	}
+	reused := []eventstore.StreamAppend{
+		{StreamID: "claim-r", Expected: eventstore.Exact(2), Events: []eventstore.EventData{appends[1].Events[0], Event("ClaimApproved", 1)}},
+		{StreamID: "participant-r", Expected: eventstore.Exact(1), Events: Events("ClaimLodged", 1)},
+	}
+	if _, err := store.AppendMany(ctx, reused); !errors.Is(err, eventstore.ErrEventIDReused) {
+		t.Errorf("a stored id among new ones: got %v, want ErrEventIDReused", err)
+	}
+	if got := head(ctx, t, store); got != before {
+		t.Errorf("retries moved the head from %d to %d", before, got)
+	}
+}
+
+func testInvalidAppendMany(ctx context.Context, t *testing.T, store eventstore.Store) {
+	shared := Event("X", 1)
+	cases := []struct {
+		name    string
+		appends []eventstore.StreamAppend
+	}{
+		{"no streams", nil},
+		{"a stream twice", []eventstore.StreamAppend{
+			{StreamID: "s-1", Expected: eventstore.NoStream(), Events: Events("X", 1)},
+			{StreamID: "s-1", Expected: eventstore.Exact(1), Events: Events("X", 1)}}},
+		{"one event id in two streams", []eventstore.StreamAppend{
+			{StreamID: "s-1", Expected: eventstore.NoStream(), Events: []eventstore.EventData{shared}},
+			{StreamID: "s-2", Expected: eventstore.NoStream(), Events: []eventstore.EventData{shared}}}},
+		{"an invalid stream among valid ones", []eventstore.StreamAppend{
+			{StreamID: "s-1", Expected: eventstore.NoStream(), Events: Events("X", 1)},
+			{StreamID: "s-2", Expected: eventstore.ExpectedVersion{}, Events: Events("X", 1)}}},
+		{"a stream without events", []eventstore.StreamAppend{
+			{StreamID: "s-1", Expected: eventstore.NoStream(), Events: Events("X", 1)},
+			{StreamID: "s-2", Expected: eventstore.NoStream()}}},
+	}
+	for _, c := range cases {
+		if _, err := store.AppendMany(ctx, c.appends); !errors.Is(err, eventstore.ErrInvalidAppend) {
+			t.Errorf("%s: got %v, want ErrInvalidAppend", c.name, err)
+		}
+	}
+	if got := head(ctx, t, store); got != 0 {
+		t.Errorf("refused appends moved the head to %d", got)
 	}
 }

@@ -30,46 +30,85 @@ func New() *Store {
 var _ eventstore.Store = (*Store)(nil)
 
 // Append stores events if the stream's version matches.
-func (s *Store) Append(_ context.Context, streamID string, expected eventstore.ExpectedVersion, events []eventstore.EventData) (eventstore.AppendResult, error) {
+func (s *Store) Append(ctx context.Context, streamID string, expected eventstore.ExpectedVersion, events []eventstore.EventData) (eventstore.AppendResult, error) {
 	if err := eventstore.ValidateAppend(streamID, expected, events); err != nil {
 		return eventstore.AppendResult{}, err
 	}
+	results, err := s.AppendMany(ctx, []eventstore.StreamAppend{{StreamID: streamID, Expected: expected, Events: events}})
+	if err != nil {
+		return eventstore.AppendResult{}, err
+	}
+	return results[0], nil
+}
+
+// AppendMany stores the events of several streams, all or none.
+func (s *Store) AppendMany(_ context.Context, appends []eventstore.StreamAppend) ([]eventstore.AppendResult, error) {
+	if err := eventstore.ValidateAppendMany(appends); err != nil {
+		return nil, err
+	}
 	s.mutex.Lock()
 	defer s.mutex.Unlock()
-	stored := 0
-	for _, event := range events {
-		if _, ok := s.byID[event.EventID]; ok {
-			stored++
+	if results, found, err := s.storedAlready(appends); found || err != nil {
+		return results, err
+	}
+	for _, part := range appends {
+		current := int64(len(s.streams[part.StreamID]))
+		if !part.Expected.Matches(current) {
+			return nil, &eventstore.ConflictError{StreamID: part.StreamID, Expected: part.Expected, Actual: current}
 		}
 	}
-	if stored == len(events) {
-		result := eventstore.AppendResult{Duplicate: true}
-		for _, event := range events {
-			result.Events = append(result.Events, s.log[s.byID[event.EventID]])
+	recordedAt := eventstore.CanonicalTime(s.now())
+	results := make([]eventstore.AppendResult, len(appends))
+	for i, part := range appends {
+		results[i] = s.store(part, recordedAt)
+	}
+	return results, nil
+}
+
+// storedAlready returns the stored records when every event id is stored,
+// and refuses a mix of stored and new ids. The caller holds the mutex.
+func (s *Store) storedAlready(appends []eventstore.StreamAppend) ([]eventstore.AppendResult, bool, error) {
+	stored, total := 0, 0
+	for _, part := range appends {
+		for _, event := range part.Events {
+			if _, ok := s.byID[event.EventID]; ok {
+				stored++
+			}
 		}
-		result.NextExpectedVersion = result.Events[len(result.Events)-1].Version
-		return result, nil
+		total += len(part.Events)
 	}
-	if stored > 0 {
-		return eventstore.AppendResult{}, fmt.Errorf("%w: %d of %d event ids are stored already", eventstore.ErrEventIDReused, stored, len(events))
+	if stored == 0 {
+		return nil, false, nil
 	}
-	current := int64(len(s.streams[streamID]))
-	if !expected.Matches(current) {
-		return eventstore.AppendResult{}, &eventstore.ConflictError{StreamID: streamID, Expected: expected, Actual: current}
+	if stored < total {
+		return nil, true, fmt.Errorf("%w: %d of %d event ids are stored already", eventstore.ErrEventIDReused, stored, total)
 	}
+	results := make([]eventstore.AppendResult, len(appends))
+	for i, part := range appends {
+		results[i].Duplicate = true
+		for _, event := range part.Events {
+			results[i].Events = append(results[i].Events, s.log[s.byID[event.EventID]])
+		}
+		results[i].NextExpectedVersion = results[i].Events[len(results[i].Events)-1].Version
+	}
+	return results, true, nil
+}
+
+// store chains part's events onto its stream and the log. The caller holds the mutex.
+func (s *Store) store(part eventstore.StreamAppend, recordedAt time.Time) eventstore.AppendResult {
+	current := int64(len(s.streams[part.StreamID]))
 	previous := eventstore.ZeroHash()
 	if current > 0 {
-		previous = s.log[s.streams[streamID][current-1]].Hash
+		previous = s.log[s.streams[part.StreamID][current-1]].Hash
 	}
 	globalPrevious := eventstore.ZeroHash()
 	if len(s.log) > 0 {
 		globalPrevious = s.log[len(s.log)-1].GlobalHash
 	}
-	recordedAt := eventstore.CanonicalTime(s.now())
-	result := eventstore.AppendResult{}
-	for i, event := range events {
+	result := eventstore.AppendResult{NextExpectedVersion: current + int64(len(part.Events))}
+	for i, event := range part.Events {
 		recorded := eventstore.RecordedEvent{
-			Position: int64(len(s.log)) + 1, StreamID: streamID, Version: current + int64(i) + 1, EventID: event.EventID,
+			Position: int64(len(s.log)) + 1, StreamID: part.StreamID, Version: current + int64(i) + 1, EventID: event.EventID,
 			Type: event.Type, SchemaVersion: event.SchemaVersion, OccurredAt: eventstore.CanonicalTime(event.OccurredAt), RecordedAt: recordedAt,
 			Data: append([]byte(nil), event.Data...), Metadata: event.Metadata, PreviousHash: previous,
 		}
@@ -77,12 +116,11 @@ func (s *Store) Append(_ context.Context, streamID string, expected eventstore.E
 		recorded.GlobalHash = eventstore.GlobalChainHash(globalPrevious, recorded.Position, recorded.Hash)
 		previous, globalPrevious = recorded.Hash, recorded.GlobalHash
 		s.byID[event.EventID] = len(s.log)
-		s.streams[streamID] = append(s.streams[streamID], len(s.log))
+		s.streams[part.StreamID] = append(s.streams[part.StreamID], len(s.log))
 		s.log = append(s.log, recorded)
 		result.Events = append(result.Events, recorded)
 	}
-	result.NextExpectedVersion = current + int64(len(events))
-	return result, nil
+	return result
 }
 
 // ReadStream returns events of one stream from a version.

@@ -11,7 +11,7 @@ import (
 
 // EventByID finds one stored event by its id (corrections name the event they reverse).
 func (s *Store) EventByID(ctx context.Context, eventID uuid.UUID) (eventstore.RecordedEvent, bool, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+eventColumns+` FROM events e LEFT JOIN log_positions p ON p.seq = e.seq WHERE e.event_id = $1`, eventID)
+	rows, err := s.pool.Query(ctx, `SELECT `+eventColumns+` FROM events e WHERE e.event_id = $1`, eventID)
 	if err != nil {
 		return eventstore.RecordedEvent{}, false, fmt.Errorf("find event %s: %w", eventID, err)
 	}

@@ -406,7 +406,7 @@
     const hashCell = cell(hash.slice(0, 12) + (hash.length > 12 ? '…' : ''), { title: hash });
     hashCell.className = 'mono';
     return row([cell(Format.count(entry.position), { num: true }), cell(Format.count(entry.version), { num: true }),
-      cell(entry.type ?? ''), cell(Format.dateTime(entry.occurred_at, I18n.lang)), cell(Format.dateTime(entry.recorded_at, I18n.lang)),
+      cell((entry.type ?? '') + (entry.payer_id ? ' · ' + entry.payer_id : '')), cell(Format.dateTime(entry.occurred_at, I18n.lang)), cell(Format.dateTime(entry.recorded_at, I18n.lang)),
       cell(entry.actor ?? ''), hashCell, stateCell]);
   }
 
