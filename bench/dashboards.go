@@ -262,16 +262,15 @@ func dashMethod(budget time.Duration) string {
   whose sessions set `+"`synchronous_commit = off`"+`: building them is setup, not a measurement, and every figure is
   measured on connections that commit as the server is configured.
 
-Where the dashboards' time goes: the dash views are plain views over the read models, computed on every call, with
-no summary table under them. `+"`dash.fund_totals`"+` sums `+"`rm_contributions`"+`, which holds a row per participant,
-month and programme (%[1]s participants × %[2]d months × 3 = %[3]s rows at the default size), so every call scans all
-of it; the page's summary reads `+"`fund_totals`"+` for its benefits figure and pays the same scan, and its coverage
-figures group every active participant's coverage. `+"`dash.trial_balance`"+` groups `+"`journal_entries`"+`, which
-gain entries for every bill and payment and hold a `+"`jht_liability:<participant>`"+` account per member, so the view
-has a row per member. `+"`collections_by_month`"+` has a row per payer and month; the API answers at most 50,000 rows
-(marked truncated) and spends its time scanning and encoding them. These figures grow with participants × months;
-a summary table kept by a projection (or a materialized view refreshed after each batch) would make them
-independent of the log's size.
+Where the dashboards' time goes: the aggregate views read summary tables the projections keep by increments
+(`+"`sum_*`"+`, docs/dashboards.md), a few rows each whatever the size of the log: `+"`dash.fund_totals`"+` no longer sums
+`+"`rm_contributions`"+` (%[1]s participants × %[2]d months × 3 = %[3]s rows at the default size), and
+`+"`dash.trial_balance`"+` has a row per control account, every member's JHT account rolled up into `+"`jht_liability`"+`.
+The synthetic villages lie in the reference list's 157 desa in turn and their workers take the 11 categories in
+turn, so `+"`coverage_by_area`"+` holds at most 157 × 11 × 3 rows at any size. What still grows is what has a row
+per payer: the synthetic log has a payer per village of %[4]d workers, and `+"`collections_by_month`"+` has a row per payer
+and month (its `+"`SELECT *`"+` reads them all; the API answers a page of 1,000 rows); `+"`arrears_ageing`"+` reads only
+the bills not paid in full (none here: every bill is paid).
 `, thousands(DefaultParticipants), dashMonths, thousands(float64(DefaultParticipants*dashMonths*3)),
 		participantsPerVillage, dashFirstMonth, dashWarmup, dashSamples, dashMinSamples, budget)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/tanahbumbu/jaminan/domain/event"
 	"github.com/tanahbumbu/jaminan/domain/participant"
 	"github.com/tanahbumbu/jaminan/domain/payer"
+	"github.com/tanahbumbu/jaminan/domain/reference"
 	"github.com/tanahbumbu/jaminan/domain/rules"
 )
 
@@ -100,6 +101,7 @@ func BuildShape(ctx context.Context, db *scratch, shape Shape, say func(string, 
 	defer release()
 	villages := shape.Villages
 	library := rules.Default()
+	places := referencePlaces()
 	var appended atomic.Int64
 	next := make(chan int)
 	errs := make(chan error, buildWorkers)
@@ -111,7 +113,7 @@ func BuildShape(ctx context.Context, db *scratch, shape Shape, say func(string, 
 		go func() {
 			defer wait.Done()
 			for village := range next {
-				count, err := appendVillage(ctx, writer.Store, library, shape, village)
+				count, err := appendVillage(ctx, writer.Store, library, places, shape, village)
 				appended.Add(int64(count))
 				if err != nil {
 					errs <- fmt.Errorf("village %d: %w", village, err)
@@ -175,6 +177,24 @@ func reportBuild(done <-chan struct{}, started time.Time, appended *atomic.Int64
 	}
 }
 
+// place is a kecamatan and one of its desa.
+type place struct{ kecamatan, desa string }
+
+// referencePlaces are the desa of the Tanah Bumbu reference list. Villages
+// take them in turn: a regency has a fixed list of desa however many workers
+// it protects, so the places the dashboards count do not grow with the log
+// (the payers, one per village, do). Workers take the categories in turn.
+func referencePlaces() []place {
+	reference := reference.MustLoad()
+	var places []place
+	for _, kecamatan := range reference.Kecamatan() {
+		for _, desa := range reference.Desa(kecamatan) {
+			places = append(places, place{kecamatan: kecamatan, desa: desa})
+		}
+	}
+	return places
+}
+
 func participantID(village, worker int) string {
 	return uuid.NewSHA1(villageNamespace, fmt.Appendf(nil, "%d/%d", village, worker)).String()
 }
@@ -199,8 +219,8 @@ type stream struct {
 // appendVillage appends one village in bulk: each worker's stream in one
 // append, then the payer's year (registration, each month's bill, payment and
 // any late-payment penalty) in another. It returns how many events it appended.
-func appendVillage(ctx context.Context, store eventstore.Store, library *rules.Library, shape Shape, village int) (int, error) {
-	streams, err := villageStreams(library, shape, village)
+func appendVillage(ctx context.Context, store eventstore.Store, library *rules.Library, places []place, shape Shape, village int) (int, error) {
+	streams, err := villageStreams(library, places, shape, village)
 	if err != nil {
 		return 0, err
 	}
@@ -216,8 +236,9 @@ func appendVillage(ctx context.Context, store eventstore.Store, library *rules.L
 
 // villageStreams decides one village's year: the workers' streams, then the
 // payer's, whose bills and payments come from the domain's own decisions.
-func villageStreams(library *rules.Library, shape Shape, village int) ([]stream, error) {
+func villageStreams(library *rules.Library, places []place, shape Shape, village int) ([]stream, error) {
 	random := rand.New(rand.NewPCG(benchSeed, uint64(village)))
+	place := places[village%len(places)]
 	payerID := villagePayer(village)
 	streams := make([]stream, 0, participantsPerVillage+1)
 	members := make([]payer.Member, 0, participantsPerVillage)
@@ -228,8 +249,9 @@ func villageStreams(library *rules.Library, shape Shape, village int) ([]stream,
 		raise := wage.Mul(wageRise).Round(0)
 		streams = append(streams, stream{id: app.ParticipantStream(id), events: []decided{
 			{event: &participant.Registered{ParticipantID: id, NIK: participantNIK(village, worker), Name: fmt.Sprintf("Pekerja %d-%d", village, worker),
-				BirthDate: calendar.NewDate(1970+random.IntN(35), time.Month(1+random.IntN(12)), 1+random.IntN(28)), Category: "perangkat_desa",
-				Segment: "PU", Kecamatan: "Kusan Hilir", Desa: fmt.Sprintf("Desa %d", village), PayerID: payerID, RegisteredOn: shape.First.FirstDay()},
+				BirthDate: calendar.NewDate(1970+random.IntN(35), time.Month(1+random.IntN(12)), 1+random.IntN(28)),
+				Category:  command.Categories[worker%len(command.Categories)], Segment: "PU", Kecamatan: place.kecamatan, Desa: place.desa,
+				PayerID: payerID, RegisteredOn: shape.First.FirstDay()},
 				command: "RegisterParticipant"},
 			{event: &participant.Enrolled{Programmes: programmes, EffectiveDate: shape.First.FirstDay(), WageBase: command.Money{Decimal: wage}, WageKind: "wage"},
 				command: "Enroll"},

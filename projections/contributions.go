@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -18,6 +20,10 @@ import (
 // paid (lines fill in billed order; a line is paid only when wholly covered),
 // and a JHT line turning paid or unpaid moves the participant's JHT balance,
 // so the four tables live in one projection and never disagree.
+//
+// It keeps their summaries where the rows change: sum_contributions (lines
+// billed and paid per programme), sum_collections (bills per month) and
+// sum_arrears (bills not paid in full, per due date).
 type Contributions struct{}
 
 // Name is the checkpoint key.
@@ -25,12 +31,17 @@ func (Contributions) Name() string { return "contributions" }
 
 // Tables it owns.
 func (Contributions) Tables() []string {
-	return []string{"rm_bills", "rm_contributions", "rm_payments", "rm_jht_balances"}
+	return []string{"rm_bills", "rm_contributions", "rm_payments", "rm_jht_balances", "sum_contributions", "sum_collections", "sum_arrears"}
 }
 
-// Apply writes payer events and the participants' JHT credits and debits, in order.
+// Apply writes payer events and the participants' JHT credits and debits, in
+// order. The summaries are written after the events' statements, once per
+// batch: however many events touch a summary row, it is updated once or twice
+// (so a replay's large transactions do not pile up versions of a few hot rows).
 func (Contributions) Apply(ctx context.Context, tx pgx.Tx, events []Decoded) error {
+	sums := newContributionSums(events)
 	batch := &pgx.Batch{}
+	sums.takeOutArrears(batch)
 	for _, decoded := range events {
 		position := decoded.Recorded.Position
 		if payerID, ok := strings.CutPrefix(decoded.Recorded.StreamID, payerPrefix); ok {
@@ -43,23 +54,28 @@ func (Contributions) Apply(ctx context.Context, tx pgx.Tx, events []Decoded) err
 				if err := copyAssessed(ctx, tx, payerID, position, assessed); err != nil {
 					return err
 				}
-				queueBillTotals(batch, payerID, position, assessed)
+				queueBillTotals(batch, sums, payerID, position, assessed)
 				continue
 			}
-			queuePayerFinance(batch, payerID, position, decoded)
+			queuePayerFinance(batch, sums, payerID, position, decoded)
 			continue
 		}
 		if participantID, ok := strings.CutPrefix(decoded.Recorded.StreamID, participantPrefix); ok {
 			queueJHT(batch, participantID, position, decoded)
 		}
 	}
-	return sendBatch(ctx, tx, batch, "contributions")
+	sums.putBackArrears(batch)
+	if err := sendBatch(ctx, tx, batch, "contributions"); err != nil {
+		return err
+	}
+	// The lines turned paid are known once the batch has run (queueAllocation's callbacks).
+	return sendBatch(ctx, tx, sums.queue(), "contribution summaries")
 }
 
-func queuePayerFinance(batch *pgx.Batch, payerID string, position int64, decoded Decoded) {
+func queuePayerFinance(batch *pgx.Batch, sums *contributionSums, payerID string, position int64, decoded Decoded) {
 	switch e := decoded.Event.(type) {
 	case *payer.ContributionsAssessed:
-		queueAssessed(batch, payerID, position, e)
+		queueAssessed(batch, sums, payerID, position, e)
 	case *payer.PaymentReceived:
 		allocated := decimal.Zero
 		for _, allocation := range e.Allocations {
@@ -69,7 +85,7 @@ func queuePayerFinance(batch *pgx.Batch, payerID string, position int64, decoded
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'received', $9)`,
 			e.PaymentID, payerID, e.Amount.Decimal, e.PaidOn.Time(), e.BankReference, periodOrNil(e.Period), allocated, e.Credit.Decimal, position)
 		for _, allocation := range e.Allocations {
-			queueAllocation(batch, payerID, allocation.Period.String(), allocation.Amount.Decimal, position)
+			queueAllocation(batch, sums, payerID, allocation.Period.String(), allocation.Amount.Decimal, position)
 		}
 	case *payer.LatePenaltyAssessed:
 		batch.Queue(`UPDATE rm_payments SET penalties = penalties + $3, position = $4 WHERE payer_id = $1 AND payment_id = $2`,
@@ -78,7 +94,7 @@ func queuePayerFinance(batch *pgx.Batch, payerID string, position int64, decoded
 		batch.Queue(`UPDATE rm_payments SET status = 'reversed', reversed_on = $3, reversal_reason = $4, position = $5
 			WHERE payer_id = $1 AND payment_id = $2`, payerID, e.PaymentID, e.ReversedOn.Time(), e.Reason, position)
 		for _, allocation := range e.Allocations {
-			queueAllocation(batch, payerID, allocation.Period.String(), allocation.Amount.Decimal.Neg(), position)
+			queueAllocation(batch, sums, payerID, allocation.Period.String(), allocation.Amount.Decimal.Neg(), position)
 		}
 	case *payer.PeriodClosed:
 		batch.Queue(`UPDATE rm_bills SET closed = true, position = $3 WHERE payer_id = $1 AND period = $2`, payerID, e.Period.String(), position)
@@ -88,7 +104,7 @@ func queuePayerFinance(batch *pgx.Batch, payerID string, position int64, decoded
 // queueAssessed adds a bill's (or a supplement's) lines after the lines billed
 // before, then the bill's totals. Statements of a batch run in order, so the
 // insert reads the bill as it was before this event.
-func queueAssessed(batch *pgx.Batch, payerID string, position int64, e *payer.ContributionsAssessed) {
+func queueAssessed(batch *pgx.Batch, sums *contributionSums, payerID string, position int64, e *payer.ContributionsAssessed) {
 	var participants, programmes, segments, rates, covered, employers, workers, totals []string
 	var lineNumbers []int32
 	running := decimal.Zero
@@ -115,15 +131,19 @@ func queueAssessed(batch *pgx.Batch, payerID string, position int64, e *payer.Co
 			AS l(participant_id, programme, line_no, covered, segment, rate, employer, worker, total)
 		LEFT JOIN rm_bills b ON b.payer_id = $1 AND b.period = $2`,
 		payerID, period, e.DueDate.Time(), position, participants, programmes, lineNumbers, covered, segments, rates, employers, workers, totals)
-	queueBillTotals(batch, payerID, position, e)
+	queueBillTotals(batch, sums, payerID, position, e)
 }
 
-// queueBillTotals adds an assessment's lines and total to its bill.
-func queueBillTotals(batch *pgx.Batch, payerID string, position int64, e *payer.ContributionsAssessed) {
+// queueBillTotals adds an assessment's lines and total to its bill, and to the summaries.
+func queueBillTotals(batch *pgx.Batch, sums *contributionSums, payerID string, position int64, e *payer.ContributionsAssessed) {
 	total := decimal.Zero
 	for _, line := range e.Lines {
 		total = total.Add(line.Total.Decimal)
+		for _, contribution := range line.Lines {
+			sums.billed(contribution.Programme, contribution.Total.Decimal)
+		}
 	}
+	sums.month(e.Period.String(), total, decimal.Zero)
 	batch.Queue(`INSERT INTO rm_bills (payer_id, period, due_date, lines, total, position) VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (payer_id, period) DO UPDATE SET lines = rm_bills.lines + EXCLUDED.lines, total = rm_bills.total + EXCLUDED.total,
 			position = EXCLUDED.position`,
@@ -183,7 +203,8 @@ func (t *totalText) Scan(src any) error {
 // queueAllocation moves a bill's allocated total (negative for a reversal),
 // then sets the paid flag of exactly the lines it covers now, and moves the
 // JHT balance of every participant whose JHT line changed.
-func queueAllocation(batch *pgx.Batch, payerID, period string, amount decimal.Decimal, position int64) {
+func queueAllocation(batch *pgx.Batch, sums *contributionSums, payerID, period string, amount decimal.Decimal, position int64) {
+	sums.month(period, decimal.Zero, amount)
 	batch.Queue(`UPDATE rm_bills SET allocated = allocated + $3, position = $4 WHERE payer_id = $1 AND period = $2`,
 		payerID, period, amount, position)
 	batch.Queue(`WITH changed AS (
@@ -191,11 +212,13 @@ func queueAllocation(batch *pgx.Batch, payerID, period string, amount decimal.De
 			FROM rm_bills b
 			WHERE b.payer_id = $1 AND b.period = $2 AND c.payer_id = b.payer_id AND c.period = b.period
 				AND c.paid <> (c.covered_through <= b.allocated)
-			RETURNING c.participant_id, c.programme, c.total, c.paid)
-		INSERT INTO rm_jht_balances AS j (participant_id, contributions, position)
-		SELECT participant_id, sum(CASE WHEN paid THEN total ELSE -total END), $3 FROM changed WHERE programme = 'JHT' GROUP BY participant_id
-		ON CONFLICT (participant_id) DO UPDATE SET contributions = j.contributions + EXCLUDED.contributions, position = EXCLUDED.position`,
-		payerID, period, position)
+			RETURNING c.participant_id, c.programme, c.total, c.paid),
+		jht AS (
+			INSERT INTO rm_jht_balances AS j (participant_id, contributions, position)
+			SELECT participant_id, sum(CASE WHEN paid THEN total ELSE -total END), $3 FROM changed WHERE programme = 'JHT' GROUP BY participant_id
+			ON CONFLICT (participant_id) DO UPDATE SET contributions = j.contributions + EXCLUDED.contributions, position = EXCLUDED.position)
+		SELECT programme, sum(CASE WHEN paid THEN total ELSE -total END)::text FROM changed GROUP BY programme`,
+		payerID, period, position).Query(sums.paidLines)
 }
 
 func queueJHT(batch *pgx.Batch, participantID string, position int64, decoded Decoded) {
@@ -209,4 +232,114 @@ func queueJHT(batch *pgx.Batch, participantID string, position int64, decoded De
 			ON CONFLICT (participant_id) DO UPDATE SET withdrawals = j.withdrawals + EXCLUDED.withdrawals, position = EXCLUDED.position`,
 			participantID, e.Amount.Decimal, position)
 	}
+}
+
+// contributionSums gathers what a batch adds to the contributions'
+// summaries, written once when the batch has run (queue): lines billed and
+// paid per programme, bills' totals and allocations per month. The arrears
+// are taken out for every payer the batch may change before its first
+// statement, and put back after its last.
+type contributionSums struct {
+	billedByProgramme map[string]decimal.Decimal
+	paidByProgramme   map[string]decimal.Decimal
+	months            map[string]monthSums // by period
+	payers            []string             // whose bills the batch may change
+}
+
+type monthSums struct{ assessed, collected decimal.Decimal }
+
+func newContributionSums(events []Decoded) *contributionSums {
+	sums := &contributionSums{billedByProgramme: map[string]decimal.Decimal{}, paidByProgramme: map[string]decimal.Decimal{},
+		months: map[string]monthSums{}}
+	seen := map[string]bool{}
+	for _, decoded := range events {
+		if payerID, ok := strings.CutPrefix(decoded.Recorded.StreamID, payerPrefix); ok && !seen[payerID] {
+			seen[payerID] = true
+			sums.payers = append(sums.payers, payerID)
+		}
+	}
+	slices.Sort(sums.payers)
+	return sums
+}
+
+func (s *contributionSums) billed(programme string, amount decimal.Decimal) {
+	s.billedByProgramme[programme] = s.billedByProgramme[programme].Add(amount)
+}
+
+func (s *contributionSums) month(period string, assessed, collected decimal.Decimal) {
+	sums := s.months[period]
+	s.months[period] = monthSums{assessed: sums.assessed.Add(assessed), collected: sums.collected.Add(collected)}
+}
+
+// paidLines reads what an allocation turned paid (or unpaid), per programme.
+func (s *contributionSums) paidLines(rows pgx.Rows) error {
+	var programme string
+	var amount decimal.Decimal
+	_, err := pgx.ForEachRow(rows, []any{&programme, &totalText{&amount}}, func() error {
+		s.paidByProgramme[programme] = s.paidByProgramme[programme].Add(amount)
+		return nil
+	})
+	return err
+}
+
+// takeOutArrears and putBackArrears bracket the batch: what the batch's payers
+// owe leaves sum_arrears before their bills change and comes back after, so
+// the summary moves by exactly the change. Per due date: the outstanding sum
+// and the bills, and each payer once, at its earliest bill not paid in full.
+// A payer's bills are found by the primary key (a few, the months it owes).
+func (s *contributionSums) takeOutArrears(batch *pgx.Batch) { s.queueArrears(batch, -1) }
+
+func (s *contributionSums) putBackArrears(batch *pgx.Batch) {
+	s.queueArrears(batch, 1)
+	if len(s.payers) > 0 {
+		batch.Queue(`DELETE FROM sum_arrears WHERE bills = 0 AND outstanding = 0 AND payers = 0`)
+	}
+}
+
+func (s *contributionSums) queueArrears(batch *pgx.Batch, sign int) {
+	if len(s.payers) == 0 {
+		return
+	}
+	batch.Queue(`INSERT INTO sum_arrears AS s (due_date, outstanding, bills, payers)
+		SELECT due_date, $2::int * sum(total - allocated), $2::int * count(*), $2::int * count(DISTINCT payer_id) FILTER (WHERE first)
+		FROM (SELECT payer_id, due_date, total, allocated, due_date = min(due_date) OVER (PARTITION BY payer_id) AS first
+			FROM rm_bills WHERE payer_id = ANY($1) AND outstanding > 0) unpaid
+		GROUP BY due_date
+		ON CONFLICT (due_date) DO UPDATE
+		SET outstanding = s.outstanding + EXCLUDED.outstanding, bills = s.bills + EXCLUDED.bills, payers = s.payers + EXCLUDED.payers`,
+		s.payers, sign)
+}
+
+// queue is the batch writing the sums, in key order.
+func (s *contributionSums) queue() *pgx.Batch {
+	batch := &pgx.Batch{}
+	programmes := slices.Sorted(maps.Keys(s.billedByProgramme))
+	for programme := range s.paidByProgramme {
+		if _, billed := s.billedByProgramme[programme]; !billed {
+			programmes = append(programmes, programme)
+		}
+	}
+	if len(programmes) > 0 {
+		slices.Sort(programmes)
+		billed, paid := make([]string, 0, len(programmes)), make([]string, 0, len(programmes))
+		for _, programme := range programmes {
+			billed, paid = append(billed, moneyText(s.billedByProgramme[programme])), append(paid, moneyText(s.paidByProgramme[programme]))
+		}
+		batch.Queue(`INSERT INTO sum_contributions AS s (programme, assessed, paid)
+			SELECT * FROM unnest($1::text[], $2::numeric[], $3::numeric[])
+			ON CONFLICT (programme) DO UPDATE SET assessed = s.assessed + EXCLUDED.assessed, paid = s.paid + EXCLUDED.paid`,
+			programmes, billed, paid)
+	}
+	if len(s.months) > 0 {
+		periods := slices.Sorted(maps.Keys(s.months))
+		assessed, collected := make([]string, 0, len(periods)), make([]string, 0, len(periods))
+		for _, period := range periods {
+			assessed, collected = append(assessed, moneyText(s.months[period].assessed)), append(collected, moneyText(s.months[period].collected))
+		}
+		batch.Queue(`INSERT INTO sum_collections AS s (period, assessed, collected)
+			SELECT * FROM unnest($1::text[], $2::numeric[], $3::numeric[])
+			ON CONFLICT (period) DO UPDATE SET assessed = s.assessed + EXCLUDED.assessed, collected = s.collected + EXCLUDED.collected`,
+			periods, assessed, collected)
+	}
+	return batch
 }

@@ -3,6 +3,8 @@ package projections
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,13 +28,19 @@ import (
 //	PayoutRecorded         Dr benefits_payable:<programme> (or scholarship_commitments)  Cr cash_at_bank
 //	PayoutReversed         the mirror of the payout
 //	Tranche skipped/ended  Dr scholarship_commitments            Cr benefit_expense:SCHOLARSHIP
+//
+// It keeps two summaries of the entries: sum_account_balances (every
+// account's debits and credits, a member's too, with its control account) and
+// sum_trial_balance (the same rolled up by control account: a few dozen rows).
 type Journal struct{}
 
 // Name is the checkpoint key.
 func (Journal) Name() string { return "journal" }
 
 // Tables it owns.
-func (Journal) Tables() []string { return []string{"journal_entries", "journal_claims"} }
+func (Journal) Tables() []string {
+	return []string{"journal_entries", "journal_claims", "sum_account_balances", "sum_trial_balance"}
+}
 
 // journalRows are the entries of a batch of events, as insert columns.
 type journalRows struct {
@@ -45,10 +53,38 @@ type journalRows struct {
 	credits    []string
 	memos      []string
 	claimsSeen []Decoded
+	// balances are the batch's debits and credits per account: one row per
+	// account per batch in the summaries, however many entries it has.
+	balances map[string]debitCredit
+}
+
+type debitCredit struct{ debit, credit decimal.Decimal }
+
+// queueBalances adds the batch's debits and credits to sum_account_balances
+// by account and to sum_trial_balance by control account, in one statement.
+func (rows *journalRows) queueBalances(batch *pgx.Batch) {
+	if len(rows.balances) == 0 {
+		return
+	}
+	accounts := slices.Sorted(maps.Keys(rows.balances))
+	controls, debits, credits := make([]string, 0, len(accounts)), make([]string, 0, len(accounts)), make([]string, 0, len(accounts))
+	for _, account := range accounts {
+		controls = append(controls, controlAccount(account))
+		debits, credits = append(debits, moneyText(rows.balances[account].debit)), append(credits, moneyText(rows.balances[account].credit))
+	}
+	batch.Queue(`WITH added AS (SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[]) AS a(account, control, debit, credit)),
+		accounts AS (
+			INSERT INTO sum_account_balances AS s (account, control, debit, credit) SELECT * FROM added
+			ON CONFLICT (account) DO UPDATE SET debit = s.debit + EXCLUDED.debit, credit = s.credit + EXCLUDED.credit)
+		INSERT INTO sum_trial_balance AS s (account, debit, credit) SELECT control, sum(debit), sum(credit) FROM added GROUP BY control
+		ON CONFLICT (account) DO UPDATE SET debit = s.debit + EXCLUDED.debit, credit = s.credit + EXCLUDED.credit`,
+		accounts, controls, debits, credits)
 }
 
 func (rows *journalRows) add(decoded Decoded, entries []posting) {
 	for index, entry := range entries {
+		sum := rows.balances[entry.Account]
+		rows.balances[entry.Account] = debitCredit{debit: sum.debit.Add(entry.Debit), credit: sum.credit.Add(entry.Credit)}
 		rows.positions = append(rows.positions, decoded.Recorded.Position)
 		rows.numbers = append(rows.numbers, int32(index+1))
 		rows.types = append(rows.types, decoded.Recorded.Type)
@@ -66,7 +102,7 @@ func (Journal) Apply(ctx context.Context, tx pgx.Tx, events []Decoded) error {
 	if err != nil {
 		return err
 	}
-	rows := &journalRows{}
+	rows := &journalRows{balances: map[string]debitCredit{}}
 	for _, decoded := range events {
 		if filed, ok := decoded.Event.(*claim.Filed); ok && strings.HasPrefix(decoded.Recorded.StreamID, claimPrefix) {
 			claims[strings.TrimPrefix(decoded.Recorded.StreamID, claimPrefix)] = claimRef{ParticipantID: filed.ParticipantID, PayerID: filed.PayerID, Programme: filed.Programme}
@@ -114,5 +150,6 @@ func (rows *journalRows) batch(copied bool) *pgx.Batch {
 			SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::date[], $5::text[], $6::numeric[], $7::numeric[], $8::text[])`,
 			rows.positions, rows.numbers, rows.types, rows.dates, rows.accounts, rows.debits, rows.credits, rows.memos)
 	}
+	rows.queueBalances(batch)
 	return batch
 }

@@ -10,14 +10,17 @@ import (
 	"github.com/tanahbumbu/jaminan/domain/participant"
 )
 
-// Participants projects rm_participants and rm_coverage.
+// Participants projects rm_participants and rm_coverage, and their summary
+// sum_coverage: active coverage by kecamatan, desa, category and programme.
 type Participants struct{}
 
 // Name is the checkpoint key.
 func (Participants) Name() string { return "participants" }
 
 // Tables it owns.
-func (Participants) Tables() []string { return []string{"rm_coverage", "rm_participants"} }
+func (Participants) Tables() []string {
+	return []string{"rm_coverage", "rm_participants", "sum_coverage"}
+}
 
 // Apply writes participant events.
 func (Participants) Apply(ctx context.Context, tx pgx.Tx, events []Decoded) error {
@@ -39,6 +42,37 @@ func (Participants) Apply(ctx context.Context, tx pgx.Tx, events []Decoded) erro
 }
 
 func queueParticipant(batch *pgx.Batch, id string, decoded Decoded) {
+	switch decoded.Event.(type) {
+	case *participant.Enrolled, *participant.MembershipEnded:
+		// They change whether the participant counts as covered: the
+		// summary takes the participant out, and puts it back after.
+		queueCoverageSummary(batch, id, -1)
+		queueParticipantRows(batch, id, decoded)
+		queueCoverageSummary(batch, id, 1)
+		batch.Queue(dropEmptyCoverage, id)
+	default:
+		queueParticipantRows(batch, id, decoded)
+	}
+}
+
+// queueCoverageSummary adds the participant's active coverage to sum_coverage
+// (sign 1) or takes it out (sign -1): one row per programme covered, and
+// none unless the participant is active. Queued around statements that change
+// the participant, the pair moves the summary by exactly their change.
+func queueCoverageSummary(batch *pgx.Batch, id string, sign int) {
+	batch.Queue(`INSERT INTO sum_coverage AS s (kecamatan, desa, category, programme, active_participants)
+		SELECT p.kecamatan, p.desa, p.category, c.programme, $2::int
+		FROM rm_participants p JOIN rm_coverage c USING (participant_id)
+		WHERE p.participant_id = $1 AND p.status = 'active' AND c.covered_until IS NULL
+		ON CONFLICT (kecamatan, desa, category, programme) DO UPDATE SET active_participants = s.active_participants + EXCLUDED.active_participants`,
+		id, sign)
+}
+
+// dropEmptyCoverage deletes the participant's groups that no one counts in any more.
+const dropEmptyCoverage = `DELETE FROM sum_coverage s USING rm_participants p
+	WHERE p.participant_id = $1 AND s.kecamatan = p.kecamatan AND s.desa = p.desa AND s.category = p.category AND s.active_participants = 0`
+
+func queueParticipantRows(batch *pgx.Batch, id string, decoded Decoded) {
 	position := decoded.Recorded.Position
 	switch e := decoded.Event.(type) {
 	case *participant.Registered:

@@ -22,16 +22,41 @@ const (
 	AccountJHTReturn = "jht_development_return"
 )
 
+// Sub-ledger kinds: a payer's or a member's own accounts, <kind>:<id>. The
+// trial balance rolls each up into its control account, the kind itself
+// (migrations/011_dashboard_summaries.sql names the same four).
+const (
+	kindReceivable        = "contributions_receivable"
+	kindPayerCredit       = "payer_credit"
+	kindPenaltyReceivable = "penalty_receivable"
+	kindJHTLiability      = "jht_liability"
+)
+
 // Qualified accounts: one per payer, programme or participant.
-func accountReceivable(payerID string) string        { return "contributions_receivable:" + payerID }
+func accountReceivable(payerID string) string        { return kindReceivable + ":" + payerID }
 func accountIncome(programme string) string          { return "contribution_income:" + programme }
-func accountPayerCredit(payerID string) string       { return "payer_credit:" + payerID }
-func accountPenaltyReceivable(payerID string) string { return "penalty_receivable:" + payerID }
+func accountPayerCredit(payerID string) string       { return kindPayerCredit + ":" + payerID }
+func accountPenaltyReceivable(payerID string) string { return kindPenaltyReceivable + ":" + payerID }
 func accountJHTLiability(participantID string) string {
-	return "jht_liability:" + participantID
+	return kindJHTLiability + ":" + participantID
 }
 func accountBenefitExpense(programme string) string  { return "benefit_expense:" + programme }
 func accountBenefitsPayable(programme string) string { return "benefits_payable:" + programme }
+
+// controlAccount is the trial balance's account for account: a sub-ledger
+// account rolls up into its kind, any other account (a programme's too: there
+// are a handful) stands for itself. So the trial balance has a few dozen rows
+// however many payers and members there are.
+func controlAccount(account string) string {
+	kind, _, qualified := strings.Cut(account, ":")
+	switch {
+	case !qualified:
+		return account
+	case kind == kindReceivable, kind == kindPayerCredit, kind == kindPenaltyReceivable, kind == kindJHTLiability:
+		return kind
+	}
+	return account
+}
 
 // posting is one line of the journal: a debit or a credit to one account.
 type posting struct {

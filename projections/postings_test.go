@@ -106,3 +106,28 @@ func TestPostingsRefuseWhatDoesNotBalance(t *testing.T) {
 		t.Error("negative entries: got no error")
 	}
 }
+
+// TestControlAccountRollsUpPayersAndMembersOnly: the trial balance's account
+// of every kind the postings name.
+func TestControlAccountRollsUpPayersAndMembersOnly(t *testing.T) {
+	tests := []struct{ account, control string }{
+		{accountReceivable("desa-pakatellu"), "contributions_receivable"},
+		{accountPayerCredit("desa-pakatellu"), "payer_credit"},
+		{accountPenaltyReceivable("desa-pakatellu"), "penalty_receivable"},
+		{accountJHTLiability("01J9Z3"), "jht_liability"},
+		{accountJHTLiability("a:b"), "jht_liability"}, // an id with a colon stays under its kind
+		{accountIncome("JKK"), "contribution_income:JKK"},
+		{accountBenefitExpense("JKM"), "benefit_expense:JKM"},
+		{accountBenefitsPayable("SCHOLARSHIP"), "benefits_payable:SCHOLARSHIP"},
+		{AccountCash, AccountCash},
+		{AccountPenaltyIncome, AccountPenaltyIncome},
+		{AccountScholarshipCommitments, AccountScholarshipCommitments},
+		{AccountJHTReturn, AccountJHTReturn},
+		{"jht_liability", "jht_liability"},
+	}
+	for _, test := range tests {
+		if got := controlAccount(test.account); got != test.control {
+			t.Errorf("controlAccount(%q) = %q, want %q", test.account, got, test.control)
+		}
+	}
+}

@@ -57,11 +57,19 @@ func (b *lockedBuffer) String() string {
 
 func newAPIFixture(t *testing.T) *apiFixture {
 	t.Helper()
+	return newAPIFixtureOf(t, func(system *apptest.System) {
+		system.Apply(t, app.Meta{Actor: "fixture", Source: "test"}, fixtureCommands()...)
+	})
+}
+
+// newAPIFixtureOf is the API over a database that seed fills, its clock at 1 March 2025.
+func newAPIFixtureOf(t *testing.T, seed func(*apptest.System)) *apiFixture {
+	t.Helper()
 	ctx := context.Background()
 	database := pgtest.New(t)
 	system := apptest.New(t, database.Pool, time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC))
 	application, runner := system.Application, system.Runner
-	system.Apply(t, app.Meta{Actor: "fixture", Source: "test"}, fixtureCommands()...)
+	seed(system)
 	system.CatchUp(t)
 	tokenStore := tokens.New(database.Pool)
 	issued := map[access.Role]string{}

@@ -1,17 +1,15 @@
 package httpapi
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
+	"github.com/tanahbumbu/jaminan/adapters/keyset"
 	"github.com/tanahbumbu/jaminan/domain/access"
 	"github.com/tanahbumbu/jaminan/domain/calendar"
 )
@@ -142,9 +140,10 @@ func listings() []listing {
 			Key: []string{"position", "entry_no"}, Filters: []string{"account", "event_type"},
 			Columns: []column{{"position", integer}, {"entry_no", integer}, {"event_type", text}, {"occurred_on", date}, {"account", text},
 				{"debit", amount}, {"credit", amount}, {"memo", text}}},
-		{Path: "trial-balance", Table: "trial_balance", Permission: access.ReadFinance, Summary: "Every account's debits, credits and balance; the balances sum to zero",
-			Key: []string{"account"}, Filters: []string{"account"},
-			Columns: []column{{"account", text}, {"debit", amount}, {"credit", amount}, {"balance", amount}}},
+		{Path: "trial-balance", Table: "trial_balance", Permission: access.ReadFinance,
+			Summary: "Every account's debits, credits and balance, a payer's and a member's own too (the ledger by member: ?control=jht_liability pages the members' JHT accounts); the balances sum to zero",
+			Key:     []string{"account"}, Filters: []string{"account", "control"},
+			Columns: []column{{"account", text}, {"debit", amount}, {"credit", amount}, {"balance", amount}, {"control", text}}},
 	}
 }
 
@@ -190,7 +189,7 @@ func (s *Server) listHandler(list listing) http.Handler {
 			where = append(where, fmt.Sprintf("%s = $%d::%s", name, len(arguments), c.Kind.sqlType()))
 		}
 		if after := query.Get("after"); after != "" {
-			keys, err := decodeCursor(after, len(list.Key))
+			keys, err := keyset.Decode(after, len(list.Key))
 			if err != nil {
 				badParameter(w, "after", "invalid_cursor", "after must be the next_cursor of the previous page")
 				return
@@ -240,7 +239,7 @@ func (s *Server) listHandler(list listing) http.Handler {
 			for i, name := range list.Key {
 				keys[i] = fmt.Sprint(last[name])
 			}
-			response.NextCursor = encodeCursor(keys)
+			response.NextCursor = keyset.Encode(keys)
 		}
 		if response.Rows == nil {
 			response.Rows = []map[string]any{}
@@ -270,31 +269,6 @@ func shape(columns []column, values []*string) map[string]any {
 		}
 	}
 	return row
-}
-
-func encodeCursor(keys []string) string {
-	body, _ := json.Marshal(keys) // a list of strings always marshals
-	return base64.RawURLEncoding.EncodeToString(body)
-}
-
-func decodeCursor(cursor string, want int) ([]string, error) {
-	body, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil {
-		return nil, err
-	}
-	if !utf8.Valid(body) { // encoding/json would mend the bytes to U+FFFD
-		return nil, fmt.Errorf("cursor is not UTF-8")
-	}
-	var keys []string
-	if err := json.Unmarshal(body, &keys); err != nil || len(keys) != want {
-		return nil, fmt.Errorf("cursor holds %d keys, want %d", len(keys), want)
-	}
-	for _, key := range keys {
-		if !validParameter(key) { // a NUL would reach PostgreSQL: an encoding error, a 500
-			return nil, fmt.Errorf("cursor holds a control character")
-		}
-	}
-	return keys, nil
 }
 
 func contains(names []string, name string) bool {

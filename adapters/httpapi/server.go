@@ -204,6 +204,6 @@ func DashboardMounts(page, dash http.Handler) []Mount {
 		{Pattern: "/assets/*", Handler: page, Public: true, Summary: "The page's scripts, styles and the vendored Chart.js"},
 		{Pattern: "/api/v1/dash/summary", Handler: dash, Permission: access.ReadDashboard, Summary: "Every figure of the page in one snapshot"},
 		{Pattern: "/api/v1/dash/{view}", Handler: dash, Permission: access.ReadDashboard,
-			Summary: "Rows of one dash view: coverage_by_area, collections_by_month, arrears_ageing, claims_by_programme, payouts_by_programme, scholarship_commitments, fund_totals, trial_balance"},
+			Summary: "Rows of one dash view (coverage_by_area, collections_by_month, arrears_ageing, claims_by_programme, payouts_by_programme, scholarship_commitments, fund_totals, trial_balance) in keyset pages: limit (1 to 50000, default 1000), after (the previous page's next_cursor)"},
 	}
 }

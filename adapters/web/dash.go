@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -18,20 +19,26 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shopspring/decimal"
 
+	"github.com/tanahbumbu/jaminan/adapters/keyset"
 	"github.com/tanahbumbu/jaminan/domain/reference"
 )
 
 // Limits of one dashboard request.
 const (
-	// maxRows bounds the rows one view request returns; the response says
-	// truncated when there were more (trial_balance has an account per JHT member).
-	maxRows = 50_000
+	// defaultPageRows is a page of a view's rows when ?limit= is not given,
+	// and maxPageRows the most ?limit= asks for; next_cursor (and truncated)
+	// says when more rows follow. The views with a row per payer
+	// (collections_by_month, arrears_ageing) or per scholarship claim grow
+	// with the regency; a page's cost does not.
+	defaultPageRows = 1_000
+	maxPageRows     = 50_000
 	// queryTimeout bounds the database work of one request.
 	queryTimeout = 15 * time.Second
 )
 
 // view is one whitelisted dash view: its columns, the filters it accepts and
-// the column each filter compares. Every string here is a constant of this
+// the column each filter compares, and its key: the columns (unique together)
+// its rows are ordered and paged by. Every string here is a constant of this
 // file; a request only picks a view by name and supplies bind parameters.
 type view struct {
 	columns   []string
@@ -39,30 +46,45 @@ type view struct {
 	programme string // column compared with ?programme=
 	month     string // column compared with ?from= and ?to=
 	monthText bool   // the month column is YYYY-MM text, not a date
-	order     string
+	key       []keyColumn
+}
+
+// keyColumn is one column of a view's key: the expression ordered by, its
+// SQL type for the cursor's value, its direction, and the column of the
+// served row it is read back from (a NULL as "": the expression coalesces).
+type keyColumn struct {
+	expression, sqlType string
+	descending          bool
+	column              string
+}
+
+// ascending is a key column of its own name, ascending.
+func ascending(column, sqlType string) keyColumn {
+	return keyColumn{expression: column, sqlType: sqlType, column: column}
 }
 
 // views are the dash views the API serves (docs/dashboards.md).
 var views = map[string]view{
 	"coverage_by_area": {columns: []string{"kecamatan", "desa", "category", "programme", "active_participants"},
-		kecamatan: "kecamatan", programme: "programme", order: "kecamatan, desa, category, programme"},
+		kecamatan: "kecamatan", programme: "programme",
+		key: []keyColumn{ascending("kecamatan", "text"), ascending("desa", "text"), ascending("category", "text"), ascending("programme", "text")}},
 	"collections_by_month": {columns: []string{"period", "payer_id", "assessed", "collected", "outstanding", "due_date", "closed"},
-		month: "period", monthText: true, order: "period, payer_id"},
+		month: "period", monthText: true, key: []keyColumn{ascending("period", "text"), ascending("payer_id", "text")}},
 	"arrears_ageing": {columns: []string{"payer_id", "days_0_30", "days_31_60", "days_61_90", "days_over_90", "total_overdue", "bills_overdue"},
-		order: "total_overdue DESC, payer_id"},
+		key: []keyColumn{{expression: "total_overdue", sqlType: "numeric", descending: true, column: "total_overdue"}, ascending("payer_id", "text")}},
 	"claims_by_programme": {columns: []string{"programme", "month", "status", "count", "total", "paid_out"},
-		programme: "programme", month: "month", order: "month, programme, status"},
+		programme: "programme", month: "month", key: []keyColumn{ascending("month", "date"), ascending("programme", "text"), ascending("status", "text")}},
 	"payouts_by_programme": {columns: []string{"programme", "month", "count", "amount", "reversed_count", "reversed_amount"},
-		programme: "programme", month: "month", order: "month, programme"},
+		programme: "programme", month: "month", key: []keyColumn{ascending("month", "date"), ascending("programme", "text")}},
 	"scholarship_commitments": {columns: []string{"scope", "claim_id", "participant_id", "kecamatan", "desa", "tranches_scheduled", "next_school_year", "paid", "outstanding"},
-		kecamatan: "kecamatan", order: "scope, claim_id"},
+		kecamatan: "kecamatan", key: []keyColumn{ascending("scope", "text"), {expression: "coalesce(claim_id, '')", sqlType: "text", column: "claim_id"}}},
 	"fund_totals": {columns: []string{"programme", "contributions_assessed", "contributions", "benefits_approved", "benefits_paid", "net"},
-		programme: "programme", order: "programme"},
-	"trial_balance": {columns: []string{"account", "debit", "credit", "balance"}, order: "account"},
+		programme: "programme", key: []keyColumn{ascending("programme", "text")}},
+	"trial_balance": {columns: []string{"account", "debit", "credit", "balance"}, key: []keyColumn{ascending("account", "text")}},
 }
 
 func (v view) accepted() []string {
-	var names []string
+	names := []string{paramLimit, paramAfter}
 	if v.kecamatan != "" {
 		names = append(names, filterKecamatan)
 	}
@@ -75,9 +97,10 @@ func (v view) accepted() []string {
 	return names
 }
 
-// query builds the view's SELECT from constants and returns the filter values
-// as bind parameters.
-func (v view) query(name string, f filters) (string, []any) {
+// query builds the view's SELECT from constants and returns the filter
+// values and the cursor's key values as bind parameters: the page of limit
+// rows after the cursor, and one more, which tells whether more follow.
+func (v view) query(name string, f filters, after []string, limit int) (string, []any) {
 	var where []string
 	var args []any
 	bind := func(condition string, value any) {
@@ -105,11 +128,60 @@ func (v view) query(name string, f filters) (string, []any) {
 			bind(v.month+" "+bound.operator+" $%d::date", bound.date) // month is the first day of the month
 		}
 	}
+	if len(after) > 0 {
+		where = append(where, v.after(after, len(args)))
+		for _, value := range after {
+			args = append(args, value)
+		}
+	}
 	sql := "SELECT " + strings.Join(v.columns, ", ") + " FROM dash." + name
 	if len(where) > 0 {
 		sql += " WHERE " + strings.Join(where, " AND ")
 	}
-	return sql + " ORDER BY " + v.order + " LIMIT " + strconv.Itoa(maxRows+1), args
+	order := make([]string, 0, len(v.key))
+	for _, key := range v.key {
+		if key.descending {
+			order = append(order, key.expression+" DESC")
+		} else {
+			order = append(order, key.expression)
+		}
+	}
+	return sql + " ORDER BY " + strings.Join(order, ", ") + " LIMIT " + strconv.Itoa(limit+1), args
+}
+
+// after is the condition for the rows after the cursor's key values (bound
+// from $bound+1 on) in the view's order, its columns ascending or descending:
+// (k1 > $1) OR (k1 = $1 AND k2 > $2) OR …
+func (v view) after(keys []string, bound int) string {
+	var alternatives []string
+	for i := range v.key {
+		var terms []string
+		for j, key := range v.key[:i+1] {
+			operator := "="
+			if j == i && key.descending {
+				operator = "<"
+			} else if j == i {
+				operator = ">"
+			}
+			terms = append(terms, fmt.Sprintf("%s %s $%d::%s", key.expression, operator, bound+j+1, key.sqlType))
+		}
+		alternatives = append(alternatives, "("+strings.Join(terms, " AND ")+")")
+	}
+	return "(" + strings.Join(alternatives, " OR ") + ")"
+}
+
+// cursor is the cursor of a served row: its key values as text.
+func (v view) cursor(row map[string]any) string {
+	keys := make([]string, 0, len(v.key))
+	for _, key := range v.key {
+		value := row[key.column]
+		if value == nil {
+			keys = append(keys, "")
+			continue
+		}
+		keys = append(keys, fmt.Sprint(value))
+	}
+	return keyset.Encode(keys)
 }
 
 // dashAPI serves the dash views as JSON.
@@ -121,7 +193,9 @@ type dashAPI struct {
 
 // NewDashAPI serves GET /api/v1/dash/summary and GET /api/v1/dash/{view} for
 // the whitelisted dash views, with the optional filters ?kecamatan=,
-// ?programme=, ?from=YYYY-MM and ?to=YYYY-MM where a view has the column.
+// ?programme=, ?from=YYYY-MM and ?to=YYYY-MM where a view has the column, in
+// keyset pages (?limit=, default 1,000, at most 50,000; ?after= the previous
+// page's next_cursor).
 // Money is a decimal string with two places, never a JSON number. It reads
 // only the dash schema, so a pool logged in as jaminan_dashboard suffices.
 func NewDashAPI(pool *pgxpool.Pool) http.Handler {
@@ -141,12 +215,14 @@ func NewDashAPI(pool *pgxpool.Pool) http.Handler {
 	return router
 }
 
-// viewResponse is the body of GET /api/v1/dash/{view}.
+// viewResponse is the body of GET /api/v1/dash/{view}: a page of rows.
+// Truncated says more rows follow; next_cursor, passed back as ?after=, gets them.
 type viewResponse struct {
-	View      string           `json:"view"`
-	Columns   []string         `json:"columns"`
-	Rows      []map[string]any `json:"rows"`
-	Truncated bool             `json:"truncated"`
+	View       string           `json:"view"`
+	Columns    []string         `json:"columns"`
+	Rows       []map[string]any `json:"rows"`
+	Truncated  bool             `json:"truncated"`
+	NextCursor string           `json:"next_cursor,omitempty"`
 }
 
 func (a *dashAPI) view(w http.ResponseWriter, r *http.Request) {
@@ -161,20 +237,32 @@ func (a *dashAPI) view(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusBadRequest, bad.code, bad.message, bad.field)
 		return
 	}
+	var after []string
+	if parsed.after != "" {
+		var err error
+		if after, err = keyset.Decode(parsed.after, len(spec.key)); err != nil {
+			writeProblem(w, http.StatusBadRequest, "invalid_cursor", "after must be the next_cursor of the previous page", paramAfter)
+			return
+		}
+	}
+	limit := cmp.Or(parsed.limit, defaultPageRows)
 	ctx, cancel := context.WithTimeout(r.Context(), queryTimeout)
 	defer cancel()
-	sql, args := spec.query(name, parsed)
+	sql, args := spec.query(name, parsed, after, limit)
 	rows, err := a.pool.Query(ctx, sql, args...)
 	if err != nil {
 		a.writeDatabaseError(w, name, err)
 		return
 	}
-	body, err := collectRows(rows)
+	body, err := collectRows(rows, limit)
 	if err != nil {
 		a.writeDatabaseError(w, name, err)
 		return
 	}
 	body.View, body.Columns = name, spec.columns
+	if body.Truncated {
+		body.NextCursor = spec.cursor(body.Rows[len(body.Rows)-1])
+	}
 	writeJSON(w, http.StatusOK, body)
 }
 
@@ -187,15 +275,15 @@ func viewNames() []string {
 	return names
 }
 
-// collectRows turns rows into JSON objects by column type: NUMERIC becomes a
+// collectRows turns up to limit rows into JSON objects by column type: NUMERIC becomes a
 // decimal string with two places, bigint and integer numbers, dates
 // YYYY-MM-DD, NULL null. A type it does not know is an error, not a guess.
-func collectRows(rows pgx.Rows) (viewResponse, error) {
+func collectRows(rows pgx.Rows, limit int) (viewResponse, error) {
 	defer rows.Close()
 	fields := rows.FieldDescriptions()
 	body := viewResponse{Rows: []map[string]any{}}
 	for rows.Next() {
-		if len(body.Rows) == maxRows {
+		if len(body.Rows) == limit {
 			body.Truncated = true
 			break
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -17,7 +18,13 @@ const (
 	filterProgramme = "programme"
 	filterFrom      = "from"
 	filterTo        = "to"
+	// The page of a view's rows: how many, and after which row (the cursor).
+	paramLimit = "limit"
+	paramAfter = "after"
 )
+
+// parameters are every query parameter the dashboard API knows.
+var parameters = []string{filterKecamatan, filterProgramme, filterFrom, filterTo, paramLimit, paramAfter}
 
 // maxKecamatanBytes bounds the kecamatan parameter before it is looked up.
 const maxKecamatanBytes = 100
@@ -30,6 +37,8 @@ type filters struct {
 	kecamatan string          // canonical spelling, "" when absent
 	programme string          // "" when absent
 	from, to  calendar.Period // zero when absent
+	limit     int             // rows of the page; zero when absent
+	after     string          // the cursor, checked against the view's key when the query is built
 }
 
 // badRequest is a 400 about one parameter: a field name, a stable code and
@@ -65,8 +74,8 @@ func parseFilters(query url.Values, accepted []string, subject string, kecamatan
 	slices.Sort(names) // report the same parameter first every time
 	for _, name := range names {
 		values := query[name]
-		if !slices.Contains([]string{filterKecamatan, filterProgramme, filterFrom, filterTo}, name) {
-			return filters{}, &badRequest{name, "unknown_parameter", fmt.Sprintf("unknown query parameter %q; the dashboard API takes kecamatan, programme, from and to", name)}
+		if !slices.Contains(parameters, name) {
+			return filters{}, &badRequest{name, "unknown_parameter", fmt.Sprintf("unknown query parameter %q; the dashboard API takes kecamatan, programme, from, to, limit and after", name)}
 		}
 		if !slices.Contains(accepted, name) {
 			return filters{}, &badRequest{name, "filter_not_supported", fmt.Sprintf("%s takes no %s filter; it takes: %s", subject, name, acceptedList(accepted))}
@@ -100,6 +109,14 @@ func (f *filters) set(name, value string, kecamatan kecamatanIndex) *badRequest 
 			return &badRequest{name, "invalid_programme", "programme must be one of " + strings.Join(programmes, ", ")}
 		}
 		f.programme = value
+	case paramLimit:
+		limit, err := strconv.Atoi(value)
+		if err != nil || limit < 1 || limit > maxPageRows {
+			return &badRequest{name, "invalid_limit", fmt.Sprintf("limit must be a whole number from 1 to %d", maxPageRows)}
+		}
+		f.limit = limit
+	case paramAfter:
+		f.after = value
 	case filterFrom, filterTo:
 		period, err := calendar.ParsePeriod(value)
 		if err != nil {

@@ -147,9 +147,9 @@ func readCoverage(ctx context.Context, tx pgx.Tx, f filters, body *summaryRespon
 }
 
 func readCollections(ctx context.Context, tx pgx.Tx, f filters, body *summaryResponse) error {
-	rows, err := tx.Query(ctx, `SELECT period, sum(assessed), sum(collected), sum(outstanding)
-		FROM dash.collections_by_month WHERE ($1::text = '' OR period >= $1::text) AND ($2::text = '' OR period <= $2::text)
-		GROUP BY period ORDER BY period`, f.from.String(), f.to.String())
+	rows, err := tx.Query(ctx, `SELECT period, assessed, collected, outstanding
+		FROM dash.collections_by_period WHERE ($1::text = '' OR period >= $1::text) AND ($2::text = '' OR period <= $2::text)
+		ORDER BY period`, f.from.String(), f.to.String())
 	if err != nil {
 		return fmt.Errorf("collections: %w", err)
 	}
@@ -173,9 +173,8 @@ func readCollections(ctx context.Context, tx pgx.Tx, f filters, body *summaryRes
 
 func readArrears(ctx context.Context, tx pgx.Tx, _ filters, body *summaryResponse) error {
 	var buckets [5]decimal.Decimal
-	err := tx.QueryRow(ctx, `SELECT coalesce(sum(days_0_30), 0), coalesce(sum(days_31_60), 0), coalesce(sum(days_61_90), 0),
-		coalesce(sum(days_over_90), 0), coalesce(sum(total_overdue), 0), coalesce(sum(bills_overdue), 0)::bigint, count(*)::bigint
-		FROM dash.arrears_ageing`).Scan(&buckets[0], &buckets[1], &buckets[2], &buckets[3], &buckets[4], &body.Arrears.BillsOverdue, &body.Arrears.Payers)
+	err := tx.QueryRow(ctx, `SELECT days_0_30, days_31_60, days_61_90, days_over_90, total_overdue, bills_overdue, payers
+		FROM dash.arrears_summary`).Scan(&buckets[0], &buckets[1], &buckets[2], &buckets[3], &buckets[4], &body.Arrears.BillsOverdue, &body.Arrears.Payers)
 	if err != nil {
 		return fmt.Errorf("arrears: %w", err)
 	}

@@ -336,7 +336,8 @@
 
   function renderScholarships() {
     const rows = state.data.scholarships;
-    const total = rows.find((r) => r.scope === 'total') || { outstanding: '0.00', paid: '0.00' };
+    // The grand total from the summary: the view's total row comes last, maybe on a later page.
+    const total = state.data.summary.scholarships;
     figure('scholarships/total/outstanding', Format.rupiah(total.outstanding));
     figure('scholarships/total/paid', Format.rupiah(total.paid));
     fill('#scholarships-table', rows.filter((r) => r.scope === 'claim').map((r) => row([cell(r.claim_id, { header: true }),
