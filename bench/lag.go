@@ -28,7 +28,7 @@ const (
 	// lagRate is the sustained append rate, in events per second.
 	lagRate = 1000
 	// lagClients append concurrently, each one event per append, so the rate
-	// holds while one append waits for the sealer.
+	// holds while one append waits for its group to commit.
 	lagClients = 16
 	// lagRunnerInterval is the live runner's polling fallback; it is woken by NOTIFY first.
 	lagRunnerInterval = 500 * time.Millisecond
@@ -103,7 +103,7 @@ type observation struct {
 
 // lags pairs each acknowledgement with the first observation that covers its
 // key. An event can be applied before its append returned to the client (the
-// runner is woken at seal time): its lag is zero.
+// runner is woken by the commit's NOTIFY): its lag is zero.
 func lags(acks []acked, observations []observation) ([]time.Duration, int) {
 	durations := make([]time.Duration, 0, len(acks))
 	missing := 0

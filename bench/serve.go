@@ -219,7 +219,7 @@ func ServeMemory(ctx context.Context, db *scratch, binary string, duration time.
 	if err := waitServing(ctx, client, base, serve); err != nil {
 		return nil, err
 	}
-	time.Sleep(time.Second) // settle: the runner's and sealer's first rounds
+	time.Sleep(time.Second) // settle: the runner's first rounds
 	idleKiB := serve.lastKiB.Load()
 	requests, elapsed, err := driveCommands(ctx, client, base, duration, run)
 	if err != nil {
@@ -372,7 +372,7 @@ func serveMethod() string {
 `+"`bench/serve.go`"+`: the `+"`jaminan`"+` binary that runs the benchmark is started as a subprocess. `+"`serve`"+` runs on a
   fresh scratch database with `+"`JAMINAN_AUTH=off`"+` on a free local port; %d clients each post
   `+"`POST /api/v1/commands/RegisterPayer`"+` for a new payer, one request at a time, for the load's duration, while serve's
-  live runner and sealer do their work. Its peak is the largest of its `+"`VmHWM`"+` (read from `+"`/proc/<pid>/status`"+`
+  live runner does its work. Its peak is the largest of its `+"`VmHWM`"+` (read from `+"`/proc/<pid>/status`"+`
   every %s until it has stopped on SIGTERM; not the kernel's maximum resident set, which for a child started by Go
   includes the parent's own peak); the baseline is its RSS idle a second
   after it first answered `+"`/api/v1/status`"+`. The request rate stands beside %s of bare INSERTs from as many clients on
