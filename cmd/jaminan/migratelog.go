@@ -17,7 +17,6 @@ import (
 	"github.com/tanahbumbu/jaminan/adapters/postgres"
 )
 
-
 type migrateLogOptions struct {
 	from, to      string
 	batch         int
