@@ -286,7 +286,9 @@ func (s *contributionSums) paidLines(rows pgx.Rows) error {
 // owe leaves sum_arrears before their bills change and comes back after, so
 // the summary moves by exactly the change. Per due date: the outstanding sum
 // and the bills, and each payer once, at its earliest bill not paid in full.
-// A payer's bills are found by the primary key (a few, the months it owes).
+// A payer's bills are found by the primary key, never the partial index of
+// unpaid bills: within a replay's transaction that index holds every bill
+// billed in it, paid or not, and reading it would cost as much as the batch.
 func (s *contributionSums) takeOutArrears(batch *pgx.Batch) { s.queueArrears(batch, -1) }
 
 func (s *contributionSums) putBackArrears(batch *pgx.Batch) {
@@ -303,7 +305,7 @@ func (s *contributionSums) queueArrears(batch *pgx.Batch, sign int) {
 	batch.Queue(`INSERT INTO sum_arrears AS s (due_date, outstanding, bills, payers)
 		SELECT due_date, $2::int * sum(total - allocated), $2::int * count(*), $2::int * count(DISTINCT payer_id) FILTER (WHERE first)
 		FROM (SELECT payer_id, due_date, total, allocated, due_date = min(due_date) OVER (PARTITION BY payer_id) AS first
-			FROM rm_bills WHERE payer_id = ANY($1) AND outstanding > 0) unpaid
+			FROM rm_bills WHERE payer_id = ANY($1) AND total - allocated > 0) unpaid
 		GROUP BY due_date
 		ON CONFLICT (due_date) DO UPDATE
 		SET outstanding = s.outstanding + EXCLUDED.outstanding, bills = s.bills + EXCLUDED.bills, payers = s.payers + EXCLUDED.payers`,
