@@ -163,7 +163,7 @@ func TestPayoutIDRaceHasOneWinner(t *testing.T) {
 }
 
 // jkmClaims registers one deceased official per claim id and files and
-// approves a JKM death claim for each (RULES.md example 1: 42,000,000).
+// approves a JKM death claim for each (docs/rulebook.md, worked example 1: 42,000,000).
 func (f *poisonFixture) jkmClaims(t *testing.T, claimIDs ...string) {
 	t.Helper()
 	for i, claimID := range claimIDs {

@@ -19,7 +19,7 @@ import (
 const trialBalanceMembers = 1_500
 
 // TestTrialBalanceIsWholeWithMoreMembersThanAPage: a village bills 1,500
-// PU workers on Rp3,000,000 for January 2025 (RULES.md worked example 7:
+// PU workers on Rp3,000,000 for January 2025 (docs/rulebook.md, worked example 7:
 // JKK 7,200, JKM 9,000, JHT 171,000, 187,200 each) and pays Rp100,000,000.
 // The dashboard's trial balance is one page of control accounts summing to
 // zero, the members' JHT accounts rolled up into jht_liability; the ledger by

@@ -87,7 +87,7 @@ func (s *System) CatchUp(t testing.TB) {
 }
 
 // AppendBill bills payerID, registered already, for period with members PU
-// workers on a wage of 3,000,000 in JKK, JKM and JHT (RULES.md: 187,200 a
+// workers on a wage of 3,000,000 in JKK, JKM and JHT (docs/rulebook.md: 187,200 a
 // month each) and returns the bill's total. The workers are not registered:
 // the bill, decided by the domain (payer.Assess), goes straight onto the
 // payer's stream, which is all the journal and the finance read models read

@@ -194,7 +194,7 @@ func (c *ChangePayer) CheckDates(today calendar.Date) error {
 }
 
 // CheckDates: a month is billed once it has begun; non-wage earners, whose
-// contribution is due by the 15th of the month itself (RULES.md), also the
+// contribution is due by the 15th of the month itself (docs/rulebook.md), also the
 // next one (payer.Assess then bills only them).
 func (c *AssessContributions) CheckDates(today calendar.Date) error {
 	if next := today.Period().Next(); c.Period.After(next) {
