@@ -249,3 +249,50 @@ func TestEveryDecisionOnItsBusinessDate(t *testing.T) {
 		t.Errorf("scheduled on %s, want 2024-11-21", got)
 	}
 }
+
+// No decision falls inside a month the payer has closed, unless it is a
+// correction: a bill, a payment, an approval, a rejection or a payout dated
+// in a closed month is refused with its date field named and nothing
+// stored; a reversal dated in it is accepted.
+func TestNoDecisionInAClosedPeriod(t *testing.T) {
+	application := newApplication(t, memory.New())
+	setUpMember(t, application)
+	mustRun(t, application, accidentLine) // 2024-06-03
+	fileLine := func(id string) string {
+		return `{"command":"FileClaim","claim_id":"` + id + `","nik":"6310064203820002","programme":"JKK","benefit":"medical","incident_date":"2024-06-03","filed_on":"2024-06-04","details":{"cost":"1500000"}}`
+	}
+	mustRun(t, application, fileLine("k-paid"))
+	mustRun(t, application, fileLine("k-open"))
+	mustRun(t, application, `{"command":"ApproveClaim","claim_id":"k-paid","approved_on":"2024-06-05"}`)
+	mustRun(t, application, `{"command":"AssessContributions","payer_id":"desa-pakatellu","period":"2024-05","assessed_on":"2024-05-02"}`)
+	payment := mustRun(t, application, `{"command":"RecordPayment","payment_id":"p-1","payer_id":"desa-pakatellu","amount":"10000","paid_on":"2024-06-20","bank_reference":"B-1","period":"2024-05"}`)
+	mustRun(t, application, `{"command":"ClosePeriod","payer_id":"desa-pakatellu","period":"2024-06","closed_on":"2024-07-05"}`)
+	tests := []struct {
+		name, line, field string
+	}{
+		{"a bill", `{"command":"AssessContributions","payer_id":"desa-pakatellu","period":"2024-04","assessed_on":"2024-06-15"}`, "assessed_on"},
+		{"a payment", `{"command":"RecordPayment","payment_id":"p-2","payer_id":"desa-pakatellu","amount":"10000","paid_on":"2024-06-21","bank_reference":"B-2"}`, "paid_on"},
+		{"an approval", `{"command":"ApproveClaim","claim_id":"k-open","approved_on":"2024-06-10"}`, "approved_on"},
+		{"a rejection", `{"command":"RejectClaim","claim_id":"k-open","reason":"x","rejected_on":"2024-06-10"}`, "rejected_on"},
+		{"a payout", `{"command":"RecordPayout","payout_id":"po-1","claim_id":"k-paid","amount":"1500000","paid_on":"2024-06-28","bank_reference":"B-3"}`, "paid_on"},
+	}
+	for _, test := range tests {
+		t.Run(test.name, func(t *testing.T) {
+			result, err := run(t, application, test.line)
+			wantCode(t, err, "period_closed")
+			wantField(t, err, test.field)
+			if len(result.Events) != 0 {
+				t.Errorf("stored %d events", len(result.Events))
+			}
+		})
+	}
+	if state, err := application.LoadClaim(t.Context(), "k-open"); err != nil || state.Status() != claim.StatusFiled {
+		t.Errorf("claim k-open: %s (%v), want still filed", state.Status(), err)
+	}
+	// A correction dated in the closed month is accepted; it posts into an open month.
+	mustRun(t, application, `{"command":"Reverse","event_id":"`+payment.Events[0].EventID.String()+`","reason":"wrong_amount","reversed_on":"2024-06-25"}`)
+	// The same decisions dated in an open month are accepted.
+	mustRun(t, application, `{"command":"ApproveClaim","claim_id":"k-open","approved_on":"2024-07-01"}`)
+	mustRun(t, application, `{"command":"RecordPayout","payout_id":"po-1","claim_id":"k-paid","amount":"1500000","paid_on":"2024-07-01","bank_reference":"B-3"}`)
+	mustRun(t, application, `{"command":"RecordPayment","payment_id":"p-2","payer_id":"desa-pakatellu","amount":"10000","paid_on":"2024-07-02","bank_reference":"B-2"}`)
+}

@@ -50,6 +50,9 @@ func Assess(state State, c *command.AssessContributions, members []Member, libra
 	if state.Closed[c.Period] {
 		return nil, problem.Field("period", "period_closed", "%s is closed; nothing more can be billed to it", c.Period)
 	}
+	if err := state.Open("assessed_on", on); err != nil {
+		return nil, err
+	}
 	book, err := library.ForPeriod(c.Period)
 	if err != nil {
 		return nil, problem.Field("period", "no_rule_book", "%v", err)
@@ -169,6 +172,9 @@ func RecordPayment(state State, c *command.RecordPayment, library *rules.Library
 	}
 	if state.Closed[c.Period] {
 		return nil, problem.Field("period", "period_closed", "%s is closed; pay into an open month", c.Period)
+	}
+	if err := state.Open("paid_on", c.PaidOn); err != nil {
+		return nil, err
 	}
 	open, err := openBills(state, c.Period)
 	if err != nil {
