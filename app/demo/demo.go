@@ -7,7 +7,9 @@
 // of the seed story — the JKM death of a posyandu cadre in Muara Pagatan
 // Tengah (Rp42,000,000) and the work-accident death of a village official in
 // Pakatellu (JKK death, JHT and the children's scholarship, Rp231,000,000) —
-// and, optionally, one bank statement of the last month to reconcile.
+// and, optionally, one bank statement to reconcile: the month of the last
+// claim payout. Every claim is filed, approved and paid in the month it
+// happened, on dates in the story's order.
 //
 // Every step is an app.Execute call. Independent payers and participants run
 // on a bounded pool of goroutines; everything the demo decides comes from the
@@ -345,7 +347,8 @@ func (r *runner) billPayer(ctx context.Context, plan *plan, p *payerPlan) error 
 			r.step(2)
 			continue
 		}
-		result, err := r.execute(ctx, r.application, &command.AssessContributions{PayerID: p.register.PayerID, Period: period})
+		// Billed on the month's first day, as it happened.
+		result, err := r.execute(ctx, r.application, &command.AssessContributions{PayerID: p.register.PayerID, Period: period, AssessedOn: period.FirstDay()})
 		if isNothingToAssess(err) {
 			r.step(1)
 			continue

@@ -88,6 +88,7 @@ func TestDemo(t *testing.T) {
 	t.Run("arrears in at least two ageing buckets", l.arrears)
 	t.Run("trial balance is zero", l.trialBalance)
 	t.Run("claims of every kind paid", l.claims)
+	t.Run("claims recorded in the months they happened", l.claimDates)
 	t.Run("statement ties to the ledger but for the mismatches", l.statementTies)
 }
 
@@ -184,11 +185,43 @@ func (l *loaded) claims(t *testing.T) {
 	}
 }
 
+// claimDates: every claim is filed a week after its incident, approved five
+// days later and paid three days after that (incidents.go), in the past; the
+// seed story's on the days that follow from its deaths, 7 October and 4
+// November 2024.
+func (l *loaded) claimDates(t *testing.T) {
+	for _, test := range []struct {
+		claim, filed, decided, paid string
+	}{
+		{demo.SantiClaim, "2024-10-14", "2024-10-19", "2024-10-22"},
+		{demo.HalimatusClaim, "2024-11-11", "2024-11-16", "2024-11-19"},
+		{demo.HalimatusJHT, "2024-11-11", "2024-11-16", "2024-11-19"},
+		{demo.HalimatusScholarships, "2024-11-11", "2024-11-16", "2024-11-19"},
+	} {
+		var filed, decided, paid string
+		err := l.database.Pool.QueryRow(context.Background(), `SELECT c.filed_on::text, c.decided_on::text, max(o.paid_on)::text
+			FROM rm_claims c JOIN rm_payouts o USING (claim_id) WHERE c.claim_id = $1 GROUP BY 1, 2`, test.claim).Scan(&filed, &decided, &paid)
+		if err != nil {
+			t.Fatalf("claim %s: %v", test.claim, err)
+		}
+		if filed != test.filed || decided != test.decided || paid != test.paid {
+			t.Errorf("claim %s: filed %s, decided %s, paid %s; want %s, %s, %s", test.claim, filed, decided, paid, test.filed, test.decided, test.paid)
+		}
+	}
+	outOfOrder := l.count(t, `SELECT count(*) FROM rm_claims c JOIN rm_payouts o USING (claim_id)
+		WHERE NOT (c.incident_date <= c.filed_on AND c.filed_on <= c.decided_on AND c.decided_on <= o.paid_on)`)
+	thisMonth := l.count(t, `SELECT count(*) FROM rm_claims WHERE decided_on >= $1`, l.options.Today.Period().FirstDay().String())
+	if outOfOrder != 0 || thisMonth != 0 {
+		t.Errorf("%d claims paid out of the order incident, filing, decision, payout; %d decided this month; want none", outOfOrder, thisMonth)
+	}
+}
+
 // statementTies reads the CSV and matches each line to the ledger by
-// reference: receipts to rm_payments, payouts to rm_payouts. Expected by hand:
-// every line equal but one receipt StatementShortfallRupiah (6,500) short,
-// one line of -15,000.00 (the bank charge) with no ledger row, and one ledger
-// payout of the month with no bank line.
+// reference: receipts to rm_payments, payouts to rm_payouts. The statement is
+// of a past month, the last claim payout's. Expected by hand: every line
+// equal but one receipt StatementShortfallRupiah (6,500) short, one line of
+// -15,000.00 (the bank charge) with no ledger row, and one ledger payout of
+// that month, the last, with no bank line.
 func (l *loaded) statementTies(t *testing.T) {
 	records, err := csv.NewReader(bytes.NewReader(l.statement)).ReadAll()
 	if err != nil {
@@ -199,6 +232,10 @@ func (l *loaded) statementTies(t *testing.T) {
 	}
 	statement := l.summary.Statement
 	from, through := statement.From.String(), statement.Through.String()
+	if lastPayout := l.decimal(t, `SELECT count(*) FROM rm_payouts WHERE paid_on > $1`, through); !statement.Through.Before(l.options.Today.Period().FirstDay()) ||
+		statement.From.Period() != statement.Through.Period() || !lastPayout.IsZero() {
+		t.Errorf("statement %s to %s: want one past month, the last with a payout (%s payouts after it)", from, through, lastPayout)
+	}
 	ledger := map[string]decimal.Decimal{}
 	l.collect(t, ledger, `SELECT bank_reference, amount FROM rm_payments WHERE status <> 'reversed' AND paid_on BETWEEN $1 AND $2`, from, through)
 	l.collect(t, ledger, `SELECT bank_reference, -amount FROM rm_payouts WHERE status <> 'reversed' AND paid_on BETWEEN $1 AND $2`, from, through)

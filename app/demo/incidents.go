@@ -16,10 +16,56 @@ import (
 )
 
 // claimPlan is one claim: filed, approved, then paid in one payout (for a
-// scholarship, the first school year's tranches).
+// scholarship, the first school year's tranches), each on its business date
+// (file.FiledOn, approvedOn, paidOn: plan.dateClaims).
 type claimPlan struct {
 	file                *command.FileClaim
 	payoutID, reference string
+	approvedOn, paidOn  calendar.Date
+}
+
+// A claim's story in days: filed a week after its incident (a JHT claim
+// after an exit, a week after the month's wait), approved five days after
+// filing, paid three days after the approval.
+const (
+	filedAfterDays    = 7
+	approvedAfterDays = 5
+	paidAfterDays     = 3
+)
+
+// dateClaims gives every claim its business dates in the story's order,
+// none after today: the demo records each claim in the month it happened.
+func (p *plan) dateClaims() {
+	notAfterToday := func(d calendar.Date) calendar.Date {
+		if d.After(p.today) {
+			return p.today
+		}
+		return d
+	}
+	for _, w := range p.workers {
+		for i := range w.claims {
+			c := &w.claims[i]
+			if c.file.FiledOn.IsZero() {
+				c.file.FiledOn = c.file.IncidentDate.AddDays(filedAfterDays)
+			}
+			c.file.FiledOn = notAfterToday(c.file.FiledOn)
+			c.approvedOn = notAfterToday(c.file.FiledOn.AddDays(approvedAfterDays))
+			c.paidOn = notAfterToday(c.approvedOn.AddDays(paidAfterDays))
+		}
+	}
+}
+
+// lastPayout is the day of the latest payout planned; zero when none is.
+func (p *plan) lastPayout() calendar.Date {
+	var last calendar.Date
+	for _, w := range p.workers {
+		for _, c := range w.claims {
+			if c.paidOn.After(last) {
+				last = c.paidOn
+			}
+		}
+	}
+	return last
 }
 
 // steps: file, approve, pay.
@@ -140,7 +186,9 @@ func (p *plan) end(random *rand.Rand, w *worker) {
 	}
 	w.life = append(w.life, &command.EndMembership{NIK: w.register.NIK, Date: date, Reason: reason})
 	if random.IntN(jhtAfterExitOneIn) == 0 {
-		w.claims = append(w.claims, p.claim(w, &command.FileClaim{NIK: w.register.NIK, Programme: "JHT", Benefit: "full", IncidentDate: date}, "jht"))
+		// JHT is payable a month after the exit (docs/rulebook.md).
+		w.claims = append(w.claims, p.claim(w, &command.FileClaim{NIK: w.register.NIK, Programme: "JHT", Benefit: "full", IncidentDate: date,
+			FiledOn: date.AddMonths(1).AddDays(filedAfterDays)}, "jht"))
 	}
 }
 
@@ -220,7 +268,7 @@ func (r *runner) fileAndPay(ctx context.Context, c claimPlan) error {
 	if err != nil {
 		return err
 	}
-	next := []command.Command{c.file, &command.ApproveClaim{ClaimID: c.file.ClaimID}}
+	next := []command.Command{c.file, &command.ApproveClaim{ClaimID: c.file.ClaimID, ApprovedOn: c.approvedOn}}
 	if filed.Filed != nil {
 		// Filed by an earlier run: a FileClaim retry with money in its details
 		// is refused as other data (the decimal read back differs in form), so
@@ -234,14 +282,14 @@ func (r *runner) fileAndPay(ctx context.Context, c claimPlan) error {
 		}
 	}
 	if c.file.Programme == "SCHOLARSHIP" {
-		return r.payFirstTranches(ctx, c.file.ClaimID, c.payoutID, c.reference)
+		return r.payFirstTranches(ctx, c)
 	}
-	return r.payInFull(ctx, c.file.ClaimID, c.payoutID, c.reference)
+	return r.payInFull(ctx, c)
 }
 
 // payFirstTranches pays the scholarship's first school year, once.
-func (r *runner) payFirstTranches(ctx context.Context, claimID, payoutID, bankReference string) error {
-	state, err := r.application.LoadClaim(ctx, claimID)
+func (r *runner) payFirstTranches(ctx context.Context, c claimPlan) error {
+	state, err := r.application.LoadClaim(ctx, c.file.ClaimID)
 	if err != nil {
 		return err
 	}
@@ -256,26 +304,26 @@ func (r *runner) payFirstTranches(ctx context.Context, claimID, payoutID, bankRe
 			amount = amount.Add(tranche.Amount.Decimal)
 		}
 	}
-	_, err = r.execute(ctx, r.application, &command.RecordPayout{PayoutID: payoutID, ClaimID: claimID, Amount: &command.Money{Decimal: amount},
-		PaidOn: state.Approved.ApprovedOn, BankReference: bankReference, SchoolYear: first})
+	_, err = r.execute(ctx, r.application, &command.RecordPayout{PayoutID: c.payoutID, ClaimID: c.file.ClaimID, Amount: &command.Money{Decimal: amount},
+		PaidOn: c.paidOn, BankReference: c.reference, SchoolYear: first})
 	return err
 }
 
 // payInFull pays what the claim's approval says, in one payout.
-func (r *runner) payInFull(ctx context.Context, claimID, payoutID, bankReference string) error {
-	state, err := r.application.LoadClaim(ctx, claimID)
+func (r *runner) payInFull(ctx context.Context, c claimPlan) error {
+	state, err := r.application.LoadClaim(ctx, c.file.ClaimID)
 	if err != nil {
 		return err
 	}
 	if state.Approved == nil {
-		return fmt.Errorf("demo: claim %s is %s, not approved", claimID, state.Status())
+		return fmt.Errorf("demo: claim %s is %s, not approved", c.file.ClaimID, state.Status())
 	}
 	if len(state.Payouts) > 0 || !state.Outstanding().IsPositive() {
 		r.step(1)
 		return nil
 	}
-	_, err = r.execute(ctx, r.application, &command.RecordPayout{PayoutID: payoutID, ClaimID: claimID, Amount: &command.Money{Decimal: state.Outstanding()},
-		PaidOn: state.Approved.ApprovedOn, BankReference: bankReference})
+	_, err = r.execute(ctx, r.application, &command.RecordPayout{PayoutID: c.payoutID, ClaimID: c.file.ClaimID, Amount: &command.Money{Decimal: state.Outstanding()},
+		PaidOn: c.paidOn, BankReference: c.reference})
 	return err
 }
 

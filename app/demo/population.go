@@ -180,6 +180,7 @@ func newPlan(places *reference.Places, options Options, random *rand.Rand) (*pla
 	}
 	p.schedulePayments(random)
 	p.lifeEvents(random, options.Workers)
+	p.dateClaims()
 	return p, nil
 }
 

@@ -33,7 +33,8 @@ var StatementHeader = []string{"date", "reference", "amount", "counterparty_acco
 
 // StatementSummary says what the statement holds and where it differs from the ledger.
 type StatementSummary struct {
-	// From and Through are the days covered: the first of Today's month to Today.
+	// From and Through are the days covered: the month of the last claim
+	// payout (to Today, if that is this month), or Today's month without one.
 	From, Through calendar.Date
 	Lines         int
 	// Receipts and Payouts are the ledger's, in the period, before the mismatches.
@@ -51,11 +52,12 @@ type statementLine struct {
 	amount                          decimal.Decimal
 }
 
-// writeStatement writes the bank statement of Today's month up to Today: every
-// contribution payment received (money in, under its bank_reference) and every
-// benefit payout (money out), with the three deliberate mismatches.
+// writeStatement writes the bank statement of the month of the last claim
+// payout, a month in the past as the claims are: every contribution payment
+// received (money in, under its bank_reference) and every benefit payout
+// (money out), with the three deliberate mismatches.
 func writeStatement(ctx context.Context, application *app.Application, plan *plan, out io.Writer) (StatementSummary, error) {
-	summary := StatementSummary{From: plan.today.Period().FirstDay(), Through: plan.today}
+	summary := statementPeriod(plan)
 	inPeriod := func(d calendar.Date) bool { return !d.Before(summary.From) && !d.After(summary.Through) }
 	var receipts, payouts []statementLine
 	for _, p := range plan.payers {
@@ -103,6 +105,19 @@ func writeStatement(ctx context.Context, application *app.Application, plan *pla
 	}
 	summary.Lines = len(lines)
 	return summary, nil
+}
+
+// statementPeriod is the month of the last payout the plan makes, to Today at the latest.
+func statementPeriod(plan *plan) StatementSummary {
+	month := plan.today.Period()
+	if last := plan.lastPayout(); !last.IsZero() {
+		month = last.Period()
+	}
+	through := month.LastDay()
+	if through.After(plan.today) {
+		through = plan.today
+	}
+	return StatementSummary{From: month.FirstDay(), Through: through}
 }
 
 // mismatch applies the deliberate differences: the first receipt (by date and

@@ -38,12 +38,14 @@ regency), and bills three years of monthly contributions up to this month: most
 paid on time, some late with the 2 % penalty, a few villages in arrears. Some
 wages change, some memberships end, a few workers have accidents (JKK medical
 care and time off work) or die (JKM, JKK death, JHT, scholarships), and every
-claim is approved and paid. The seed story is always in: the JKM death of a
+claim is filed, approved and paid in the month it happened (a week, five days
+and three days apart). The seed story is always in: the JKM death of a
 posyandu cadre in Muara Pagatan Tengah (Rp42.000.000) and the work-accident
 death of a village official in Pakatellu (Rp231.000.000 to her heirs).
 
-It also writes one bank statement CSV (--statement) of this month's receipts
-and payouts, with three deliberate mismatches for 'jaminan reconcile'.
+It also writes one bank statement CSV (--statement) of the month of the last
+claim payout, its receipts and payouts on their real dates, with three
+deliberate mismatches for 'jaminan reconcile'.
 
 Every step is a command through the same path as the API, several payers at a
 time. The same seed gives the same demo; running it again appends nothing.
