@@ -223,6 +223,8 @@ func (a *Application) dispatch(ctx context.Context, c command.Command, meta Meta
 		return a.closePeriod(ctx, c, meta)
 	case *command.ChangePayer:
 		return a.changePayer(ctx, c, meta)
+	case *command.RegisterProject:
+		return a.registerProject(ctx, c, meta)
 	case *command.SkipScholarshipTranche:
 		return a.skipTranche(ctx, c, meta)
 	case *command.EndScholarship:
@@ -351,6 +353,7 @@ func hashCommand(c command.Command) string {
 func participantStream(id string) string { return "participant-" + id }
 func payerStream(id string) string       { return "payer-" + id }
 func claimStream(id string) string       { return "claim-" + id }
+func projectStream(id string) string     { return "project-" + id }
 
 // decodeAll decodes a stream's recorded events.
 func (a *Application) decodeAll(streamID string, recorded []eventstore.RecordedEvent) ([]event.Event, error) {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"sort"
 
 	"github.com/shopspring/decimal"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/tanahbumbu/jaminan/domain/participant"
 	"github.com/tanahbumbu/jaminan/domain/payer"
 	"github.com/tanahbumbu/jaminan/domain/problem"
+	"github.com/tanahbumbu/jaminan/domain/project"
 )
 
 // payerCommand loads a payer, decides, and appends at the version loaded.
@@ -98,7 +100,33 @@ func (a *Application) participantCommand(ctx context.Context, nik string, c comm
 }
 
 func (a *Application) enroll(ctx context.Context, c *command.Enroll, meta Meta) (Result, error) {
-	return a.participantCommand(ctx, c.NIK, c, meta, func(s participant.State) ([]event.Event, error) { return participant.Enroll(s, c, a.policy()) })
+	if c.ProjectID == "" {
+		return a.participantCommand(ctx, c.NIK, c, meta, func(s participant.State) ([]event.Event, error) { return participant.Enroll(s, c, a.policy()) })
+	}
+	registered, err := a.LoadProject(ctx, c.ProjectID)
+	if err != nil {
+		return Result{}, err
+	}
+	return a.participantCommand(ctx, c.NIK, c, meta, func(s participant.State) ([]event.Event, error) {
+		return participant.EnrollOnProject(s, c, registered.Registered, a.policy())
+	})
+}
+
+// registerProject creates a construction project's stream, for a registered payer.
+func (a *Application) registerProject(ctx context.Context, c *command.RegisterProject, meta Meta) (Result, error) {
+	state, err := a.LoadProject(ctx, c.ProjectID)
+	if err != nil {
+		return Result{}, err
+	}
+	payerState, err := a.LoadPayer(ctx, c.PayerID)
+	if err != nil {
+		return Result{}, err
+	}
+	events, err := project.Register(state, c, payerState.Registered, a.today())
+	if err != nil {
+		return Result{}, err
+	}
+	return a.append(ctx, projectStream(c.ProjectID), state.Version, c, meta, "", events)
 }
 
 func (a *Application) changeWage(ctx context.Context, c *command.ChangeWage, meta Meta) (Result, error) {
@@ -140,9 +168,14 @@ func (a *Application) assessContributions(ctx context.Context, c *command.Assess
 		return Result{}, err
 	}
 	members := make([]payer.Member, 0, len(ids))
+	projects := projectWorkers{}
 	for _, id := range ids {
 		member := participants[id]
 		if !member.Registered || member.PayerAt(c.Period.LastDay()) != c.PayerID {
+			continue
+		}
+		if member.ProjectID != "" {
+			projects.add(id, member.ProjectID)
 			continue
 		}
 		member = decideLapse(member, state, c, book.BPUInactiveAfterUnpaidMonths(), &lapses)
@@ -153,6 +186,11 @@ func (a *Application) assessContributions(ctx context.Context, c *command.Assess
 		}
 		members = append(members, payer.Member{ParticipantID: id, Segment: member.Segment, WageBase: wage, Programmes: programmes})
 	}
+	projectMembers, err := a.projectMembers(ctx, projects, c)
+	if err != nil {
+		return Result{}, err
+	}
+	members = append(members, projectMembers...)
 	events, err := payer.Assess(state, c, members, a.config.Library, a.today())
 	if domainError, ok := problem.As(err); ok && domainError.Code == "nothing_to_assess" && len(lapses) > 0 {
 		return a.appendAll(ctx, c, meta, lapses...) // the run's only outcome is the lapses it records
@@ -365,6 +403,34 @@ func (a *Application) changePayer(ctx context.Context, c *command.ChangePayer, m
 		}
 		return events, a.config.Directory.MovePayer(ctx, s.ID, c.PayerID)
 	})
+}
+
+// projectWorkers lists, per project, the ids of the workers enrolled onto it.
+type projectWorkers map[string][]string
+
+func (p projectWorkers) add(participantID, projectID string) {
+	p[projectID] = append(p[projectID], participantID)
+}
+
+// projectMembers are the payer's construction projects to bill for the
+// period: each once, in the month it starts, on its contract value, with
+// the workers enrolled onto it (docs/rulebook.md#contributions).
+func (a *Application) projectMembers(ctx context.Context, projects projectWorkers, c *command.AssessContributions) ([]payer.Member, error) {
+	var members []payer.Member
+	for projectID, workers := range projects {
+		state, err := a.LoadProject(ctx, projectID)
+		if err != nil {
+			return nil, err
+		}
+		registered := state.Registered
+		if registered == nil || registered.PayerID != c.PayerID || registered.StartOn.Period() != c.Period {
+			continue
+		}
+		sort.Strings(workers)
+		members = append(members, payer.Member{ProjectID: projectID, Workers: workers, Segment: "construction",
+			WageBase: registered.ContractValue.Decimal, Programmes: []string{"JKK", "JKM"}})
+	}
+	return members, nil
 }
 
 // projectStartsIn: a construction project is billed once, in the month it starts;

@@ -10,6 +10,7 @@ import (
 	"github.com/tanahbumbu/jaminan/domain/participant"
 	"github.com/tanahbumbu/jaminan/domain/payer"
 	"github.com/tanahbumbu/jaminan/domain/problem"
+	"github.com/tanahbumbu/jaminan/domain/project"
 	"github.com/tanahbumbu/jaminan/domain/reconciliation"
 )
 
@@ -19,7 +20,7 @@ type decoders struct {
 }
 
 func newDecoders() *decoders {
-	return &decoders{registries: []*event.Registry{participant.Events(), payer.Events(), claim.Events(), reconciliation.Events()}}
+	return &decoders{registries: []*event.Registry{participant.Events(), payer.Events(), claim.Events(), reconciliation.Events(), project.Events()}}
 }
 
 func (d *decoders) decode(recorded eventstore.RecordedEvent) (event.Event, error) {
@@ -114,6 +115,20 @@ func (a *Application) LoadClaim(ctx context.Context, claimID string) (claim.Stat
 	var state claim.State
 	for _, e := range events {
 		state = claim.Evolve(state, e)
+	}
+	state.Version = version
+	return state, nil
+}
+
+// LoadProject replays a construction project's stream.
+func (a *Application) LoadProject(ctx context.Context, projectID string) (project.State, error) {
+	events, version, err := a.loadStream(ctx, projectStream(projectID))
+	if err != nil {
+		return project.State{}, err
+	}
+	var state project.State
+	for _, e := range events {
+		state = project.Evolve(state, e)
 	}
 	state.Version = version
 	return state, nil

@@ -168,30 +168,75 @@ func TestBPULapseAndReactivation(t *testing.T) {
 	}
 }
 
-// docs/rulebook.md#contributions (construction): a project is billed once on its contract value in
-// tiers — 750,000,000: JKK 0.21 % of 100 M + 0.17 % of 400 M + 0.13 % of 250 M =
-// 210,000 + 680,000 + 325,000 = 1,215,000; JKM 0.03 % = 225,000 — and covered for its term.
+// A construction project is registered once and billed once, on its contract
+// value, whatever the number of its workers (docs/rulebook.md#contributions):
+// two workers on Rp80.000.000 make one line of JKK 0.21 % × 80.000.000 =
+// 168.000 plus JKM 0.03 % × 80.000.000 = 24.000, 192.000 (not 384.000); a
+// project of Rp750.000.000 takes the tiers: 210.000 + 680.000 + 325.000 =
+// 1.215.000 JKK, 225.000 JKM. Workers are covered for the project's term.
 func TestConstructionProject(t *testing.T) {
 	application := newApplication(t, memory.New())
 	mustRun(t, application, `{"command":"RegisterPayer","payer_id":"cv-pakatellu","name":"CV Pakatellu Jaya","kind":"bumdes","risk_class":3}`)
-	mustRun(t, application, `{"command":"RegisterParticipant","nik":"6310060101900007","name":"Jumadi","birth_date":"1990-01-01","category":"konstruksi","segment":"construction","kecamatan":"Kusan Tengah","desa":"Pakatellu","payer_id":"cv-pakatellu"}`)
-	_, err := run(t, application, `{"command":"Enroll","nik":"6310060101900007","programmes":["JKK","JKM"],"effective_date":"2024-03-01","wage":"3000000"}`)
-	wantCode(t, err, "missing_field")
-	mustRun(t, application, `{"command":"Enroll","nik":"6310060101900007","programmes":["JKK","JKM"],"effective_date":"2024-03-01","contract_value":"750000000","project_end":"2024-08-31"}`)
-	assessed := decodeOnly[payer.ContributionsAssessed](t, application, mustRun(t, application, `{"command":"AssessContributions","payer_id":"cv-pakatellu","period":"2024-03"}`))
-	if !assessed.Total.Equal(rupiah("1440000")) || !assessed.Lines[0].Lines[0].Total.Equal(rupiah("1215000")) || !assessed.Lines[0].Lines[1].Total.Equal(rupiah("225000")) {
-		t.Errorf("project bill: got %s (%+v), want 1215000 + 225000 = 1440000", assessed.Total, assessed.Lines[0].Lines)
+	mustRun(t, application, `{"command":"RegisterProject","project_id":"jalan-pakatellu","payer_id":"cv-pakatellu","name":"Jalan usaha tani Pakatellu","contract_value":"80000000","start_on":"2024-03-01","end_on":"2024-08-31"}`)
+	mustRun(t, application, `{"command":"RegisterProject","project_id":"dermaga","payer_id":"cv-pakatellu","name":"Dermaga desa","contract_value":"750000000","start_on":"2024-03-04","end_on":"2024-12-31"}`)
+	workers := []string{"6310060101900007", "6310060202910008", "6310060303920009"}
+	for i, nik := range workers {
+		mustRun(t, application, `{"command":"RegisterParticipant","nik":"`+nik+`","name":"Pekerja `+string(rune('A'+i))+`","birth_date":"1990-01-01","category":"konstruksi","segment":"construction","kecamatan":"Kusan Tengah","desa":"Pakatellu","payer_id":"cv-pakatellu"}`)
 	}
-	_, err = run(t, application, `{"command":"AssessContributions","payer_id":"cv-pakatellu","period":"2024-04"}`)
+	enroll := func(nik, project, from string) string {
+		return `{"command":"Enroll","nik":"` + nik + `","programmes":["JKK","JKM"],"effective_date":"` + from + `","project_id":"` + project + `"}`
+	}
+	refused := []struct {
+		name, line, field, code string
+	}{
+		{"a wage", `{"command":"Enroll","nik":"6310060101900007","programmes":["JKK","JKM"],"effective_date":"2024-03-01","wage":"3000000"}`, "project_id", "missing_field"},
+		{"a contract value per worker", `{"command":"Enroll","nik":"6310060101900007","programmes":["JKK","JKM"],"effective_date":"2024-03-01","contract_value":"80000000","project_end":"2024-08-31"}`, "contract_value", "project_required"},
+		{"no such project", enroll(workers[0], "jembatan", "2024-03-01"), "project_id", "project_not_found"},
+		{"before the project", enroll(workers[0], "jalan-pakatellu", "2024-02-29"), "effective_date", "outside_project"},
+		{"after the project", enroll(workers[0], "jalan-pakatellu", "2024-09-01"), "effective_date", "outside_project"},
+	}
+	for _, test := range refused {
+		t.Run(test.name, func(t *testing.T) {
+			result, err := run(t, application, test.line)
+			wantCode(t, err, test.code)
+			wantField(t, err, test.field)
+			if len(result.Events) != 0 {
+				t.Errorf("stored %d events", len(result.Events))
+			}
+		})
+	}
+	mustRun(t, application, enroll(workers[0], "jalan-pakatellu", "2024-03-01"))
+	mustRun(t, application, enroll(workers[1], "jalan-pakatellu", "2024-03-11"))
+	mustRun(t, application, enroll(workers[2], "dermaga", "2024-03-04"))
+	assessed := decodeOnly[payer.ContributionsAssessed](t, application, mustRun(t, application, `{"command":"AssessContributions","payer_id":"cv-pakatellu","period":"2024-03"}`))
+	want := map[string][]string{"dermaga": {"1215000", "225000", "1440000"}, "jalan-pakatellu": {"168000", "24000", "192000"}}
+	if len(assessed.Lines) != 2 || !assessed.Total.Equal(rupiah("1632000")) {
+		t.Fatalf("bill: %d lines, %s; want one line per project, 1632000", len(assessed.Lines), assessed.Total)
+	}
+	for _, line := range assessed.Lines {
+		figures := want[line.ProjectID]
+		if figures == nil || line.ParticipantID != "" || len(line.Lines) != 2 || !line.Lines[0].Total.Equal(rupiah(figures[0])) ||
+			!line.Lines[1].Total.Equal(rupiah(figures[1])) || !line.Total.Equal(rupiah(figures[2])) {
+			t.Errorf("line %+v, want project %q billed %v", line, line.ProjectID, figures)
+		}
+	}
+	if workers := assessed.Lines[1].Workers; assessed.Lines[1].ProjectID != "jalan-pakatellu" || len(workers) != 2 {
+		t.Errorf("jalan-pakatellu covers %v, want its two workers", workers)
+	}
+	// A repeat bills nothing more; the next month has nothing to bill.
+	if again := mustRun(t, application, `{"command":"AssessContributions","payer_id":"cv-pakatellu","period":"2024-03"}`); len(again.Events) != 0 {
+		t.Errorf("a repeat appended %d events", len(again.Events))
+	}
+	_, err := run(t, application, `{"command":"AssessContributions","payer_id":"cv-pakatellu","period":"2024-04"}`)
 	wantCode(t, err, "nothing_to_assess")
-	member, err := application.ParticipantByNIK(context.Background(), "6310060101900007")
+	member, err := application.ParticipantByNIK(context.Background(), workers[1])
 	if err != nil {
 		t.Fatal(err)
 	}
-	for date, want := range map[string]bool{"2024-08-31": true, "2024-09-01": false} {
+	for date, want := range map[string]bool{"2024-03-10": false, "2024-03-11": true, "2024-08-31": true, "2024-09-01": false} {
 		on, _ := calendar.ParseDate(date)
 		if covered, _ := member.CoveredOn("JKK", on, nil); covered != want {
-			t.Errorf("JKK on %s: covered = %v, want %v (the project's term)", date, covered, want)
+			t.Errorf("JKK on %s: covered = %v, want %v (from enrollment to the project's end)", date, covered, want)
 		}
 	}
 }

@@ -111,7 +111,7 @@ func queueAssessed(batch *pgx.Batch, sums *contributionSums, payerID string, pos
 	for index, line := range e.Lines {
 		running = running.Add(line.Total.Decimal)
 		for _, contribution := range line.Lines {
-			participants = append(participants, line.ParticipantID)
+			participants = append(participants, line.Key())
 			programmes = append(programmes, contribution.Programme)
 			segments = append(segments, line.Segment)
 			rates = append(rates, contribution.Rate)
@@ -179,7 +179,7 @@ func copyAssessed(ctx context.Context, tx pgx.Tx, payerID string, position int64
 	for index, line := range e.Lines {
 		running = running.Add(line.Total.Decimal)
 		for _, contribution := range line.Lines {
-			rows = append(rows, []any{payerID, period, line.ParticipantID, contribution.Programme, linesBefore + int32(index+1), running,
+			rows = append(rows, []any{payerID, period, line.Key(), contribution.Programme, linesBefore + int32(index+1), running,
 				line.Segment, contribution.Rate, contribution.Employer.Decimal, contribution.Worker.Decimal, contribution.Total.Decimal,
 				false, e.DueDate.Time(), position})
 		}

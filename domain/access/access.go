@@ -56,7 +56,7 @@ const (
 func Command(name string) Permission { return Permission("command:" + name) }
 
 // operatorCommands: enrollment and claims.
-var operatorCommands = []string{"RegisterPayer", "RegisterParticipant", "Enroll", "ChangeWage", "ChangePayer", "EndMembership",
+var operatorCommands = []string{"RegisterPayer", "RegisterProject", "RegisterParticipant", "Enroll", "ChangeWage", "ChangePayer", "EndMembership",
 	"ReportAccident", "ReportDeath", "FileClaim", "ApproveClaim", "RejectClaim", "SkipScholarshipTranche", "EndScholarship"}
 
 // financeCommands: money in and out, corrections and period close.

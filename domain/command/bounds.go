@@ -178,6 +178,12 @@ func (c *RejectClaim) CheckDates(today calendar.Date) error {
 	return notAfter("rejected_on", c.RejectedOn, today)
 }
 
+// CheckDates: a project is registered on a day that has come, and starts at
+// most MaxMonthsAhead ahead.
+func (c *RegisterProject) CheckDates(today calendar.Date) error {
+	return firstError(notAfter("registered_on", c.RegisteredOn, today), notFarAhead("start_on", c.StartOn, today))
+}
+
 // CheckDates: an enrollment may be planned at most MaxMonthsAhead ahead.
 func (c *Enroll) CheckDates(today calendar.Date) error {
 	return notFarAhead("effective_date", c.EffectiveDate, today)

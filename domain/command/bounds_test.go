@@ -26,7 +26,10 @@ func TestBoundsNameTheField(t *testing.T) {
 		{name: "payment over the largest amount", line: `{"command":"RecordPayment","payment_id":"p","payer_id":"x","amount":"1000000000000.01","paid_on":"2024-01-01","bank_reference":"B"}`, code: "amount_too_large", field: "amount"},
 		{name: "the largest payment", line: `{"command":"RecordPayment","payment_id":"p","payer_id":"x","amount":"1000000000000.00","paid_on":"2024-01-01","bank_reference":"B"}`},
 		{name: "wage over the largest amount", line: `{"command":"ChangeWage","nik":"6310064203820002","effective_date":"2024-01-01","wage":"9999999999999999.99"}`, code: "amount_too_large", field: "wage"},
-		{name: "contract value over the largest amount", line: `{"command":"Enroll","nik":"6310064203820002","programmes":["JKK","JKM"],"effective_date":"2024-01-01","contract_value":"1000000000001","project_end":"2025-01-01"}`, code: "amount_too_large", field: "contract_value"},
+		{name: "contract value over the largest amount", line: `{"command":"RegisterProject","project_id":"p","payer_id":"x","name":"Jalan","contract_value":"1000000000001","start_on":"2024-01-01","end_on":"2025-01-01"}`, code: "amount_too_large", field: "contract_value"},
+		{name: "project starting 13 months ahead", line: `{"command":"RegisterProject","project_id":"p","payer_id":"x","name":"Jalan","contract_value":"80000000","start_on":"2027-12-29","end_on":"2028-01-01"}`, code: "too_far_ahead", field: "start_on"},
+		{name: "project registered tomorrow", line: `{"command":"RegisterProject","project_id":"p","payer_id":"x","name":"Jalan","contract_value":"80000000","start_on":"2026-01-01","end_on":"2026-06-30","registered_on":"2026-11-29"}`, code: "future_date", field: "registered_on"},
+		{name: "project ending before it starts", line: `{"command":"RegisterProject","project_id":"p","payer_id":"x","name":"Jalan","contract_value":"80000000","start_on":"2026-01-01","end_on":"2025-12-31"}`, code: "before_start", field: "end_on"},
 		{name: "medical cost over the largest amount", line: `{"command":"FileClaim","claim_id":"c","nik":"6310064203820002","programme":"JKK","benefit":"medical","incident_date":"2024-01-01","details":{"cost":"1000000000000.01"}}`, code: "amount_too_large", field: "details.cost"},
 		{name: "bank line over the largest amount", line: `{"command":"ReconcileStatement","statement_id":"s","lines":[{"date":"2024-01-01","amount":"-1000000000000.01"}]}`, code: "amount_too_large", field: "lines[0].amount"},
 		{name: "bank line number over an integer", line: `{"command":"ReconcileStatement","statement_id":"s","lines":[{"line":2147483648,"date":"2024-01-01","amount":"5"}]}`, code: "invalid_line", field: "lines[0].line"},
@@ -42,8 +45,8 @@ func TestBoundsNameTheField(t *testing.T) {
 		{name: "Go-built: negative payout", command: &RecordPayout{PayoutID: "p", ClaimID: "c", Amount: money("-5"), PaidOn: today, BankReference: "B"}, code: "invalid_money", field: "amount"},
 		{name: "Go-built: three decimals", command: &RecordPayment{PaymentID: "p", PayerID: "x", Amount: money("5.005"), PaidOn: today, BankReference: "B"}, code: "invalid_money", field: "amount"},
 		{name: "Go-built: date before 1900", command: &ReportDeath{NIK: "6310064203820002", Date: calendar.NewDate(1899, 12, 31), Cause: "other"}, code: "date_out_of_range", field: "date"},
-		{name: "Go-built: project end after 2199", command: &Enroll{NIK: "6310064203820002", Programmes: []string{"JKK", "JKM"}, EffectiveDate: today,
-			ContractValue: money("250000000"), ProjectEnd: calendar.NewDate(2200, 1, 1)}, code: "date_out_of_range", field: "project_end"},
+		{name: "Go-built: project end after 2199", command: &RegisterProject{ProjectID: "p", PayerID: "x", ProjectName: "Jalan", ContractValue: money("250000000"),
+			StartOn: today, EndOn: calendar.NewDate(2200, 1, 1)}, code: "date_out_of_range", field: "end_on"},
 	}
 	for _, test := range tests {
 		t.Run(test.name, func(t *testing.T) {

@@ -52,6 +52,7 @@ var constructors = map[string]func() Command{
 	"CreditJHTReturn":        func() Command { return &CreditJHTReturn{} },
 	"ClosePeriod":            func() Command { return &ClosePeriod{} },
 	"ChangePayer":            func() Command { return &ChangePayer{} },
+	"RegisterProject":        func() Command { return &RegisterProject{} },
 	"SkipScholarshipTranche": func() Command { return &SkipScholarshipTranche{} },
 	"EndScholarship":         func() Command { return &EndScholarship{} },
 	"ReconcileStatement":     func() Command { return &ReconcileStatement{} },

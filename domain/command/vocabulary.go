@@ -44,7 +44,12 @@ type Enroll struct {
 	EffectiveDate  calendar.Date `json:"effective_date"`
 	Wage           *Money        `json:"wage"`
 	DeclaredIncome *Money        `json:"declared_income"`
-	// ContractValue and ProjectEnd enroll a construction worker for one project.
+	// ProjectID enrolls a construction worker onto a registered project
+	// (RegisterProject), covered for the project's term.
+	ProjectID string `json:"project_id"`
+	// ContractValue and ProjectEnd were how a construction worker was
+	// enrolled before projects had their own identity; they are refused now
+	// (project_required), and events written that way still decode.
 	ContractValue *Money        `json:"contract_value"`
 	ProjectEnd    calendar.Date `json:"project_end"`
 }
@@ -234,17 +239,18 @@ func (c *Enroll) Validate() error {
 		}
 		seen[programme] = true
 	}
-	if c.ContractValue != nil {
+	if c.ContractValue != nil || !c.ProjectEnd.IsZero() {
+		field := "contract_value"
+		if c.ContractValue == nil {
+			field = "project_end"
+		}
+		return problem.Field(field, "project_required", "a construction project is registered once (RegisterProject) and its workers are enrolled onto it with project_id; it is billed once, not per worker")
+	}
+	if c.ProjectID != "" {
 		if c.Wage != nil || c.DeclaredIncome != nil {
-			return problem.Field("contract_value", "ambiguous_wage_base", "a construction project has a contract value, not a wage or a declared income")
+			return problem.Field("project_id", "ambiguous_wage_base", "a construction worker is covered on the project's contract value, not a wage or a declared income")
 		}
-		if !c.ContractValue.IsPositive() {
-			return problem.Field("contract_value", "invalid_money", "must be more than zero")
-		}
-		if c.ProjectEnd.IsZero() || !c.ProjectEnd.After(c.EffectiveDate) {
-			return problem.Field("project_end", "missing_field", "a construction project needs its last day, after effective_date")
-		}
-		return firstError(checkAmount("contract_value", c.ContractValue.Decimal), checkDate("project_end", c.ProjectEnd))
+		return checkID("project_id", c.ProjectID)
 	}
 	return describeMoneyPair(c.Wage, c.DeclaredIncome, "wage", "declared_income")
 }
@@ -517,6 +523,34 @@ func checkSchoolYear(field string, year int) error {
 		return problem.Field(field, "invalid_school_year", "must be the first calendar year of a school year, e.g. 2024 for 2024/2025")
 	}
 	return nil
+}
+
+// RegisterProject registers a construction project: the payer (contractor)
+// that pays its contributions, its contract value and its term. Stream
+// project-<project_id>.
+type RegisterProject struct {
+	ProjectID     string        `json:"project_id"`
+	PayerID       string        `json:"payer_id"`
+	ProjectName   string        `json:"name"`
+	ContractValue *Money        `json:"contract_value"`
+	StartOn       calendar.Date `json:"start_on"`
+	EndOn         calendar.Date `json:"end_on"`
+	// RegisteredOn is the business date of the registration; zero: today.
+	RegisteredOn calendar.Date `json:"registered_on"`
+}
+
+func (*RegisterProject) Name() string { return "RegisterProject" }
+
+func (c *RegisterProject) Validate() error {
+	err := firstError(checkID("project_id", c.ProjectID), checkID("payer_id", c.PayerID), checkText("name", c.ProjectName, true, maxNameRunes),
+		checkDate("start_on", c.StartOn), checkDate("end_on", c.EndOn))
+	if err != nil {
+		return err
+	}
+	if c.EndOn.Before(c.StartOn) {
+		return problem.Field("end_on", "before_start", "%s is before the project starts on %s", c.EndOn, c.StartOn)
+	}
+	return checkPositive("contract_value", c.ContractValue)
 }
 
 // ChangePayer moves a participant to another payer from a date.

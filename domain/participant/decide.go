@@ -10,6 +10,7 @@ import (
 	"github.com/tanahbumbu/jaminan/domain/event"
 	"github.com/tanahbumbu/jaminan/domain/money"
 	"github.com/tanahbumbu/jaminan/domain/problem"
+	"github.com/tanahbumbu/jaminan/domain/project"
 	"github.com/tanahbumbu/jaminan/domain/reference"
 )
 
@@ -84,8 +85,8 @@ func Enroll(state State, c *command.Enroll, policy Policy) ([]event.Event, error
 	if err := requireLiving(state); err != nil {
 		return nil, err
 	}
-	if state.Segment == "construction" || c.ContractValue != nil {
-		return enrollProject(state, c, policy)
+	if state.Segment == "construction" {
+		return nil, problem.Field("project_id", "missing_field", "a construction worker is enrolled onto a project: register it (RegisterProject) and give project_id")
 	}
 	wageKind, wage, err := wageBase(state, c.Wage, c.DeclaredIncome, c.EffectiveDate, policy)
 	if err != nil {
@@ -293,14 +294,32 @@ func ChangePayer(state State, c *command.ChangePayer) ([]event.Event, error) {
 	return []event.Event{&PayerChanged{PayerID: c.PayerID, PreviousPayerID: state.PayerID, EffectiveDate: c.EffectiveDate}}, nil
 }
 
-// enrollProject enrolls a construction worker in JKK and JKM for one project,
-// on its contract value, covered from effective_date to project_end.
-func enrollProject(state State, c *command.Enroll, policy Policy) ([]event.Event, error) {
-	if state.Segment != "construction" {
-		return nil, problem.Field("contract_value", "wrong_wage_field", "only construction workers are enrolled on a contract value; segment %s has a wage or declared income", state.Segment)
+// EnrollOnProject decides Enroll with a project_id: a construction worker
+// is enrolled in JKK and JKM onto a registered project of their payer, from
+// effective_date (inside the project's term) to the project's end, on its
+// contract value. The project is billed once, not per worker (payer.Assess).
+// registered is the project, nil when it is not registered.
+func EnrollOnProject(state State, c *command.Enroll, registered *project.Registered, policy Policy) ([]event.Event, error) {
+	if err := requireRegistered(state); err != nil {
+		return nil, err
 	}
-	if c.ContractValue == nil {
-		return nil, problem.Field("contract_value", "missing_field", "a construction worker is enrolled per project: give contract_value and project_end")
+	if enrolledAlready(state, c) && state.ProjectID == c.ProjectID {
+		return nil, nil // a retry
+	}
+	if err := requireLiving(state); err != nil {
+		return nil, err
+	}
+	if state.Segment != "construction" {
+		return nil, problem.Field("project_id", "wrong_wage_field", "only construction workers are enrolled onto a project; segment %s has a wage or declared income", state.Segment)
+	}
+	if registered == nil {
+		return nil, &problem.Error{Kind: problem.NotFound, Code: "project_not_found", Field: "project_id", Message: "no project " + c.ProjectID + "; register it first (RegisterProject)"}
+	}
+	if payerID := state.PayerAt(c.EffectiveDate); registered.PayerID != payerID {
+		return nil, problem.Field("project_id", "other_payer", "project %s is paid by %s, the worker by %s", c.ProjectID, registered.PayerID, payerID)
+	}
+	if c.EffectiveDate.Before(registered.StartOn) || c.EffectiveDate.After(registered.EndOn) {
+		return nil, problem.Field("effective_date", "outside_project", "%s is outside the project's term, %s to %s", c.EffectiveDate, registered.StartOn, registered.EndOn)
 	}
 	if err := checkAge(state, c.EffectiveDate, policy); err != nil {
 		return nil, err
@@ -309,10 +328,8 @@ func enrollProject(state State, c *command.Enroll, policy Policy) ([]event.Event
 		return nil, err
 	}
 	if existing, ok := state.Enrollment("JKK"); ok {
-		if existing.From.Equal(c.EffectiveDate) {
-			return nil, nil
-		}
 		return nil, &problem.Error{Kind: problem.Conflict, Code: "already_enrolled", Field: "effective_date", Message: "enrolled already for a project from " + existing.From.String()}
 	}
-	return []event.Event{&Enrolled{Programmes: c.Programmes, EffectiveDate: c.EffectiveDate, WageBase: *c.ContractValue, WageKind: "contract_value", Until: c.ProjectEnd}}, nil
+	return []event.Event{&Enrolled{Programmes: c.Programmes, EffectiveDate: c.EffectiveDate, WageBase: registered.ContractValue, WageKind: "contract_value",
+		Until: registered.EndOn, ProjectID: registered.ProjectID}}, nil
 }

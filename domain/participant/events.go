@@ -35,6 +35,10 @@ type Enrolled struct {
 	WageKind string        `json:"wage_kind"` // "wage", "declared_income" or "contract_value"
 	// Until is the last covered day of a construction project (zero otherwise).
 	Until calendar.Date `json:"until,omitempty"`
+	// ProjectID is the construction project the worker is enrolled onto;
+	// absent from enrollments on a contract value made before projects had
+	// their own identity.
+	ProjectID string `json:"project_id,omitempty"`
 }
 
 // WageChanged: the wage base changes from a date.

@@ -46,11 +46,13 @@ type State struct {
 	Registered bool
 
 	Enrollments []Enrollment // one per programme, in enrollment order
-	Wages       []WageStep   // ascending by From
-	Ended       *MembershipEnded
-	Death       *DeathReported
-	Accidents   map[string]AccidentReported
-	Claims      map[string]ClaimLodged
+	// ProjectID is the construction project the worker is enrolled onto, if any.
+	ProjectID string
+	Wages     []WageStep // ascending by From
+	Ended     *MembershipEnded
+	Death     *DeathReported
+	Accidents map[string]AccidentReported
+	Claims    map[string]ClaimLodged
 	// DeathClaimID is the one death claim allowed, once lodged.
 	DeathClaimID string
 	// JHTReturns and JHTDebits are the JHT entries kept on the participant stream.
@@ -76,6 +78,9 @@ func Evolve(state State, e event.Event) State {
 			state.Enrollments = append(state.Enrollments, Enrollment{Programme: programme, From: e.EffectiveDate, Until: e.Until})
 		}
 		state.Wages = withWage(state.Wages, WageStep{From: e.EffectiveDate, Amount: e.WageBase.Decimal})
+		if e.ProjectID != "" {
+			state.ProjectID = e.ProjectID
+		}
 	case *WageChanged:
 		state.Wages = withWage(state.Wages, WageStep{From: e.EffectiveDate, Amount: e.WageBase.Decimal})
 	case *MembershipEnded:

@@ -25,13 +25,24 @@ func Register(state State, c *command.RegisterPayer, today calendar.Date) ([]eve
 	return []event.Event{registered}, nil
 }
 
-// Member is a participant as the billing run sees it for one period.
+// Member is a participant as the billing run sees it for one period, or a
+// construction project (ProjectID, with the workers enrolled onto it).
 type Member struct {
 	ParticipantID string
+	ProjectID     string
+	Workers       []string
 	Segment       string
 	WageBase      decimal.Decimal // the contract value for a construction project
 	Programmes    []string
 	JKPEnrolled   bool
+}
+
+// key names the member's line on a bill (BillLine.Key).
+func (m Member) key() string {
+	if m.ProjectID != "" {
+		return ProjectKey(m.ProjectID)
+	}
+	return m.ParticipantID
 }
 
 // Assess decides AssessContributions: one line per member not yet billed for
@@ -57,11 +68,11 @@ func Assess(state State, c *command.AssessContributions, members []Member, libra
 	if err != nil {
 		return nil, problem.Field("period", "no_rule_book", "%v", err)
 	}
-	sort.Slice(members, func(i, j int) bool { return members[i].ParticipantID < members[j].ParticipantID })
+	sort.Slice(members, func(i, j int) bool { return members[i].key() < members[j].key() })
 	assessed := &ContributionsAssessed{Period: c.Period, RuleBook: book.ID(), AssessedOn: on}
 	total := decimal.Zero
 	for _, member := range members {
-		if state.Billed(c.Period, member.ParticipantID) || len(member.Programmes) == 0 || (ahead && member.Segment != string(rules.SegmentBPU)) {
+		if state.Billed(c.Period, member.key()) || len(member.Programmes) == 0 || (ahead && member.Segment != string(rules.SegmentBPU)) {
 			continue
 		}
 		line, err := billLine(book, state.RiskClass, member)
@@ -138,9 +149,9 @@ func billLine(book *rules.Book, riskClass int, member Member) (BillLine, error) 
 // lineOf turns the rule book's assessment into the member's bill line.
 func lineOf(member Member, assessment rules.Assessment, err error) (BillLine, error) {
 	if err != nil {
-		return BillLine{}, problem.Field("period", "assessment_failed", "participant %s: %v", member.ParticipantID, err)
+		return BillLine{}, problem.Field("period", "assessment_failed", "%s: %v", member.key(), err)
 	}
-	line := BillLine{ParticipantID: member.ParticipantID, Segment: member.Segment, WageBase: command.Money{Decimal: member.WageBase},
+	line := BillLine{ParticipantID: member.ParticipantID, ProjectID: member.ProjectID, Workers: member.Workers, Segment: member.Segment, WageBase: command.Money{Decimal: member.WageBase},
 		Total: command.Money{Decimal: assessment.Total}}
 	for _, contribution := range assessment.Lines {
 		line.Lines = append(line.Lines, ContributionLine{Programme: string(contribution.Programme), Rate: contribution.Rate,
@@ -285,7 +296,10 @@ func withinArrearsWindow(open []*Bill, c *command.RecordPayment, library *rules.
 	return kept, nil
 }
 
-// projectLine bills a construction project once, on its contract value (docs/rulebook.md#contributions).
+// projectLine bills a construction project once, on its contract value
+// (docs/rulebook.md#contributions): a project's line (ProjectID), or, for a
+// worker enrolled on a contract value before projects were registered, the
+// worker's line.
 func projectLine(book *rules.Book, member Member) (BillLine, error) {
 	assessment, err := book.ConstructionContribution(member.WageBase)
 	return lineOf(member, assessment, err)

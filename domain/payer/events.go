@@ -28,13 +28,30 @@ type ContributionLine struct {
 	Total     command.Money `json:"total"`
 }
 
-// BillLine is one participant's contributions for the period.
+// BillLine is one participant's contributions for the period, or one
+// construction project's (ProjectID, on its contract value, with the
+// workers it covers; no participant id).
 type BillLine struct {
-	ParticipantID string             `json:"participant_id"`
+	ParticipantID string             `json:"participant_id,omitempty"`
+	ProjectID     string             `json:"project_id,omitempty"`
+	Workers       []string           `json:"workers,omitempty"`
 	Segment       string             `json:"segment"`
 	WageBase      command.Money      `json:"wage_base"`
 	Lines         []ContributionLine `json:"lines"`
 	Total         command.Money      `json:"total"`
+}
+
+// ProjectKey is what names a project's line where a participant id names a
+// participant's (a bill's index, rm_contributions.participant_id): the
+// project's stream id, which no participant id can be.
+func ProjectKey(projectID string) string { return "project-" + projectID }
+
+// Key names the line on its bill: the participant id, or ProjectKey.
+func (l BillLine) Key() string {
+	if l.ProjectID != "" {
+		return ProjectKey(l.ProjectID)
+	}
+	return l.ParticipantID
 }
 
 // ContributionsAssessed: a bill (or a supplement to it) for one month.

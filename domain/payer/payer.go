@@ -139,7 +139,7 @@ func (b *Builder) Apply(e event.Event) {
 			b.ownBills[e.Period] = true
 		}
 		for _, line := range e.Lines {
-			bill.billed[line.ParticipantID] = len(bill.Lines)
+			bill.billed[line.Key()] = len(bill.Lines)
 			bill.Lines = append(bill.Lines, line)
 		}
 		bill.Total = bill.Total.Add(e.Total.Decimal)
