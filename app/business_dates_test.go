@@ -296,3 +296,26 @@ func TestNoDecisionInAClosedPeriod(t *testing.T) {
 	mustRun(t, application, `{"command":"RecordPayout","payout_id":"po-1","claim_id":"k-paid","amount":"1500000","paid_on":"2024-07-01","bank_reference":"B-3"}`)
 	mustRun(t, application, `{"command":"RecordPayment","payment_id":"p-2","payer_id":"desa-pakatellu","amount":"10000","paid_on":"2024-07-02","bank_reference":"B-2"}`)
 }
+
+// docs/examples/construction-project.jsonl registers a project of
+// Rp80.000.000 with two workers: one line, 0.21 % × 80.000.000 = 168.000 JKK
+// + 0.03 % × 80.000.000 = 24.000 JKM = 192.000, paid in full.
+func TestConstructionProjectExampleLoads(t *testing.T) {
+	data, err := os.ReadFile("../docs/examples/construction-project.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	application := newApplication(t, memory.New())
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		mustRun(t, application, line)
+	}
+	state, err := application.LoadPayer(t.Context(), "bumdes-pakatellu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bill := state.Bills[calendar.NewPeriod(2024, 3)]
+	if bill == nil || len(bill.Lines) != 1 || bill.Lines[0].ProjectID != "jalan-usaha-tani-2024" || len(bill.Lines[0].Workers) != 2 ||
+		!bill.Total.Equal(rupiah("192000")) || bill.Outstanding().IsPositive() {
+		t.Errorf("bill of 2024-03: %+v, want one project line of 192000 covering two workers, paid", bill)
+	}
+}

@@ -71,6 +71,7 @@ var (
 	generatedPayouts    = []string{"gpo-0", "gpo-1"}
 	generatedChildren   = []string{"Nur Aini", "nur  aini", "Fikri", "Budi Santoso"}
 	generatedStatements = []string{"gs-0", "gs-1", "gs-2", "gs-3"}
+	generatedProjects   = []string{"gpr-0", "gpr-1"}
 )
 
 // prelude registers the payers and people and enrolls them: the world the
@@ -79,6 +80,10 @@ func (g *commandGenerator) prelude() []string {
 	var lines []string
 	for _, payer := range generatedPayers {
 		lines = append(lines, line(map[string]any{"command": "RegisterPayer", "payer_id": payer.id, "name": "Payer " + payer.id, "kind": payer.kind, "risk_class": 1}))
+	}
+	for i, id := range generatedProjects {
+		lines = append(lines, line(map[string]any{"command": "RegisterProject", "project_id": id, "payer_id": "g-bumdes", "name": "Project " + id,
+			"contract_value": []string{"80000000", "750000000"}[i], "start_on": "2021-01-01", "end_on": "2027-06-30"}))
 	}
 	for _, p := range generatedPeople {
 		lines = append(lines, line(g.registration(p)), line(g.enrollment(p, "2021-01-01")))
@@ -103,7 +108,7 @@ func (g *commandGenerator) enrollment(p person, from string) map[string]any {
 	case "BPU":
 		fields["programmes"], fields["declared_income"] = []string{"JKK", "JKM"}, "1000000"
 	default:
-		fields["programmes"], fields["contract_value"], fields["project_end"] = []string{"JKK", "JKM"}, "250000000", "2027-06-30"
+		fields["programmes"], fields["project_id"] = []string{"JKK", "JKM"}, generatedProjects[g.random.IntN(len(generatedProjects))]
 	}
 	return fields
 }
@@ -117,7 +122,7 @@ func (g *commandGenerator) next() string {
 		{1, g.registerPayer}, {2, g.registerParticipant}, {2, g.enroll}, {2, g.changeWage}, {1, g.endMembership},
 		{5, g.assess}, {5, g.payment}, {3, g.accident}, {4, g.death}, {10, g.fileClaim}, {7, g.approve}, {1, g.reject},
 		{8, g.payout}, {2, g.reverse}, {1, g.jhtReturn}, {1, g.closePeriod}, {1, g.changePayer}, {2, g.scholarshipChange},
-		{3, g.statement},
+		{3, g.statement}, {1, g.registerProject},
 	}
 	total := 0
 	for _, kind := range kinds {
@@ -248,7 +253,15 @@ func (g *commandGenerator) endMembership() map[string]any {
 }
 
 func (g *commandGenerator) assess() map[string]any {
-	return map[string]any{"command": "AssessContributions", "payer_id": g.payer(), "period": g.period()}
+	return g.maybeDated(map[string]any{"command": "AssessContributions", "payer_id": g.payer(), "period": g.period()}, "assessed_on")
+}
+
+// registerProject is a construction project of a payer, now and then one of
+// the prelude's again (a retry, or other data), with a term from a date.
+func (g *commandGenerator) registerProject() map[string]any {
+	id := g.pick(generatedProjects[0], generatedProjects[1], fmt.Sprintf("gpr-%d", 2+g.random.IntN(3))).(string)
+	return g.maybeDated(map[string]any{"command": "RegisterProject", "project_id": id, "payer_id": g.payer(), "name": "Project " + id,
+		"contract_value": g.pick("80000000", "750000000", g.amount()).(string), "start_on": g.date(), "end_on": g.pick("2027-06-30", g.date()).(string)}, "registered_on")
 }
 
 func (g *commandGenerator) payment() map[string]any {
@@ -460,10 +473,10 @@ func (g *commandGenerator) scholarshipChange() map[string]any {
 		"reason": "not_enrolled_this_year"}
 	if g.random.IntN(2) == 0 {
 		fields["command"], fields["school_year"] = "SkipScholarshipTranche", g.pick(2025, 2026, 2030).(int)
-	} else {
-		fields["command"], fields["from_school_year"] = "EndScholarship", g.pick(2025, 2030, 2199).(int)
+		return g.maybeDated(fields, "skipped_on")
 	}
-	return fields
+	fields["command"], fields["from_school_year"] = "EndScholarship", g.pick(2025, 2030, 2199).(int)
+	return g.maybeDated(fields, "ended_on")
 }
 
 // statement is a bank statement of a few lines, now and then of extreme amounts or many lines.
@@ -483,7 +496,7 @@ func (g *commandGenerator) statement() map[string]any {
 		}
 		lines = append(lines, map[string]any{"line": i + 1, "date": g.pick(g.today.String(), g.date()).(string), "reference": fmt.Sprintf("BPD-%d", g.random.IntN(6)), "amount": amount})
 	}
-	return map[string]any{"command": "ReconcileStatement", "statement_id": generatedStatements[g.random.IntN(len(generatedStatements))], "lines": lines}
+	return g.maybeDated(map[string]any{"command": "ReconcileStatement", "statement_id": generatedStatements[g.random.IntN(len(generatedStatements))], "lines": lines}, "reconciled_on")
 }
 
 // remember notes what an accepted line made true, for the lines that follow.

@@ -62,6 +62,14 @@ func newHistory(t *testing.T) *history {
 		`{"command":"Enroll","nik":"6310064203820099","programmes":["JKK","JKM","JHT"],"effective_date":"2024-01-01","wage":"3000000"}`,
 		`{"command":"AssessContributions","payer_id":"desa-uji-terlambat","period":"2024-02"}`,
 		`{"command":"RecordPayment","payment_id":"uji-late","payer_id":"desa-uji-terlambat","amount":"187200.00","paid_on":"2024-05-20","bank_reference":"BPD-UJI-1","period":"2024-02"}`,
+		// A construction project of Rp80.000.000 with two workers: billed once (constructionProject).
+		`{"command":"RegisterPayer","payer_id":"cv-uji","name":"CV Uji Konstruksi","kind":"bumdes","risk_class":3}`,
+		`{"command":"RegisterProject","project_id":"jalan-uji","payer_id":"cv-uji","name":"Jalan desa uji","contract_value":"80000000","start_on":"2024-03-01","end_on":"2024-08-31"}`,
+		`{"command":"RegisterParticipant","nik":"6310060101900097","name":"Pekerja Satu","birth_date":"1990-01-01","category":"konstruksi","segment":"construction","kecamatan":"Kusan Tengah","desa":"Pakatellu","payer_id":"cv-uji"}`,
+		`{"command":"RegisterParticipant","nik":"6310060202900098","name":"Pekerja Dua","birth_date":"1990-02-02","category":"konstruksi","segment":"construction","kecamatan":"Kusan Tengah","desa":"Pakatellu","payer_id":"cv-uji"}`,
+		`{"command":"Enroll","nik":"6310060101900097","programmes":["JKK","JKM"],"effective_date":"2024-03-01","project_id":"jalan-uji"}`,
+		`{"command":"Enroll","nik":"6310060202900098","programmes":["JKK","JKM"],"effective_date":"2024-03-04","project_id":"jalan-uji"}`,
+		`{"command":"AssessContributions","payer_id":"cv-uji","period":"2024-03"}`,
 	} {
 		decoded, err := command.DecodeLine([]byte(line))
 		if err != nil {
@@ -134,6 +142,7 @@ func TestFinanceReadModels(t *testing.T) {
 	t.Run("coverage by area counts active participants", built.coverage)
 	t.Run("JHT balance of the village official is spent", built.jhtBalance)
 	t.Run("scholarship tranches", built.scholarships)
+	t.Run("a construction project is one line", built.constructionProject)
 	t.Run("dashboard role sees dash only", built.dashboardRole)
 	t.Run("dash views are documented", built.dashDocumented)
 	t.Run("replay up to a position", built.replayUpTo)
@@ -184,6 +193,21 @@ func (h *history) journalTies(t *testing.T) {
 	}
 	if receivable := h.decimal(t, `SELECT sum(balance) FROM trial_balance WHERE account LIKE 'contributions_receivable:%'`); !receivable.IsPositive() {
 		t.Errorf("receivables: %s, want the reversed payment's bill owed again", receivable)
+	}
+}
+
+// constructionProject: the project's bill has one line, under the project's
+// key, on its contract value (docs/rulebook.md#contributions): JKK 0.21 % ×
+// 80.000.000 = 168.000 and JKM 0.03 % × 80.000.000 = 24.000; none per worker.
+func (h *history) constructionProject(t *testing.T) {
+	for programme, want := range map[string]string{"JKK": "168000.00", "JKM": "24000.00"} {
+		got := h.decimal(t, `SELECT total FROM rm_contributions WHERE payer_id = 'cv-uji' AND period = '2024-03' AND participant_id = 'project-jalan-uji' AND programme = $1`, programme)
+		if got.StringFixed(2) != want {
+			t.Errorf("project line %s: got %s, want %s", programme, got.StringFixed(2), want)
+		}
+	}
+	if lines, total := h.count(t, `SELECT count(*) FROM rm_contributions WHERE payer_id = 'cv-uji'`), h.decimal(t, `SELECT total FROM rm_bills WHERE payer_id = 'cv-uji' AND period = '2024-03'`); lines != 2 || total.StringFixed(2) != "192000.00" {
+		t.Errorf("cv-uji: %d contribution rows, bill %s; want 2 rows (JKK, JKM) and 192000.00", lines, total.StringFixed(2))
 	}
 }
 

@@ -256,9 +256,17 @@ func pool(ctx context.Context, size, n int, job func(ctx context.Context, gorout
 	return ctx.Err()
 }
 
+// registerPayers registers the payers, then their construction projects.
 func (r *runner) registerPayers(ctx context.Context, plan *plan) error {
-	return pool(ctx, r.options.Concurrency, len(plan.payers), func(ctx context.Context, _, index int) error {
+	err := pool(ctx, r.options.Concurrency, len(plan.payers), func(ctx context.Context, _, index int) error {
 		_, err := r.execute(ctx, r.application, plan.payers[index].register)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return pool(ctx, r.options.Concurrency, len(plan.projects), func(ctx context.Context, _, index int) error {
+		_, err := r.execute(ctx, r.application, plan.projects[index])
 		return err
 	})
 }

@@ -21,8 +21,12 @@ type plan struct {
 	first, last calendar.Period
 	today       calendar.Date
 	payers      []*payerPlan
-	workers     []*worker
-	niks        map[string]bool // every NIK drawn, members' and heirs'
+	// projects are the construction projects, one per village and month
+	// their workers start in, each registered once and billed once.
+	projects   []*command.RegisterProject
+	projectsBy map[string]*command.RegisterProject
+	workers    []*worker
+	niks       map[string]bool // every NIK drawn, members' and heirs'
 	// sharedNames are desa names found in more than one kecamatan.
 	sharedNames map[string]bool
 }
@@ -65,7 +69,7 @@ func (p *plan) periods() []calendar.Period {
 
 // steps is the progress bar's total: every command and every planned step that needs none.
 func (p *plan) steps() int {
-	total := len(p.payers)
+	total := len(p.payers) + len(p.projects)
 	for _, w := range p.workers {
 		total += 2 + len(w.life)
 		for _, c := range w.claims {
@@ -291,9 +295,11 @@ func (p *plan) randomWorker(random *rand.Rand, pair [2]string, kecamatanCode, se
 			payerID = RegencyStaffPayer
 		}
 	case kind.segment == "construction":
-		// A Dana Desa project of 3 to 6 months, on a contract of 150 to 900 million.
-		enroll.ContractValue = money(150_000_000 + 50_000_000*random.Int64N(16))
-		enroll.ProjectEnd = joined.AddMonths(3 + random.IntN(4)).FirstDay().AddDays(-1)
+		// A Dana Desa project of 3 to 6 months, on a contract of 150 to 900
+		// million; the village's workers starting the same month work on one.
+		contract := money(150_000_000 + 50_000_000*random.Int64N(16))
+		end := joined.AddMonths(3 + random.IntN(4)).FirstDay().AddDays(-1)
+		enroll.ProjectID = p.project(payerID, pair[1], joined, contract, end)
 	default:
 		payerID = RegencyPayer
 		enroll.DeclaredIncome = money(bpuDeclaredIncome)
@@ -305,6 +311,22 @@ func (p *plan) randomWorker(random *rand.Rand, pair [2]string, kecamatanCode, se
 		enroll: enroll,
 		joined: joined,
 	}
+}
+
+// project is the id of the village's project starting in the month joined,
+// registered with this contract and end the first time it is asked for.
+func (p *plan) project(payerID, desa string, joined calendar.Period, contract *command.Money, end calendar.Date) string {
+	id := "proyek-" + payerID + "-" + joined.String()
+	if p.projectsBy[id] == nil {
+		if p.projectsBy == nil {
+			p.projectsBy = map[string]*command.RegisterProject{}
+		}
+		project := &command.RegisterProject{ProjectID: id, PayerID: payerID, ProjectName: "Proyek Dana Desa " + desa + " " + joined.String(),
+			ContractValue: contract, StartOn: joined.FirstDay(), EndOn: end, RegisteredOn: joined.FirstDay()}
+		p.projectsBy[id] = project
+		p.projects = append(p.projects, project)
+	}
+	return id
 }
 
 func (p *plan) months() int { return p.first.MonthsUntil(p.last) + 1 }
