@@ -168,10 +168,8 @@ func (a *Application) Execute(ctx context.Context, c command.Command, meta Meta)
 	if err := c.Validate(); err != nil {
 		return Result{}, err
 	}
-	if dated, ok := c.(command.Dated); ok {
-		if err := dated.CheckDates(a.today()); err != nil {
-			return Result{}, err
-		}
+	if err := command.CheckDates(c, a.today()); err != nil {
+		return Result{}, err
 	}
 	if err := a.checkIfMatch(ctx, meta.IfMatch); err != nil {
 		return Result{}, err

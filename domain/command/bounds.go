@@ -23,13 +23,6 @@ const (
 	MaxLineNumber = 1_000_000_000
 )
 
-// Dated is a command with business dates. The command path calls CheckDates
-// with today after Validate: no fact is dated after today, and a change
-// takes effect at most MaxMonthsAhead ahead. The domain never reads a clock.
-type Dated interface {
-	CheckDates(today calendar.Date) error
-}
-
 // decodeInput reads, strictly, the leaf types whose stored form an event
 // decodes leniently: money, dates and periods. A command is input and is
 // judged (range, sign, precision); an event in the log never is again.
@@ -87,26 +80,104 @@ func notFarAhead(field string, date, today calendar.Date) error {
 	return nil
 }
 
-// CheckDates: a payment is recorded once received.
-func (c *RecordPayment) CheckDates(today calendar.Date) error {
-	return notAfter("paid_on", c.PaidOn, today)
+// CheckDates judges a command's business dates against today, after
+// Validate: no fact is dated after today (future_date), a change takes
+// effect at most MaxMonthsAhead ahead (too_far_ahead), and the dates of one
+// command keep the story's order. The domain never reads a clock; the
+// command path passes today in.
+func CheckDates(c Command, today calendar.Date) error {
+	for _, d := range factDates(c) {
+		if err := notAfter(d.field, d.date, today); err != nil {
+			return err
+		}
+	}
+	for _, d := range changeDates(c) {
+		if err := notFarAhead(d.field, d.date, today); err != nil {
+			return err
+		}
+	}
+	if ordered, ok := c.(interface {
+		checkOrder(today calendar.Date) error
+	}); ok {
+		return ordered.checkOrder(today)
+	}
+	return nil
 }
 
-// CheckDates: a payout is recorded once made.
-func (c *RecordPayout) CheckDates(today calendar.Date) error {
-	return notAfter("paid_on", c.PaidOn, today)
+// namedDate is a command's date and the field it came from.
+type namedDate struct {
+	field string
+	date  calendar.Date
 }
 
-// CheckDates: a death is reported once it happened.
-func (c *ReportDeath) CheckDates(today calendar.Date) error { return notAfter("date", c.Date, today) }
-
-// CheckDates: an accident is reported once it happened, and not later than today.
-func (c *ReportAccident) CheckDates(today calendar.Date) error {
-	return firstError(notAfter("date", c.Date, today), notAfter("reported_on", c.ReportedOn, today))
+// factDates are the dates a command records a fact on: a payment or payout
+// made, a death, an accident and its report, the end of a membership, an
+// incident, a bank statement, and every optional business date of a
+// registration, a decision or a correction (zero when omitted: today).
+func factDates(c Command) []namedDate {
+	switch c := c.(type) {
+	case *RecordPayment:
+		return []namedDate{{"paid_on", c.PaidOn}}
+	case *RecordPayout:
+		return []namedDate{{"paid_on", c.PaidOn}}
+	case *ReportDeath:
+		return []namedDate{{"date", c.Date}}
+	case *ReportAccident:
+		return []namedDate{{"date", c.Date}, {"reported_on", c.ReportedOn}}
+	case *EndMembership:
+		return []namedDate{{"date", c.Date}}
+	case *FileClaim:
+		return []namedDate{{"incident_date", c.IncidentDate}, {"filed_on", c.FiledOn}}
+	case *RegisterPayer:
+		return []namedDate{{"registered_on", c.RegisteredOn}}
+	case *RegisterParticipant:
+		return []namedDate{{"registered_on", c.RegisteredOn}}
+	case *RegisterProject:
+		return []namedDate{{"registered_on", c.RegisteredOn}}
+	case *Reverse:
+		return []namedDate{{"reversed_on", c.ReversedOn}}
+	case *ClosePeriod:
+		return []namedDate{{"closed_on", c.ClosedOn}}
+	case *CreditJHTReturn:
+		return []namedDate{{"credited_on", c.CreditedOn}}
+	case *ApproveClaim:
+		return []namedDate{{"approved_on", c.ApprovedOn}}
+	case *RejectClaim:
+		return []namedDate{{"rejected_on", c.RejectedOn}}
+	case *AssessContributions:
+		return []namedDate{{"assessed_on", c.AssessedOn}}
+	case *SkipScholarshipTranche:
+		return []namedDate{{"skipped_on", c.SkippedOn}}
+	case *EndScholarship:
+		return []namedDate{{"ended_on", c.EndedOn}}
+	case *SchedulePayout:
+		return []namedDate{{"scheduled_on", c.ScheduledOn}}
+	case *ReconcileStatement:
+		dates := []namedDate{{"period_from", c.PeriodFrom}, {"period_to", c.PeriodTo}, {"reconciled_on", c.ReconciledOn}}
+		for i, line := range c.Lines.Items {
+			dates = append(dates, namedDate{"lines[" + itoa(i) + "].date", line.Date})
+		}
+		return dates
+	}
+	return nil
 }
 
-// CheckDates: a membership ends on a day that has come (the event says it ended).
-func (c *EndMembership) CheckDates(today calendar.Date) error { return notAfter("date", c.Date, today) }
+// changeDates are the dates a change takes effect on, which may be planned
+// at most MaxMonthsAhead ahead: an enrollment, a wage or payer change, the
+// start of a project.
+func changeDates(c Command) []namedDate {
+	switch c := c.(type) {
+	case *Enroll:
+		return []namedDate{{"effective_date", c.EffectiveDate}}
+	case *ChangeWage:
+		return []namedDate{{"effective_date", c.EffectiveDate}}
+	case *ChangePayer:
+		return []namedDate{{"effective_date", c.EffectiveDate}}
+	case *RegisterProject:
+		return []namedDate{{"start_on", c.StartOn}}
+	}
+	return nil
+}
 
 // BusinessDate is a command's optional business date: the date given, or
 // today when none is (the day the fact is recorded).
@@ -117,12 +188,8 @@ func BusinessDate(given, today calendar.Date) calendar.Date {
 	return given
 }
 
-// CheckDates: a claim's incident and its children's births have happened,
-// and the claim was filed on or after the incident, not after today.
-func (c *FileClaim) CheckDates(today calendar.Date) error {
-	if err := firstError(notAfter("incident_date", c.IncidentDate, today), notAfter("filed_on", c.FiledOn, today)); err != nil {
-		return err
-	}
+// checkOrder: a claim is filed on or after its incident, and its children are born.
+func (c *FileClaim) checkOrder(today calendar.Date) error {
 	if !c.FiledOn.IsZero() && c.FiledOn.Before(c.IncidentDate) {
 		return problem.Field("filed_on", "before_incident", "%s is before the incident on %s: a claim is filed after its incident", c.FiledOn, c.IncidentDate)
 	}
@@ -137,103 +204,22 @@ func (c *FileClaim) CheckDates(today calendar.Date) error {
 	return nil
 }
 
-// CheckDates: a payer is registered on a day that has come.
-func (c *RegisterPayer) CheckDates(today calendar.Date) error {
-	return notAfter("registered_on", c.RegisteredOn, today)
-}
-
-// CheckDates: a participant is registered on a day that has come, once born.
-func (c *RegisterParticipant) CheckDates(today calendar.Date) error {
-	if err := notAfter("registered_on", c.RegisteredOn, today); err != nil {
-		return err
-	}
+// checkOrder: a participant is registered once born.
+func (c *RegisterParticipant) checkOrder(calendar.Date) error {
 	if !c.RegisteredOn.IsZero() && c.RegisteredOn.Before(c.BirthDate) {
 		return problem.Field("registered_on", "before_birth", "%s is before the birth date %s", c.RegisteredOn, c.BirthDate)
 	}
 	return nil
 }
 
-// CheckDates: a reversal is recorded on a day that has come.
-func (c *Reverse) CheckDates(today calendar.Date) error {
-	return notAfter("reversed_on", c.ReversedOn, today)
-}
-
-// CheckDates: a month is closed on a day that has come.
-func (c *ClosePeriod) CheckDates(today calendar.Date) error {
-	return notAfter("closed_on", c.ClosedOn, today)
-}
-
-// CheckDates: a return is credited on a day that has come.
-func (c *CreditJHTReturn) CheckDates(today calendar.Date) error {
-	return notAfter("credited_on", c.CreditedOn, today)
-}
-
-// CheckDates: a claim is approved on a day that has come.
-func (c *ApproveClaim) CheckDates(today calendar.Date) error {
-	return notAfter("approved_on", c.ApprovedOn, today)
-}
-
-// CheckDates: a claim is rejected on a day that has come.
-func (c *RejectClaim) CheckDates(today calendar.Date) error {
-	return notAfter("rejected_on", c.RejectedOn, today)
-}
-
-// CheckDates: a project is registered on a day that has come, and starts at
-// most MaxMonthsAhead ahead.
-func (c *RegisterProject) CheckDates(today calendar.Date) error {
-	return firstError(notAfter("registered_on", c.RegisteredOn, today), notFarAhead("start_on", c.StartOn, today))
-}
-
-// CheckDates: an enrollment may be planned at most MaxMonthsAhead ahead.
-func (c *Enroll) CheckDates(today calendar.Date) error {
-	return notFarAhead("effective_date", c.EffectiveDate, today)
-}
-
-// CheckDates: a wage change may be planned at most MaxMonthsAhead ahead.
-func (c *ChangeWage) CheckDates(today calendar.Date) error {
-	return notFarAhead("effective_date", c.EffectiveDate, today)
-}
-
-// CheckDates: a payer change may be planned at most MaxMonthsAhead ahead.
-func (c *ChangePayer) CheckDates(today calendar.Date) error {
-	return notFarAhead("effective_date", c.EffectiveDate, today)
-}
-
-// CheckDates: a month is billed once it has begun; non-wage earners, whose
+// checkOrder: a month is billed once it has begun; non-wage earners, whose
 // contribution is due by the 15th of the month itself (docs/rulebook.md), also the
 // next one (payer.Assess then bills only them).
-func (c *AssessContributions) CheckDates(today calendar.Date) error {
-	if err := notAfter("assessed_on", c.AssessedOn, today); err != nil {
-		return err
-	}
+func (c *AssessContributions) checkOrder(today calendar.Date) error {
 	if next := today.Period().Next(); c.Period.After(next) {
 		return problem.Field("period", "future_period", "%s is after %s: a month is billed once it has begun (non-wage earners one month ahead)", c.Period, next)
 	}
 	return nil
-}
-
-// CheckDates: a bank statement lists what has happened.
-func (c *ReconcileStatement) CheckDates(today calendar.Date) error {
-	err := firstError(notAfter("period_from", c.PeriodFrom, today), notAfter("period_to", c.PeriodTo, today), notAfter("reconciled_on", c.ReconciledOn, today))
-	if err != nil {
-		return err
-	}
-	for i, line := range c.Lines.Items {
-		if err := notAfter("lines["+itoa(i)+"].date", line.Date, today); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// CheckDates: a tranche is skipped on a day that has come.
-func (c *SkipScholarshipTranche) CheckDates(today calendar.Date) error {
-	return notAfter("skipped_on", c.SkippedOn, today)
-}
-
-// CheckDates: a scholarship is ended on a day that has come.
-func (c *EndScholarship) CheckDates(today calendar.Date) error {
-	return notAfter("ended_on", c.EndedOn, today)
 }
 
 // DuplicateChild finds a child listed under the name of an earlier one, case

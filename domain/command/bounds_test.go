@@ -57,9 +57,7 @@ func TestBoundsNameTheField(t *testing.T) {
 				err = c.Validate()
 			}
 			if err == nil {
-				if dated, ok := c.(Dated); ok {
-					err = dated.CheckDates(today)
-				}
+				err = CheckDates(c, today)
 			}
 			if test.code == "" {
 				if err != nil {

@@ -16,8 +16,3 @@ type SchedulePayout struct {
 func (*SchedulePayout) Name() string { return "SchedulePayout" }
 
 func (c *SchedulePayout) Validate() error { return checkID("claim_id", c.ClaimID) }
-
-// CheckDates: a payout is scheduled on a day that has come.
-func (c *SchedulePayout) CheckDates(today calendar.Date) error {
-	return notAfter("scheduled_on", c.ScheduledOn, today)
-}
