@@ -71,7 +71,7 @@ var (
 	generatedPayouts    = []string{"gpo-0", "gpo-1"}
 	generatedChildren   = []string{"Nur Aini", "nur  aini", "Fikri", "Budi Santoso"}
 	generatedStatements = []string{"gs-0", "gs-1", "gs-2", "gs-3"}
-	generatedProjects   = []string{"gpr-0", "gpr-1"}
+	generatedProjects   = []string{"gpr-0", "gpr-1", "gpr-2", "gpr-3", "gpr-4"} // the prelude registers the first two
 )
 
 // prelude registers the payers and people and enrolls them: the world the
@@ -81,9 +81,10 @@ func (g *commandGenerator) prelude() []string {
 	for _, payer := range generatedPayers {
 		lines = append(lines, line(map[string]any{"command": "RegisterPayer", "payer_id": payer.id, "name": "Payer " + payer.id, "kind": payer.kind, "risk_class": 1}))
 	}
-	for i, id := range generatedProjects {
+	// One project the prelude's enrollment fits, one it does not (it starts later): then a later Enroll may bill it.
+	for i, id := range generatedProjects[:2] {
 		lines = append(lines, line(map[string]any{"command": "RegisterProject", "project_id": id, "payer_id": "g-bumdes", "name": "Project " + id,
-			"contract_value": []string{"80000000", "750000000"}[i], "start_on": "2021-01-01", "end_on": "2027-06-30"}))
+			"contract_value": []string{"80000000", "750000000"}[i], "start_on": []string{"2021-01-01", "2024-01-01"}[i], "end_on": "2027-06-30"}))
 	}
 	for _, p := range generatedPeople {
 		lines = append(lines, line(g.registration(p)), line(g.enrollment(p, "2021-01-01")))
@@ -259,7 +260,7 @@ func (g *commandGenerator) assess() map[string]any {
 // registerProject is a construction project of a payer, now and then one of
 // the prelude's again (a retry, or other data), with a term from a date.
 func (g *commandGenerator) registerProject() map[string]any {
-	id := g.pick(generatedProjects[0], generatedProjects[1], fmt.Sprintf("gpr-%d", 2+g.random.IntN(3))).(string)
+	id := generatedProjects[g.random.IntN(len(generatedProjects))]
 	return g.maybeDated(map[string]any{"command": "RegisterProject", "project_id": id, "payer_id": g.payer(), "name": "Project " + id,
 		"contract_value": g.pick("80000000", "750000000", g.amount()).(string), "start_on": g.date(), "end_on": g.pick("2027-06-30", g.date()).(string)}, "registered_on")
 }
