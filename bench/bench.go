@@ -95,6 +95,11 @@ type Config struct {
 	LagDuration time.Duration
 	// Participants the dashboards' read models hold; zero means DefaultParticipants.
 	Participants int
+	// DashScaleTo, when not zero, is how many participants the dashboards are
+	// measured at a second time, their read side scaled up in SQL from
+	// Participants' (scaleDashboards); a multiple of Participants rounded up to
+	// whole villages.
+	DashScaleTo int
 	// DashBudget is how long each dashboard query is timed per run; zero means DefaultDashBudget.
 	DashBudget time.Duration
 	// ServeDuration is how long serve is driven with commands; zero means DefaultServeDuration.
@@ -152,6 +157,10 @@ func (c Config) Validate() error {
 	}
 	if c.Participants < minParticipants || c.Participants > maxParticipants {
 		errs = append(errs, fmt.Errorf("bench: participants %d must be %d to %d", c.Participants, minParticipants, maxParticipants))
+	}
+	if base := dashShape(c.Participants).Villages * participantsPerVillage; c.DashScaleTo != 0 &&
+		(c.DashScaleTo <= base || c.DashScaleTo > maxParticipants || c.DashScaleTo%base != 0) {
+		errs = append(errs, fmt.Errorf("bench: dashboard scale %d must be a multiple of the %d participants (whole villages) up to %d", c.DashScaleTo, base, maxParticipants))
 	}
 	if c.DashBudget < minDashBudget || c.DashBudget > maxDashBudget {
 		errs = append(errs, fmt.Errorf("bench: dashboard budget %s must be %s to %s", c.DashBudget, minDashBudget, maxDashBudget))
