@@ -95,11 +95,11 @@ type Config struct {
 	LagDuration time.Duration
 	// Participants the dashboards' read models hold; zero means DefaultParticipants.
 	Participants int
-	// DashScaleTo, when not zero, is how many participants the dashboards are
-	// measured at a second time, their read side scaled up in SQL from
-	// Participants' (scaleDashboards); a multiple of Participants rounded up to
-	// whole villages.
-	DashScaleTo int
+	// DashScaleTo are the sizes, in participants, the dashboards are measured
+	// at again, in order, their read side scaled up in SQL from the size before
+	// (scaleDashboards): each a multiple of the one before, the first of
+	// Participants rounded up to whole villages.
+	DashScaleTo []int
 	// DashBudget is how long each dashboard query is timed per run; zero means DefaultDashBudget.
 	DashBudget time.Duration
 	// ServeDuration is how long serve is driven with commands; zero means DefaultServeDuration.
@@ -158,9 +158,13 @@ func (c Config) Validate() error {
 	if c.Participants < minParticipants || c.Participants > maxParticipants {
 		errs = append(errs, fmt.Errorf("bench: participants %d must be %d to %d", c.Participants, minParticipants, maxParticipants))
 	}
-	if base := dashShape(c.Participants).Villages * participantsPerVillage; c.DashScaleTo != 0 &&
-		(c.DashScaleTo <= base || c.DashScaleTo > maxParticipants || c.DashScaleTo%base != 0) {
-		errs = append(errs, fmt.Errorf("bench: dashboard scale %d must be a multiple of the %d participants (whole villages) up to %d", c.DashScaleTo, base, maxParticipants))
+	base := dashShape(c.Participants).Villages * participantsPerVillage
+	for _, size := range c.DashScaleTo {
+		if size <= base || size > maxParticipants || size%base != 0 {
+			errs = append(errs, fmt.Errorf("bench: dashboard scale %d must be a multiple of the %d participants before it (whole villages), up to %d", size, base, maxParticipants))
+			break
+		}
+		base = size
 	}
 	if c.DashBudget < minDashBudget || c.DashBudget > maxDashBudget {
 		errs = append(errs, fmt.Errorf("bench: dashboard budget %s must be %s to %s", c.DashBudget, minDashBudget, maxDashBudget))

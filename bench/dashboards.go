@@ -250,14 +250,13 @@ func runDashboards(ctx context.Context, config Config, say func(string, ...any))
 	if err != nil {
 		return nil, err
 	}
-	if config.DashScaleTo > 0 {
-		factor := config.DashScaleTo / len(built.Participants)
-		say("dashboard database %s: scaling the read side ×%d to %s participants", db.name, factor, thousands(float64(config.DashScaleTo)))
-		scaled, err := scaleDashboards(ctx, db, built, factor, say)
-		if err != nil {
+	for _, size := range config.DashScaleTo {
+		factor := size / len(built.Participants)
+		say("dashboard database %s: scaling the read side ×%d to %s participants", db.name, factor, thousands(float64(size)))
+		if built, err = scaleDashboards(ctx, db, built, factor, say); err != nil {
 			return nil, err
 		}
-		more, err := timeDashboards(ctx, db, scaled, config, "; scaled in SQL", say)
+		more, err := timeDashboards(ctx, db, built, config, "; scaled in SQL", say)
 		if err != nil {
 			return nil, err
 		}

@@ -90,9 +90,10 @@ func TestConfigRefusesImpossibleParticipantsAndServeDuration(t *testing.T) {
 		{"too few participants", func(c *Config) { c.Participants = 24 }, "participants 24"},
 		{"too many participants", func(c *Config) { c.Participants = 2_000_000 }, "participants 2000000"},
 		{"serve too short", func(c *Config) { c.ServeDuration = time.Millisecond }, "serve duration 1ms"},
-		{"scale not a multiple", func(c *Config) { c.DashScaleTo = 7_500 }, "dashboard scale 7500"},
-		{"scale no larger", func(c *Config) { c.DashScaleTo = c.Participants }, "dashboard scale 5000"},
-		{"scale too large", func(c *Config) { c.DashScaleTo = 2_000_000 }, "dashboard scale 2000000"},
+		{"scale not a multiple", func(c *Config) { c.DashScaleTo = []int{7_500} }, "dashboard scale 7500"},
+		{"scale no larger", func(c *Config) { c.DashScaleTo = []int{c.Participants} }, "dashboard scale 5000"},
+		{"scale not a multiple of the one before", func(c *Config) { c.DashScaleTo = []int{100_000, 150_000} }, "dashboard scale 150000"},
+		{"scale too large", func(c *Config) { c.DashScaleTo = []int{100_000, 2_000_000} }, "dashboard scale 2000000"},
 	}
 	for _, test := range tests {
 		t.Run(test.name, func(t *testing.T) {
