@@ -26,6 +26,9 @@ func history() []event.Event {
 		&PaymentReversed{PaymentID: "pay2", Amount: money("50000"), Allocations: []Allocation{{Period: jan, Amount: money("13600")}, {Period: feb, Amount: money("33600")}},
 			Credit: money("2800"), Penalties: money("672"), ReversedOn: calendar.NewDate(2025, time.April, 25)},
 		&PeriodClosed{Period: jan, ClosedOn: calendar.NewDate(2025, time.March, 1)},
+		// A construction project's line, indexed by its key, not a participant id.
+		&ContributionsAssessed{Period: calendar.NewPeriod(2025, time.March), DueDate: calendar.NewDate(2025, time.April, 15),
+			Lines: []BillLine{{ProjectID: "jalan", Workers: []string{"a", "c"}, Segment: "construction", WageBase: money("80000000"), Total: money("192000")}}, Total: money("192000")},
 	}
 }
 

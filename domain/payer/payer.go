@@ -52,7 +52,7 @@ type State struct {
 // EvolveVersion names the behaviour of Evolve. Bump it whenever Evolve or
 // the State it builds changes, so cached states built by older code are
 // thrown away rather than trusted.
-const EvolveVersion = 1
+const EvolveVersion = 2 // 2: a construction project's line (BillLine.ProjectID, Workers), indexed by BillLine.Key
 
 // Evolve applies one event without touching the state passed in: the bills,
 // maps and slices it changes are copied first (only those it changes).

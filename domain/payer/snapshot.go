@@ -40,7 +40,7 @@ type stateSnapshot struct {
 }
 
 // billSnapshot is a Bill; billed is not written: it is the index of each
-// participant's line, rebuilt from Lines exactly as Evolve builds it.
+// participant's or project's line (BillLine.Key), rebuilt from Lines exactly as Evolve builds it.
 type billSnapshot struct {
 	Period      calendar.Period `json:"period"`
 	DueDate     calendar.Date   `json:"due_date"`
@@ -104,7 +104,7 @@ func (SnapshotCodec) Decode(data []byte) (State, error) {
 		bill := &Bill{Period: encoded.Period, DueDate: encoded.DueDate, Lines: encoded.Lines,
 			Total: decimal.Decimal(encoded.Total), Allocated: decimal.Decimal(encoded.Allocated), billed: make(map[string]int, len(encoded.Lines))}
 		for i, line := range bill.Lines {
-			bill.billed[line.ParticipantID] = i
+			bill.billed[line.Key()] = i
 		}
 		for _, step := range encoded.AllocatedBy {
 			bill.allocatedBy = append(bill.allocatedBy, allocationStep{paidOn: step.PaidOn, cumulative: decimal.Decimal(step.Cumulative)})
