@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/tanahbumbu/jaminan/adapters/eventstore/memory"
+	"github.com/tanahbumbu/jaminan/app"
 	"github.com/tanahbumbu/jaminan/domain/claim"
 	"github.com/tanahbumbu/jaminan/domain/participant"
 	"github.com/tanahbumbu/jaminan/domain/rules"
@@ -58,6 +59,26 @@ func arrears(key string, months int) func(map[string]any) {
 	return func(version map[string]any) { version["arrears"].(map[string]any)[key] = months }
 }
 
+// keyCase is one edit of the rule book's full versions and what its rule should then give.
+type keyCase[W any] struct {
+	name string
+	edit func(version map[string]any)
+	want W
+}
+
+// eachKeyCase runs check on an application over the rule book as each case edits it.
+func eachKeyCase[W any](t *testing.T, cases []keyCase[W], check func(t *testing.T, application *app.Application, want W)) {
+	t.Helper()
+	for _, test := range cases {
+		t.Run(test.name, func(t *testing.T) {
+			check(t, newApplicationWith(t, memory.New(), libraryWith(t, test.edit)), test.want)
+		})
+	}
+}
+
+// unchanged is the rule book as it is.
+func unchanged(map[string]any) {}
+
 const (
 	selfPayerLine = `{"command":"RegisterPayer","payer_id":"self-rudi","name":"Rudi","kind":"self","risk_class":1}`
 	rudiLine      = `{"command":"RegisterParticipant","nik":"6310010101900001","name":"Rudi","birth_date":"1990-01-01","category":"pekerja_rentan","segment":"BPU","kecamatan":"Angsana","desa":"Bunati","payer_id":"self-rudi"}`
@@ -67,101 +88,80 @@ const (
 // arrears.bpu_inactive_after_unpaid_months: a non-wage earner lapses after that
 // many consecutive unpaid months (3 in the rule book); arrears.grace_months
 // (employer arrears, PU) has no say in it.
+// want: the first period the lapse is recorded before.
 func TestBPULapseFollowsItsOwnKey(t *testing.T) {
-	tests := []struct {
-		name      string
-		edit      func(map[string]any)
-		lapseFrom string // the first period the lapse is recorded before
-	}{
-		{"the rule book: 3 unpaid months", func(map[string]any) {}, "2024-04"},
+	eachKeyCase(t, []keyCase[string]{
+		{"the rule book: 3 unpaid months", unchanged, "2024-04"},
 		{"bpu_inactive_after_unpaid_months 2", arrears("bpu_inactive_after_unpaid_months", 2), "2024-03"},
 		{"grace_months 1 leaves the BPU lapse at 3", arrears("grace_months", 1), "2024-04"},
-	}
-	for _, test := range tests {
-		t.Run(test.name, func(t *testing.T) {
-			application := newApplicationWith(t, memory.New(), libraryWith(t, test.edit))
-			for _, line := range []string{selfPayerLine, rudiLine, rudiEnroll} {
-				mustRun(t, application, line)
+	}, func(t *testing.T, application *app.Application, lapseFrom string) {
+		for _, line := range []string{selfPayerLine, rudiLine, rudiEnroll} {
+			mustRun(t, application, line)
+		}
+		lapsedAt := ""
+		for _, period := range []string{"2024-01", "2024-02", "2024-03", "2024-04"} {
+			result, err := run(t, application, `{"command":"AssessContributions","payer_id":"self-rudi","period":"`+period+`"}`)
+			if err != nil {
+				t.Fatalf("%s: %v", period, err)
 			}
-			lapsedAt := ""
-			for _, period := range []string{"2024-01", "2024-02", "2024-03", "2024-04"} {
-				result, err := run(t, application, `{"command":"AssessContributions","payer_id":"self-rudi","period":"`+period+`"}`)
-				if err != nil {
-					t.Fatalf("%s: %v", period, err)
-				}
-				for _, recorded := range result.Events {
-					if recorded.Type == (participant.MembershipInactive{}).EventType() {
-						lapsedAt = period
-					}
-				}
-				if lapsedAt != "" {
-					break // an inactive member is not billed: nothing more to assess
+			for _, recorded := range result.Events {
+				if recorded.Type == (participant.MembershipInactive{}).EventType() {
+					lapsedAt = period
 				}
 			}
-			if lapsedAt != test.lapseFrom {
-				t.Errorf("the membership lapsed from %q, want %s", lapsedAt, test.lapseFrom)
+			if lapsedAt != "" {
+				break // an inactive member is not billed: nothing more to assess
 			}
-		})
-	}
+		}
+		if lapsedAt != lapseFrom {
+			t.Errorf("the membership lapsed from %q, want %s", lapsedAt, lapseFrom)
+		}
+	})
 }
 
 // arrears.bpu_back_payment_months_max: a non-wage earner's month may be paid at
 // most that many months back (3); January paid on 1 March is 2 months back.
+// want: whether the payment is accepted.
 func TestBPUBackPaymentFollowsItsOwnKey(t *testing.T) {
-	tests := []struct {
-		name     string
-		edit     func(map[string]any)
-		accepted bool
-	}{
-		{"the rule book: 3 months back", func(map[string]any) {}, true},
+	eachKeyCase(t, []keyCase[bool]{
+		{"the rule book: 3 months back", unchanged, true},
 		{"bpu_back_payment_months_max 1", arrears("bpu_back_payment_months_max", 1), false},
 		{"grace_months 1 leaves the BPU window at 3", arrears("grace_months", 1), true},
-	}
-	for _, test := range tests {
-		t.Run(test.name, func(t *testing.T) {
-			application := newApplicationWith(t, memory.New(), libraryWith(t, test.edit))
-			for _, line := range []string{selfPayerLine, rudiLine, rudiEnroll, `{"command":"AssessContributions","payer_id":"self-rudi","period":"2024-01"}`} {
-				mustRun(t, application, line)
-			}
-			_, err := run(t, application, `{"command":"RecordPayment","payment_id":"p-jan","payer_id":"self-rudi","amount":"16800","paid_on":"2024-03-01","bank_reference":"B","period":"2024-01"}`)
-			if accepted := err == nil; accepted != test.accepted {
-				t.Fatalf("paying January on 2024-03-01: accepted = %v (%v), want %v", accepted, err, test.accepted)
-			}
-			if !test.accepted {
-				wantCode(t, err, "arrears_too_old")
-			}
-		})
-	}
+	}, func(t *testing.T, application *app.Application, want bool) {
+		for _, line := range []string{selfPayerLine, rudiLine, rudiEnroll, `{"command":"AssessContributions","payer_id":"self-rudi","period":"2024-01"}`} {
+			mustRun(t, application, line)
+		}
+		_, err := run(t, application, `{"command":"RecordPayment","payment_id":"p-jan","payer_id":"self-rudi","amount":"16800","paid_on":"2024-03-01","bank_reference":"B","period":"2024-01"}`)
+		if accepted := err == nil; accepted != want {
+			t.Fatalf("paying January on 2024-03-01: accepted = %v (%v), want %v", accepted, err, want)
+		}
+		if !want {
+			wantCode(t, err, "arrears_too_old")
+		}
+	})
 }
 
 // arrears.grace_months: with employer arrears above it (4 unpaid months at the
 // accident against 3), the employer pays the benefit first; at 4 BPJS pays.
+// want: who pays the benefit first.
 func TestEmployerArrearsGraceFollowsItsKey(t *testing.T) {
-	tests := []struct {
-		name        string
-		edit        func(map[string]any)
-		paidFirstBy string
-	}{
-		{"the rule book: grace 3", func(map[string]any) {}, "employer"},
+	eachKeyCase(t, []keyCase[string]{
+		{"the rule book: grace 3", unchanged, "employer"},
 		{"grace_months 4", arrears("grace_months", 4), "bpjs"},
 		{"bpu_inactive_after_unpaid_months 1 leaves PU alone", arrears("bpu_inactive_after_unpaid_months", 1), "employer"},
-	}
-	for _, test := range tests {
-		t.Run(test.name, func(t *testing.T) {
-			application := newApplicationWith(t, memory.New(), libraryWith(t, test.edit))
-			setUpMember(t, application)
-			for _, period := range []string{"2024-01", "2024-02", "2024-03", "2024-04"} {
-				mustRun(t, application, `{"command":"AssessContributions","payer_id":"desa-pakatellu","period":"`+period+`"}`)
-			}
-			mustRun(t, application, `{"command":"ReportAccident","accident_id":"a","nik":"6310064203820002","date":"2024-06-03","reported_on":"2024-06-03"}`)
-			mustRun(t, application, `{"command":"FileClaim","claim_id":"k","nik":"6310064203820002","programme":"JKK","benefit":"medical","incident_date":"2024-06-03","details":{"cost":"1000000"}}`)
-			approved := decodeOnly[claim.Approved](t, application, mustRun(t, application, `{"command":"ApproveClaim","claim_id":"k"}`))
-			if approved.Eligibility.ArrearsMonths != 4 || approved.Eligibility.PaidFirstBy != test.paidFirstBy {
-				t.Errorf("eligibility: %d months of arrears, paid first by %s; want 4 and %s", approved.Eligibility.ArrearsMonths,
-					approved.Eligibility.PaidFirstBy, test.paidFirstBy)
-			}
-		})
-	}
+	}, func(t *testing.T, application *app.Application, paidFirstBy string) {
+		setUpMember(t, application)
+		for _, period := range []string{"2024-01", "2024-02", "2024-03", "2024-04"} {
+			mustRun(t, application, `{"command":"AssessContributions","payer_id":"desa-pakatellu","period":"`+period+`"}`)
+		}
+		mustRun(t, application, `{"command":"ReportAccident","accident_id":"a","nik":"6310064203820002","date":"2024-06-03","reported_on":"2024-06-03"}`)
+		mustRun(t, application, `{"command":"FileClaim","claim_id":"k","nik":"6310064203820002","programme":"JKK","benefit":"medical","incident_date":"2024-06-03","details":{"cost":"1000000"}}`)
+		approved := decodeOnly[claim.Approved](t, application, mustRun(t, application, `{"command":"ApproveClaim","claim_id":"k"}`))
+		if approved.Eligibility.ArrearsMonths != 4 || approved.Eligibility.PaidFirstBy != paidFirstBy {
+			t.Errorf("eligibility: %d months of arrears, paid first by %s; want 4 and %s", approved.Eligibility.ArrearsMonths,
+				approved.Eligibility.PaidFirstBy, paidFirstBy)
+		}
+	})
 }
 
 // benefits.jht.return_method: the JHT development return follows the method of
@@ -172,35 +172,32 @@ func TestEmployerArrearsGraceFollowsItsKey(t *testing.T) {
 //   - average_month_start_balance: 171,000 × (0 + … + 11) = 11,286,000 / 12 =
 //     940,500; 5.63 % = 52,950.15 -> 52,950.
 func TestJHTReturnFollowsTheRuleBooksMethod(t *testing.T) {
-	tests := []struct {
-		method, average, amount string
-	}{
-		{"average_month_end_balance", "1111500", "62577"},
-		{"average_month_start_balance", "940500", "52950"},
+	type returned struct{ method, average, amount string }
+	method := func(name string) func(map[string]any) {
+		return func(version map[string]any) {
+			version["benefits"].(map[string]any)["jht"].(map[string]any)["return_method"] = name
+		}
 	}
-	for _, test := range tests {
-		t.Run(test.method, func(t *testing.T) {
-			library := libraryWith(t, func(version map[string]any) {
-				version["benefits"].(map[string]any)["jht"].(map[string]any)["return_method"] = test.method
-			})
-			application := newApplicationWith(t, memory.New(), library)
-			setUpMember(t, application)
-			for month := 1; month <= 12; month++ {
-				period := fmt.Sprintf("2021-%02d", month)
-				mustRun(t, application, `{"command":"AssessContributions","payer_id":"desa-pakatellu","period":"`+period+`"}`)
-				mustRun(t, application, `{"command":"RecordPayment","payment_id":"pay-`+period+`","payer_id":"desa-pakatellu","amount":"187200","paid_on":"`+period+`-10","bank_reference":"BPD","period":"`+period+`"}`)
-			}
-			result := mustRun(t, application, `{"command":"CreditJHTReturn","nik":"6310064203820002","year":2021,"rate_percent":"5.63","source":"BPJS Ketenagakerjaan, hasil pengembangan JHT 2021"}`)
-			credited := decodeOnly[participant.JHTReturnCredited](t, application, result)
-			if credited.Method != test.method || credited.RuleBook != "pp82-2019" || !credited.AverageBalance.Equal(rupiah(test.average)) || !credited.Amount.Equal(rupiah(test.amount)) {
-				t.Errorf("return: %s by %s (%s) on %s, want %s by %s (pp82-2019) on %s", credited.Amount, credited.Method, credited.RuleBook,
-					credited.AverageBalance, test.amount, test.method, test.average)
-			}
-			if result.Events[0].Metadata.RuleBook != "pp82-2019" {
-				t.Errorf("the event's metadata names rule book %q, want pp82-2019", result.Events[0].Metadata.RuleBook)
-			}
-		})
-	}
+	eachKeyCase(t, []keyCase[returned]{
+		{"average_month_end_balance", method("average_month_end_balance"), returned{"average_month_end_balance", "1111500", "62577"}},
+		{"average_month_start_balance", method("average_month_start_balance"), returned{"average_month_start_balance", "940500", "52950"}},
+	}, func(t *testing.T, application *app.Application, test returned) {
+		setUpMember(t, application)
+		for month := 1; month <= 12; month++ {
+			period := fmt.Sprintf("2021-%02d", month)
+			mustRun(t, application, `{"command":"AssessContributions","payer_id":"desa-pakatellu","period":"`+period+`"}`)
+			mustRun(t, application, `{"command":"RecordPayment","payment_id":"pay-`+period+`","payer_id":"desa-pakatellu","amount":"187200","paid_on":"`+period+`-10","bank_reference":"BPD","period":"`+period+`"}`)
+		}
+		result := mustRun(t, application, `{"command":"CreditJHTReturn","nik":"6310064203820002","year":2021,"rate_percent":"5.63","source":"BPJS Ketenagakerjaan, hasil pengembangan JHT 2021"}`)
+		credited := decodeOnly[participant.JHTReturnCredited](t, application, result)
+		if credited.Method != test.method || credited.RuleBook != "pp82-2019" || !credited.AverageBalance.Equal(rupiah(test.average)) || !credited.Amount.Equal(rupiah(test.amount)) {
+			t.Errorf("return: %s by %s (%s) on %s, want %s by %s (pp82-2019) on %s", credited.Amount, credited.Method, credited.RuleBook,
+				credited.AverageBalance, test.amount, test.method, test.average)
+		}
+		if result.Events[0].Metadata.RuleBook != "pp82-2019" {
+			t.Errorf("the event's metadata names rule book %q, want pp82-2019", result.Events[0].Metadata.RuleBook)
+		}
+	})
 }
 
 // participation.minimum_age_years and jht_age_years bound the age at
