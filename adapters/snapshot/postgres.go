@@ -9,7 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// Postgres keeps snapshots in the table snapshots (migration 014), beside
+// Postgres keeps snapshots in the table snapshots (migration 012), beside
 // the read models, whichever store holds the log.
 type Postgres struct {
 	pool *pgxpool.Pool

@@ -6,7 +6,7 @@
 // version (Codec.Version) and the hash of the stream's event at its version;
 // otherwise it is ignored and replaced (docs/loading.md).
 //
-// Stores: Postgres (table snapshots, migration 014) and Memory; both pass
+// Stores: Postgres (table snapshots, migration 012) and Memory; both pass
 // the same contract test.
 package snapshot
 

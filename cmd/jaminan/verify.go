@@ -45,21 +45,25 @@ the manifest's signature, the digest of its events and every stream's chain.`,
 			}
 			defer built.Close()
 			var bar *progressbar.ProgressBar
-			progress := func(checked, head int64) {
-				if quiet {
-					return
-				}
-				if bar == nil {
-					bar = progressbar.NewOptions64(head, progressbar.OptionSetDescription("verify"), progressbar.OptionShowCount(),
+			startBar := func(description string, total int64) {
+				if !quiet && bar == nil {
+					bar = progressbar.NewOptions64(total, progressbar.OptionSetDescription(description), progressbar.OptionShowCount(),
 						progressbar.OptionShowIts(), progressbar.OptionSetWriter(cmd.ErrOrStderr()))
 				}
-				_ = bar.Set64(checked)
 			}
-			report, err := built.store.Verify(cmd.Context(), progress)
-			if bar != nil {
-				_ = bar.Finish()
-				fmt.Fprintln(cmd.ErrOrStderr())
+			endBar := func() {
+				if bar != nil {
+					_ = bar.Finish()
+					fmt.Fprintln(cmd.ErrOrStderr())
+					bar = nil
+				}
 			}
+			report, err := built.store.Verify(cmd.Context(), func(checked, head int64) {
+				if startBar("verify chains", head); bar != nil {
+					_ = bar.Set64(checked)
+				}
+			})
+			endBar()
 			if err != nil {
 				return err
 			}
@@ -75,7 +79,18 @@ the manifest's signature, the digest of its events and every stream's chain.`,
 			if logOnly {
 				return nil
 			}
-			return verifyReadModels(cmd.Context(), built, cmd.OutOrStdout())
+			head, err := built.store.Head(cmd.Context())
+			if err != nil {
+				return err
+			}
+			// The read models are re-derived up to their live checkpoints
+			// (at most the head, which the bar counts to), then carried on.
+			defer endBar()
+			return verifyReadModels(cmd.Context(), built, cmd.OutOrStdout(), func(events int) {
+				if startBar("verify read models", head); bar != nil {
+					_ = bar.Add(events)
+				}
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&quiet, "quiet", false, "no progress bar")
