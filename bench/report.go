@@ -163,6 +163,7 @@ func WriteMarkdown(w io.Writer, report Report, command string) error {
 		fmt.Fprintf(&b, "%s\n", strings.Join(missed, "\n"))
 	}
 	b.WriteString(method())
+	b.WriteString(verifyMethod())
 	b.WriteString(lagMethod())
 	b.WriteString(dashMethod(report.DashBudget))
 	b.WriteString(serveMethod())
