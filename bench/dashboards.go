@@ -297,7 +297,8 @@ func dashMethod(budget time.Duration) string {
   `+"`VACUUM ANALYZE`"+`. Timed, each after %[6]d untimed calls, up to %[7]d times per run (at least %[8]d, then until %[9]s
   is spent): the page's `+"`GET /api/v1/dash/summary`"+` and every `+"`GET /api/v1/dash/{view}`"+` through
   `+"`web.NewDashAPI`"+`'s handler in this process (its SQL, scanning and JSON; no network), and the plain
-  `+"`SELECT *`"+` of every view of the `+"`dash`"+` schema with every row read. Each call is followed by the
+  `+"`SELECT *`"+` of every view of the `+"`dash`"+` schema with every row read (of the views that grow with the regency,
+  also its first 2,000 rows). Each call is followed by the
   baseline, a look-up of one random participant by primary key, so both see the same moment of the machine. The synthetic
   log has no claims, payouts or bank statements: those views are empty and their figures are the floor of a query.
   Both synthetic logs (this one and the rebuild log) are appended through `+"`store.Append`"+` on a pool of their own
