@@ -121,8 +121,9 @@ func WriteMarkdown(w io.Writer, report Report, command string) error {
 		"databases named `%s_*` are created for the run and dropped after it.\n\n",
 		command, report.Started.UTC().Format("2006-01-02 15:04 UTC"), report.Elapsed.Round(time.Second), report.Runs, scratchPrefix)
 	fmt.Fprintf(&b, "Run it again with `make bench` (a log of %s events, %s participants on the dashboards, loads of %s; "+
-		"about a quarter of an hour) or `make bench-full` (a log of 1,000,000 events, 100,000 participants, loads of a "+
-		"minute; about an hour); `BENCH_RUNS=5`, `BENCH_EVENTS=…` change them. The rebuild and history figures below are "+
+		"about a quarter of an hour) or `make bench-full` (a log of 1,000,000 events, 100,000 participants and the dashboards "+
+		"again at 1,000,000 scaled in SQL, loads of a minute; about an hour); `BENCH_RUNS=5`, `BENCH_EVENTS=…`, "+
+		"`BENCH_DASH_SCALE=100000,1000000` change them. The rebuild and history figures below are "+
 		"over a log of %s events.\n\n", thousands(DefaultLogEvents), thousands(DefaultParticipants), DefaultServeDuration,
 		thousands(float64(report.LogEvents)))
 
@@ -163,6 +164,7 @@ func WriteMarkdown(w io.Writer, report Report, command string) error {
 		fmt.Fprintf(&b, "%s\n", strings.Join(missed, "\n"))
 	}
 	b.WriteString(method())
+	b.WriteString(verifyMethod())
 	b.WriteString(lagMethod())
 	b.WriteString(dashMethod(report.DashBudget))
 	b.WriteString(serveMethod())
