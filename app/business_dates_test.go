@@ -318,4 +318,19 @@ func TestConstructionProjectExampleLoads(t *testing.T) {
 		!bill.Total.Equal(rupiah("192000")) || bill.Outstanding().IsPositive() {
 		t.Errorf("bill of 2024-03: %+v, want one project line of 192000 covering two workers, paid", bill)
 	}
+	// Each worker's timeline shows the project's line billed and paid for them.
+	entries, err := application.History(t.Context(), "participant", "6310060707920011", app.HistoryBound{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, entry := range entries {
+		if entry.PayerID != "" {
+			got = append(got, entry.Type+" "+entry.OccurredAt)
+		}
+	}
+	if want := "ContributionsAssessed 2024-03-01, PaymentReceived 2024-04-10"; strings.Join(got, ", ") != want ||
+		!strings.Contains(string(entries[2].Data), `"project_id":"jalan-usaha-tani-2024"`) {
+		t.Errorf("Rahman's bills: %v (%s), want %s on the project's line", got, entries[2].Data, want)
+	}
 }

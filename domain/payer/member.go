@@ -1,6 +1,7 @@
 package payer
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/shopspring/decimal"
@@ -11,7 +12,7 @@ import (
 )
 
 // MemberBills is one participant's part of one payer's stream: their line on
-// each month's bill and how far the bill's payments reach it, without the
+// each month's bill (for a construction worker, their project's line) and how far the bill's payments reach it, without the
 // other participants' lines. A line is paid when the bill's allocated total
 // covers every line billed before it and itself (State.LinePaid), so only the
 // sum of the earlier lines is kept. The zero value is ready for Evolve.
@@ -140,7 +141,8 @@ func (v MemberBills) assessed(e *ContributionsAssessed) (MemberBills, any) {
 	var excerpt any
 	running := month.billed
 	for _, line := range e.Lines {
-		if line.ParticipantID == v.ParticipantID && !month.billedOn {
+		// A construction worker's line is the line of the project that covers them.
+		if (line.ParticipantID == v.ParticipantID || slices.Contains(line.Workers, v.ParticipantID)) && !month.billedOn {
 			month.billedOn, month.before, month.line, month.dueDate = true, running, line, e.DueDate
 			excerpt = &AssessedExcerpt{Period: e.Period, DueDate: e.DueDate, RuleBook: e.RuleBook, Line: line}
 		}
