@@ -175,7 +175,7 @@ func (a *Application) assessContributions(ctx context.Context, c *command.Assess
 			continue
 		}
 		if member.ProjectID != "" {
-			projects.add(id, member.ProjectID)
+			projects.add(id, member)
 			continue
 		}
 		member = decideLapse(member, state, c, book.BPUInactiveAfterUnpaidMonths(), &lapses)
@@ -405,11 +405,25 @@ func (a *Application) changePayer(ctx context.Context, c *command.ChangePayer, m
 	})
 }
 
-// projectWorkers lists, per project, the ids of the workers enrolled onto it.
-type projectWorkers map[string][]string
+// projectWorkers lists, per project, the ids of the workers enrolled onto
+// it and the month the first of them joined.
+type projectWorkers map[string]*projectTeam
 
-func (p projectWorkers) add(participantID, projectID string) {
-	p[projectID] = append(p[projectID], participantID)
+type projectTeam struct {
+	workers []string
+	joined  calendar.Period
+}
+
+func (p projectWorkers) add(participantID string, member participant.State) {
+	team := p[member.ProjectID]
+	if team == nil {
+		team = &projectTeam{}
+		p[member.ProjectID] = team
+	}
+	team.workers = append(team.workers, participantID)
+	if from, ok := member.FirstEnrolled(); ok && (team.joined.IsZero() || from.Period().Before(team.joined)) {
+		team.joined = from.Period()
+	}
 }
 
 // projectMembers are the payer's construction projects to bill for the
@@ -417,7 +431,10 @@ func (p projectWorkers) add(participantID, projectID string) {
 // the workers enrolled onto it (docs/rulebook.md#contributions).
 func (a *Application) projectMembers(ctx context.Context, projects projectWorkers, c *command.AssessContributions) ([]payer.Member, error) {
 	var members []payer.Member
-	for projectID, workers := range projects {
+	for projectID, team := range projects {
+		if c.Period.After(team.joined) {
+			continue // a worker joins inside the project's term: it started by then, and was billed then
+		}
 		state, err := a.LoadProject(ctx, projectID)
 		if err != nil {
 			return nil, err
@@ -426,8 +443,8 @@ func (a *Application) projectMembers(ctx context.Context, projects projectWorker
 		if registered == nil || registered.PayerID != c.PayerID || registered.StartOn.Period() != c.Period {
 			continue
 		}
-		sort.Strings(workers)
-		members = append(members, payer.Member{ProjectID: projectID, Workers: workers, Segment: "construction",
+		sort.Strings(team.workers)
+		members = append(members, payer.Member{ProjectID: projectID, Workers: team.workers, Segment: "construction",
 			WageBase: registered.ContractValue.Decimal, Programmes: []string{"JKK", "JKM"}})
 	}
 	return members, nil
