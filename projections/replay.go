@@ -6,7 +6,6 @@ import (
 	"math"
 	"slices"
 
-
 	"github.com/tanahbumbu/jaminan/adapters/eventstore"
 )
 
