@@ -4,6 +4,11 @@ import (
 	"context"
 	"testing"
 
+	"github.com/shopspring/decimal"
+
+	"github.com/tanahbumbu/jaminan/app"
+	"github.com/tanahbumbu/jaminan/domain/calendar"
+	"github.com/tanahbumbu/jaminan/domain/command"
 	"github.com/tanahbumbu/jaminan/projections"
 )
 
@@ -21,9 +26,15 @@ func TestBulkRebuildEqualsLiveApply(t *testing.T) {
 	ctx := context.Background()
 	built := newHistory(t)
 	addSupplement(t, built)
+	changeWage(t, built)
 	live := built.fingerprints(t)
 	if built.count(t, `SELECT count(*) FROM rm_payments WHERE status = 'reversed'`) == 0 {
 		t.Fatal("the log has no reversed payment")
+	}
+	for _, eventType := range []string{"WageChanged", "MembershipEnded", "DeathReported", "PaymentReversed", "LatePenaltyAssessed", "PayoutRecorded", "ClaimApproved"} {
+		if built.count(t, `SELECT count(*) FROM events WHERE type = $1`, eventType) == 0 {
+			t.Errorf("the log has no %s", eventType)
+		}
 	}
 	for _, batch := range []int{7, 61, projections.DefaultReplayBatch} {
 		copied := projections.CopiedRows()
@@ -35,5 +46,19 @@ func TestBulkRebuildEqualsLiveApply(t *testing.T) {
 		}
 		t.Logf("batches of %d events", batch)
 		built.assertSameReadModels(t, live)
+	}
+}
+
+// changeWage raises the wage of the late payer's worker (finance_test's history).
+func changeWage(t *testing.T, built *history) {
+	t.Helper()
+	ctx := context.Background()
+	wage := command.Money{Decimal: decimal.RequireFromString("3500000")}
+	if _, err := built.application.Execute(ctx, &command.ChangeWage{NIK: "6310064203820099", EffectiveDate: calendar.NewDate(2024, 6, 1), Wage: &wage},
+		app.Meta{Actor: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := built.runner.CatchUp(ctx); err != nil {
+		t.Fatal(err)
 	}
 }
