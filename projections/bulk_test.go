@@ -47,6 +47,31 @@ func TestBulkRebuildEqualsLiveApply(t *testing.T) {
 		t.Logf("batches of %d events", batch)
 		built.assertSameReadModels(t, live)
 	}
+	// Blue/green: the scratch tables are loaded with only their unique
+	// indexes and constraints, the others built before the swap; what is
+	// swapped in has every index and constraint, under the same names.
+	shape := schemaShape(t, built)
+	if _, err := built.runner.RebuildSideBySide(ctx, nil, projections.DefaultReplayBatch, nil); err != nil {
+		t.Fatal(err)
+	}
+	built.assertSameReadModels(t, live)
+	if after := schemaShape(t, built); after != shape {
+		t.Errorf("indexes and constraints after the swap:\n%s\nbefore:\n%s", after, shape)
+	}
+}
+
+// schemaShape lists the public schema's indexes and constraints, with their definitions.
+func schemaShape(t *testing.T, built *history) string {
+	t.Helper()
+	var shape string
+	err := built.database.Pool.QueryRow(context.Background(), `SELECT string_agg(d, E'\n' ORDER BY d) FROM (
+		SELECT indexdef AS d FROM pg_indexes WHERE schemaname = 'public'
+		UNION ALL SELECT conrelid::regclass::text || ' ' || conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
+			WHERE connamespace = 'public'::regnamespace) x`).Scan(&shape)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return shape
 }
 
 // changeWage raises the wage of the late payer's worker (finance_test's history).
