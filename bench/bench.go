@@ -313,7 +313,7 @@ func runLog(ctx context.Context, config Config, say func(string, ...any)) (resul
 	perRun := make([][]Result, 0, config.Runs)
 	for run := 1; run <= config.Runs; run++ {
 		var runResults []Result
-		for _, measure := range []func(context.Context, *scratch, int64) ([]Result, error){Rebuild, RebuildInPlace, ReadFloor} {
+		for _, measure := range []func(context.Context, *scratch, int64) ([]Result, error){Rebuild, RebuildInPlace, RebuildSideBySide, ReadFloor} {
 			results, err := measure(ctx, db, built.Events)
 			if err != nil {
 				return nil, 0, err
