@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,13 +55,20 @@ func TestProfileRebuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	if os.Getenv("JAMINAN_PROFILE_EACH") != "" {
-		for _, name := range db.Runner.Names() {
+		names := db.Runner.Names()
+		if only := os.Getenv("JAMINAN_PROFILE_ONLY"); only != "" {
+			names = strings.Split(only, ",")
+		}
+		for _, name := range names {
 			started := time.Now()
 			if _, err := db.Runner.RebuildInPlace(ctx, []string{name}, projections.DefaultReplayBatch, nil); err != nil {
 				t.Fatal(err)
 			}
 			t.Logf("%s alone: %.0f ev/s", name, float64(head)/time.Since(started).Seconds())
 		}
+	}
+	if os.Getenv("JAMINAN_PROFILE_ONLY") != "" {
+		return
 	}
 	started := time.Now()
 	if os.Getenv("JAMINAN_PROFILE_SIDE") != "" {

@@ -84,8 +84,10 @@ func (r *Runner) ReplayTo(ctx context.Context, targets map[string]int64, batchSi
 	}
 	var read int64
 	maxBatches := (to-from)/int64(batchSize) + 2
+	reader := &logReader{runner: r, ahead: true}
+	defer reader.close()
 	for batch := int64(0); batch < maxBatches; batch++ {
-		outcome, err := r.applyShared(ctx, selected, nil, targets, batchSize)
+		outcome, err := r.applyShared(ctx, reader, selected, nil, targets, batchSize)
 		read += int64(outcome.read)
 		if outcome.read > 0 && progress != nil {
 			progress(outcome.read)

@@ -201,7 +201,7 @@ func (r *Runner) CatchUp(ctx context.Context) (int64, error) {
 	var errs []error
 	alone := map[string]bool{}
 	for batch := 0; batch < maxBatchesPerCatchUp; batch++ {
-		outcome, err := r.applyShared(ctx, r.config.Projections, alone, nil, r.config.BatchSize)
+		outcome, err := r.applyShared(ctx, &logReader{runner: r}, r.config.Projections, alone, nil, r.config.BatchSize)
 		applied += outcome.applied
 		if err != nil {
 			errs = append(errs, err)

@@ -40,7 +40,7 @@ type sharedOutcome struct {
 // order, as Scratch.SwapIn locks them) so two runners never apply the same
 // events, and a savepoint rolled back takes that projection's rows and leaves
 // its checkpoint where it was.
-func (r *Runner) applyShared(ctx context.Context, projections []Projection, alone map[string]bool, targets map[string]int64, limit int) (outcome sharedOutcome, err error) {
+func (r *Runner) applyShared(ctx context.Context, reader *logReader, projections []Projection, alone map[string]bool, targets map[string]int64, limit int) (outcome sharedOutcome, err error) {
 	tx, err := r.config.Pool.BeginTx(ctx, projectionTx)
 	if err != nil {
 		return outcome, err
@@ -78,7 +78,7 @@ func (r *Runner) applyShared(ctx context.Context, projections []Projection, alon
 		}
 		limit = int(min(int64(limit), to-from))
 	}
-	decoded, decodeErr := r.readOnce(ctx, from, limit)
+	decoded, decodeErr := reader.read(ctx, from, limit)
 	if decodeErr != nil && !errors.As(decodeErr, new(*decodeError)) {
 		return outcome, decodeErr
 	}
@@ -216,4 +216,56 @@ func (r *Runner) readOnce(ctx context.Context, after int64, limit int) ([]Decode
 		decoded = append(decoded, Decoded{Recorded: event, Event: value})
 	}
 	return decoded, nil
+}
+
+// logReader reads the log for applyShared. A replay's reader reads ahead:
+// while one batch is applied, the next (from where the batch ends, as every
+// projection of a replay moves to its end) is read and decoded on another
+// connection, so the log's read and the projections' writes overlap. At most
+// two batches are in memory.
+type logReader struct {
+	runner *Runner
+	ahead  bool
+	next   *pendingRead
+}
+
+type pendingRead struct {
+	after   int64
+	limit   int
+	done    chan struct{}
+	decoded []Decoded
+	err     error
+}
+
+func (rd *logReader) read(ctx context.Context, after int64, limit int) ([]Decoded, error) {
+	var decoded []Decoded
+	var err error
+	if pending := rd.next; pending != nil {
+		rd.next = nil
+		<-pending.done
+		if pending.after == after && pending.limit == limit {
+			decoded, err = pending.decoded, pending.err
+		} else {
+			decoded, err = rd.runner.readOnce(ctx, after, limit)
+		}
+	} else {
+		decoded, err = rd.runner.readOnce(ctx, after, limit)
+	}
+	if rd.ahead && err == nil && len(decoded) == limit {
+		pending := &pendingRead{after: decoded[len(decoded)-1].Recorded.Position, limit: limit, done: make(chan struct{})}
+		rd.next = pending
+		go func() {
+			defer close(pending.done)
+			pending.decoded, pending.err = rd.runner.readOnce(ctx, pending.after, pending.limit)
+		}()
+	}
+	return decoded, err
+}
+
+// close waits for a read ahead still running.
+func (rd *logReader) close() {
+	if rd.next != nil {
+		<-rd.next.done
+		rd.next = nil
+	}
 }
