@@ -82,27 +82,21 @@ func (a *Application) LoadParticipants(ctx context.Context, participantIDs []str
 	return states, nil
 }
 
-// LoadPayer loads a payer: the cached state (PayerCache) and the events
-// after it, or a replay of the whole stream. The state returned may be the
-// cache's: callers must not change it (decide functions never do).
+// LoadPayer loads a payer: the cached state (PayerCache), else the
+// payer's snapshot (Config.Snapshots), and the events after it; or a replay
+// of the whole stream. The state returned may be the cache's: callers must
+// not change it (decide functions never do).
 func (a *Application) LoadPayer(ctx context.Context, payerID string) (payer.State, error) {
 	streamID := payerStream(payerID)
 	cached := a.config.PayerCache.get(streamID)
-	events, version, err := a.loadStreamAfter(ctx, streamID, cached.Version)
+	loaded, err := load(ctx, a, payerAggregate(), streamID, cached)
 	if err != nil {
 		return payer.State{}, err
 	}
-	if len(events) == 0 {
-		return cached, nil
+	if loaded.version != cached.version || loaded.snapshotVersion != cached.snapshotVersion {
+		a.config.PayerCache.put(streamID, loaded)
 	}
-	builder := payer.NewBuilder(cached)
-	for _, e := range events {
-		builder.Apply(e)
-	}
-	state := builder.State()
-	state.Version = version
-	a.config.PayerCache.put(streamID, state)
-	return state, nil
+	return loaded.state, nil
 }
 
 // LoadClaim replays a claim's stream.

@@ -20,6 +20,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/tanahbumbu/jaminan/adapters/keyset"
+	"github.com/tanahbumbu/jaminan/domain/problem"
 	"github.com/tanahbumbu/jaminan/domain/reference"
 )
 
@@ -241,7 +242,8 @@ func (a *dashAPI) view(w http.ResponseWriter, r *http.Request) {
 	if parsed.after != "" {
 		var err error
 		if after, err = keyset.Decode(parsed.after, len(spec.key)); err != nil {
-			writeProblem(w, http.StatusBadRequest, "invalid_cursor", "after must be the next_cursor of the previous page", paramAfter)
+			refused, _ := problem.As(err)
+			writeProblem(w, http.StatusBadRequest, refused.Code, refused.Message, refused.Field)
 			return
 		}
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/tanahbumbu/jaminan/adapters/eventstore"
 	pgstore "github.com/tanahbumbu/jaminan/adapters/eventstore/postgres"
 	"github.com/tanahbumbu/jaminan/adapters/ledgeritems"
+	"github.com/tanahbumbu/jaminan/adapters/snapshot"
 	"github.com/tanahbumbu/jaminan/app"
 	"github.com/tanahbumbu/jaminan/domain/calendar"
 	"github.com/tanahbumbu/jaminan/domain/command"
@@ -28,6 +29,10 @@ import (
 	"github.com/tanahbumbu/jaminan/domain/rules"
 	"github.com/tanahbumbu/jaminan/projections"
 )
+
+// SnapshotEvery is how often a System snapshots a payer: often, so tests
+// that never meant to load through snapshots do.
+const SnapshotEvery = 5
 
 // System is the application, its store and the projections' runner.
 type System struct {
@@ -48,10 +53,14 @@ func New(t testing.TB, pool *pgxpool.Pool, now time.Time) *System {
 	if err != nil {
 		t.Fatal(err)
 	}
+	snapshots, err := snapshot.NewPostgres(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var runner *projections.Runner
 	ledger := ledgeritems.New(pool, func(ctx context.Context) (int64, error) { return runner.CatchUp(ctx) })
 	application, err := app.New(app.Config{Store: store, Directory: nikDirectory, Library: rules.Default(), Places: reference.MustLoad(),
-		Now: func() time.Time { return now }, Ledger: ledger})
+		Now: func() time.Time { return now }, Ledger: ledger, Snapshots: snapshots, Snapshot: snapshot.Config{Every: SnapshotEvery}})
 	if err != nil {
 		t.Fatal(err)
 	}

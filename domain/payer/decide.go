@@ -42,19 +42,23 @@ func Assess(state State, c *command.AssessContributions, members []Member, libra
 	if err := requireRegistered(state); err != nil {
 		return nil, err
 	}
-	ahead := c.Period.After(today.Period())
-	if c.Period.After(today.Period().Next()) {
-		return nil, problem.Field("period", "future_period", "%s is after %s: a month is billed once it has begun", c.Period, today.Period())
+	on := command.BusinessDate(c.AssessedOn, today)
+	ahead := c.Period.After(on.Period())
+	if c.Period.After(on.Period().Next()) {
+		return nil, problem.Field(assessedField(c), notBegun(c), "%s has not begun on %s: a month is billed once it has begun (non-wage earners one month ahead)", c.Period, on)
 	}
 	if state.Closed[c.Period] {
 		return nil, problem.Field("period", "period_closed", "%s is closed; nothing more can be billed to it", c.Period)
+	}
+	if err := state.Open("assessed_on", on); err != nil {
+		return nil, err
 	}
 	book, err := library.ForPeriod(c.Period)
 	if err != nil {
 		return nil, problem.Field("period", "no_rule_book", "%v", err)
 	}
 	sort.Slice(members, func(i, j int) bool { return members[i].ParticipantID < members[j].ParticipantID })
-	assessed := &ContributionsAssessed{Period: c.Period, RuleBook: book.ID()}
+	assessed := &ContributionsAssessed{Period: c.Period, RuleBook: book.ID(), AssessedOn: on}
 	total := decimal.Zero
 	for _, member := range members {
 		if state.Billed(c.Period, member.ParticipantID) || len(member.Programmes) == 0 || (ahead && member.Segment != string(rules.SegmentBPU)) {
@@ -76,7 +80,7 @@ func Assess(state State, c *command.AssessContributions, members []Member, libra
 			return nil, nil // every member is billed already
 		}
 		if ahead {
-			return nil, problem.Field("period", "future_period", "%s has not begun: only non-wage earners (BPU) are billed a month ahead, and payer %s has none to bill", c.Period, state.ID)
+			return nil, problem.Field(assessedField(c), notBegun(c), "%s has not begun: only non-wage earners (BPU) are billed a month ahead, and payer %s has none to bill", c.Period, state.ID)
 		}
 		return nil, problem.Field("period", "nothing_to_assess", "no participant of payer %s is enrolled and active in %s", state.ID, c.Period)
 	}
@@ -89,6 +93,23 @@ func Assess(state State, c *command.AssessContributions, members []Member, libra
 	}
 	assessed.Total = command.Money{Decimal: total}
 	return []event.Event{assessed}, nil
+}
+
+// assessedField and notBegun name a bill for a month that has not begun:
+// the business date given is out of order, or, without one, the period is
+// in the future.
+func assessedField(c *command.AssessContributions) string {
+	if c.AssessedOn.IsZero() {
+		return "period"
+	}
+	return "assessed_on"
+}
+
+func notBegun(c *command.AssessContributions) string {
+	if c.AssessedOn.IsZero() {
+		return "future_period"
+	}
+	return "before_period"
 }
 
 // billTotal is what the period's bill comes to so far (zero when none).
@@ -151,6 +172,9 @@ func RecordPayment(state State, c *command.RecordPayment, library *rules.Library
 	}
 	if state.Closed[c.Period] {
 		return nil, problem.Field("period", "period_closed", "%s is closed; pay into an open month", c.Period)
+	}
+	if err := state.Open("paid_on", c.PaidOn); err != nil {
+		return nil, err
 	}
 	open, err := openBills(state, c.Period)
 	if err != nil {

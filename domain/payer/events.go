@@ -44,6 +44,8 @@ type ContributionsAssessed struct {
 	RuleBook string          `json:"rule_book"`
 	Lines    []BillLine      `json:"lines"`
 	Total    command.Money   `json:"total"`
+	// AssessedOn is the day the bill was made (absent from older logs).
+	AssessedOn calendar.Date `json:"assessed_on,omitzero"`
 }
 
 // Allocation is part of a payment applied to one month's bill.
