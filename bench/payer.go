@@ -135,7 +135,10 @@ func PayerHistory(ctx context.Context, db *scratch, run int) ([]Result, error) {
 		for i := range payerHistoryPayments {
 			pay := &command.RecordPayment{PaymentID: fmt.Sprintf("run-%d-%d-%d", run, v, i), PayerID: payerHistoryID,
 				Amount: &command.Money{Decimal: decimal.NewFromInt(100_000)}, PaidOn: application.Today(), BankReference: fmt.Sprintf("BENCH-%d-%d-%d", run, v, i)}
-			elapsed, err := timed(func() error { _, err := application.Execute(ctx, pay, app.Meta{Actor: "bench", Source: "bench"}); return err })
+			elapsed, err := timed(func() error {
+				_, err := application.Execute(ctx, pay, app.Meta{Actor: "bench", Source: "bench"})
+				return err
+			})
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", variant.name, err)
 			}
