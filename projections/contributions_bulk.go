@@ -299,7 +299,7 @@ func (f *contributionFold) assess(payerID string, position int64, e *payer.Contr
 	for index, line := range e.Lines {
 		running, total = running.Add(line.Total.Decimal), total.Add(line.Total.Decimal)
 		for _, contribution := range line.Lines {
-			bill.contributions = append(bill.contributions, &foldedLine{participantID: line.ParticipantID, programme: contribution.Programme,
+			bill.contributions = append(bill.contributions, &foldedLine{participantID: line.Key(), programme: contribution.Programme,
 				lineNo: bill.lines + int32(index+1), coveredThrough: running, segment: line.Segment, rate: contribution.Rate,
 				employer: contribution.Employer.Decimal, worker: contribution.Worker.Decimal, total: contribution.Total.Decimal,
 				dueDate: e.DueDate.Time(), position: position})
