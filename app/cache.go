@@ -17,8 +17,11 @@ const DefaultPayerCacheLines = 1_000_000
 // every payment is what made commands slow. It lives in the process only,
 // outside the log and its hash chain; an entry built by other evolve code
 // (payer.EvolveVersion) is thrown away. Cached states are never changed:
-// a load folds newer events through a copy-on-write payer.Builder.
-// One cache may serve several Applications of a process; it is safe for
+// a load folds newer events through a copy-on-write payer.Builder. A
+// load the cache cannot serve reads the payer's snapshot, if any
+// (Config.Snapshots); each entry remembers the version of the payer's last
+// snapshot, so a payer that stays cached still takes one every
+// Snapshot.Every events. One cache may serve several Applications of a process; it is safe for
 // concurrent use.
 type PayerCache struct {
 	maxLines int

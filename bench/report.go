@@ -201,6 +201,12 @@ func method() string {
   %[31]s). Baseline: a SELECT of the same streams' rows with the same columns, not decoded.
 - **Memory**: the process's peak resident set (%[32]s, reset through %[33]s at the start of each phase) against its
   RSS at that start; the phases are all append runs, and all rebuild and history runs after the log was built.
+- **Payer history** (bench/payer.go): one payer billed for 36 months for 1,000 workers (the bills decided by the
+  domain's payer.Assess and appended straight to its stream) and each month paid by a command: about 73 events, about
+  14 MB of JSON, nearly all of it bill lines. Per run, five payments are timed in each of three processes: one with
+  no payer cache and no snapshots (it replays the stream), one with no cache reading the payer's snapshot and the
+  events after it, and one with the payer in its cache. Baselines: the rows each load reads at the least, selected
+  and not decoded.
 
 ## Where the time goes
 

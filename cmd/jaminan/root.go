@@ -42,6 +42,7 @@ Other settings, all from the environment:
   JAMINAN_PROCESSES         inprocess or off: the process managers without NATS
   JAMINAN_RULEBOOK          an operator's rule-book file instead of the built-in one
   JAMINAN_PROJECTION_BATCH  events per projection transaction
+  JAMINAN_SNAPSHOT_EVERY    events a payer's stream gains between snapshots (default 50, docs/loading.md)
 docs/api.md, docs/commands.md and docs/scaling.md say more.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
