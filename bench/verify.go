@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -49,7 +50,7 @@ func Verify(ctx context.Context, db *scratch, events int64) ([]Result, error) {
 		{Name: "verify: hash chains (store.Verify)", Value: rate(chains)},
 		{Name: "verify: read models re-derived and compared (Runner.Verify)", Value: rate(readModels)},
 		{Name: "verify: chains and read models (jaminan verify)", Value: rate(chains + readModels),
-			Target: Target{Text: fmt.Sprintf("≥ %s %s (%s events in %d s)", thousands(target), unitRate, thousands(verifyTargetEvents), verifyTargetSeconds),
+			Target: Target{Text: fmt.Sprintf("≥ %s %s (%s events in %d s)", thousands(math.Ceil(target)), unitRate, thousands(verifyTargetEvents), verifyTargetSeconds),
 				Met: func(r Result) bool { return r.Value >= target }}},
 	}
 	for i := range results {

@@ -12,7 +12,6 @@ import (
 	"github.com/tanahbumbu/jaminan/adapters/keyset"
 	"github.com/tanahbumbu/jaminan/domain/access"
 	"github.com/tanahbumbu/jaminan/domain/calendar"
-	"github.com/tanahbumbu/jaminan/domain/problem"
 )
 
 // Page bounds of every listing.
@@ -190,9 +189,8 @@ func (s *Server) listHandler(list listing) http.Handler {
 			where = append(where, fmt.Sprintf("%s = $%d::%s", name, len(arguments), c.Kind.sqlType()))
 		}
 		if after := query.Get(keyset.Param); after != "" {
-			keys, err := keyset.Decode(after, len(list.Key))
-			if err != nil {
-				refused, _ := problem.As(err)
+			keys, refused := keyset.Decode(after, len(list.Key))
+			if refused != nil {
 				badParameter(w, refused.Field, refused.Code, refused.Message)
 				return
 			}

@@ -28,9 +28,10 @@ func Encode(keys []string) string {
 // Decode returns the want key values of a cursor made by Encode, and refuses
 // anything else: bad base64, not UTF-8 (encoding/json would mend the bytes to
 // U+FFFD), another number of keys, or a control character (a NUL would reach
-// PostgreSQL as an encoding error, a 500). The refusal is Invalid, a
-// *problem.Error naming Param, with why as its cause.
-func Decode(cursor string, want int) ([]string, error) {
+// PostgreSQL as an encoding error, a 500). The refusal is Invalid: a
+// *problem.Error naming Param, with why as its cause, typed so that a
+// handler answers it without a type assertion.
+func Decode(cursor string, want int) ([]string, *problem.Error) {
 	body, err := base64.RawURLEncoding.DecodeString(cursor)
 	if err != nil {
 		return nil, Invalid(err)

@@ -240,9 +240,8 @@ func (a *dashAPI) view(w http.ResponseWriter, r *http.Request) {
 	}
 	var after []string
 	if parsed.after != "" {
-		var err error
-		if after, err = keyset.Decode(parsed.after, len(spec.key)); err != nil {
-			refused, _ := problem.As(err)
+		var refused *problem.Error
+		if after, refused = keyset.Decode(parsed.after, len(spec.key)); refused != nil {
 			writeProblem(w, http.StatusBadRequest, refused.Code, refused.Message, refused.Field)
 			return
 		}
