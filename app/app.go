@@ -362,7 +362,13 @@ func hashCommand(c command.Command) string {
 // Stream ids: internal ids only, never a NIK or a name.
 func participantStream(id string) string { return "participant-" + id }
 func payerStream(id string) string       { return "payer-" + id }
-func claimStream(id string) string       { return "claim-" + id }
+
+// billStream holds the lines of one payer's bill for one month, in parts
+// (payer.BillLinesRecorded); the payer's stream keeps its summary.
+func billStream(payerID string, period calendar.Period) string {
+	return "bill-" + payerID + "-" + period.String()
+}
+func claimStream(id string) string { return "claim-" + id }
 
 // decodeAll decodes a stream's recorded events.
 func (a *Application) decodeAll(streamID string, recorded []eventstore.RecordedEvent) ([]event.Event, error) {

@@ -23,6 +23,7 @@ import (
 	"github.com/tanahbumbu/jaminan/app"
 	"github.com/tanahbumbu/jaminan/domain/calendar"
 	"github.com/tanahbumbu/jaminan/domain/command"
+	"github.com/tanahbumbu/jaminan/domain/event"
 	"github.com/tanahbumbu/jaminan/domain/payer"
 	"github.com/tanahbumbu/jaminan/domain/reference"
 	"github.com/tanahbumbu/jaminan/domain/rules"
@@ -90,8 +91,8 @@ func (s *System) CatchUp(t testing.TB) {
 // workers on a wage of 3,000,000 in JKK, JKM and JHT (docs/rulebook.md: 187,200 a
 // month each) and returns the bill's total. The workers are not registered:
 // the bill, decided by the domain (payer.Assess), goes straight onto the
-// payer's stream, which is all the journal and the finance read models read
-// of a bill. So a test has thousands of members' accounts without thousands
+// payer's stream and the bill's, which is all the journal and the finance
+// read models read of a bill. So a test has thousands of members' accounts without thousands
 // of commands.
 func (s *System) AppendBill(t testing.TB, payerID string, period calendar.Period, members int) decimal.Decimal {
 	t.Helper()
@@ -106,19 +107,30 @@ func (s *System) AppendBill(t testing.TB, payerID string, period calendar.Period
 			WageBase: decimal.NewFromInt(3_000_000), Programmes: []string{"JKK", "JKM", "JHT"}})
 	}
 	decided, err := payer.Assess(state, &command.AssessContributions{PayerID: payerID, Period: period}, billed, s.Application.Library(), s.today)
-	if err != nil || len(decided) != 1 {
+	if err != nil || len(decided) < 2 {
 		t.Fatalf("assess %d members: %d events, %v", members, len(decided), err)
 	}
-	assessed := decided[0].(*payer.ContributionsAssessed)
-	body, err := json.Marshal(assessed)
+	summary, parts := payer.BillParts(decided)
+	billedEvent := summary[0].(*payer.ContributionsBilled)
+	encode := func(events []event.Event) []eventstore.EventData {
+		data := make([]eventstore.EventData, 0, len(events))
+		for _, e := range events {
+			body, err := json.Marshal(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data = append(data, eventstore.EventData{EventID: uuid.New(), Type: e.EventType(), SchemaVersion: payer.Events().Version(e.EventType()),
+				OccurredAt: e.OccurredOn().Time(), Data: body,
+				Metadata: eventstore.Metadata{Actor: "apptest", Source: "test", RuleBook: billedEvent.RuleBook, Command: "AssessContributions"}})
+		}
+		return data
+	}
+	_, err = s.Store.AppendMany(ctx, []eventstore.StreamAppend{
+		{StreamID: app.BillStream(payerID, period), Expected: eventstore.Exact(state.PartsOf(period)), Events: encode(parts)},
+		{StreamID: app.PayerStream(payerID), Expected: eventstore.Exact(state.Version), Events: encode(summary)},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.Store.Append(ctx, app.PayerStream(payerID), eventstore.Exact(state.Version), []eventstore.EventData{{EventID: uuid.New(), Type: assessed.EventType(),
-		SchemaVersion: payer.Events().Version(assessed.EventType()), OccurredAt: assessed.OccurredOn().Time(), Data: body,
-		Metadata: eventstore.Metadata{Actor: "apptest", Source: "test", RuleBook: assessed.RuleBook, Command: "AssessContributions"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return assessed.Total.Decimal
+	return billedEvent.Total.Decimal
 }

@@ -21,7 +21,29 @@ type Bill struct {
 	allocatedBy []allocationStep
 	// billed marks participants on the bill, so a second run only adds newcomers.
 	billed map[string]int // participant id -> index in Lines
+	// segments of the lines billed: a payment's decisions need them, not the lines.
+	segments map[string]bool
+	// parts is how many BillLinesRecorded the bill's stream holds by its
+	// ContributionsBilled events; folded, how many of them Lines holds.
+	parts, folded int
 }
+
+// MissingParts is the first part of the bill's stream not folded into its
+// Lines yet, and whether any is: a state loaded for payer decisions alone
+// (payments, corrections) need not read its bills' lines.
+func (b *Bill) MissingParts() (int, bool) { return b.folded + 1, b.folded < b.parts }
+
+// PartsOf is how many parts the period's bill stream holds (its version), by
+// the bill's ContributionsBilled events; 0 when there is no bill.
+func (s State) PartsOf(period calendar.Period) int64 {
+	if bill := s.Bills[period]; bill != nil {
+		return int64(bill.parts)
+	}
+	return 0
+}
+
+// HasSegment reports whether any line of the bill is of the segment.
+func (b *Bill) HasSegment(segment string) bool { return b.segments[segment] }
 
 type allocationStep struct {
 	paidOn     calendar.Date
@@ -52,7 +74,7 @@ type State struct {
 // EvolveVersion names the behaviour of Evolve. Bump it whenever Evolve or
 // the State it builds changes, so cached states built by older code are
 // thrown away rather than trusted.
-const EvolveVersion = 1
+const EvolveVersion = 2
 
 // Evolve applies one event without touching the state passed in: the bills,
 // maps and slices it changes are copied first (only those it changes).
@@ -112,9 +134,31 @@ func (b *Builder) bill(period calendar.Period) *Bill {
 	for id, index := range bill.billed {
 		copied.billed[id] = index
 	}
+	copied.segments = cloneMap(bill.segments)
 	b.state.Bills[period] = &copied
 	b.ownBills[period] = true
 	return &copied
+}
+
+// openBill returns the period's bill to change, created when there is none.
+func (b *Builder) openBill(period calendar.Period, dueDate calendar.Date) *Bill {
+	bill := b.bill(period)
+	if bill == nil {
+		b.writableBills()
+		bill = &Bill{Period: period, DueDate: dueDate, billed: map[string]int{}, segments: map[string]bool{}}
+		b.state.Bills[period] = bill
+		b.ownBills[period] = true
+	}
+	return bill
+}
+
+// addLines appends lines after those billed before.
+func (bill *Bill) addLines(lines []BillLine) {
+	for _, line := range lines {
+		bill.billed[line.ParticipantID] = len(bill.Lines)
+		bill.Lines = append(bill.Lines, line)
+		bill.segments[line.Segment] = true
+	}
 }
 
 func (b *Builder) writableBills() {
@@ -131,18 +175,26 @@ func (b *Builder) Apply(e event.Event) {
 	case *Registered:
 		state.ID, state.Name, state.Kind, state.RiskClass, state.Registered = e.PayerID, e.Name, e.Kind, e.RiskClass, true
 	case *ContributionsAssessed:
-		bill := b.bill(e.Period)
-		if bill == nil {
-			b.writableBills()
-			bill = &Bill{Period: e.Period, DueDate: e.DueDate, billed: map[string]int{}}
-			state.Bills[e.Period] = bill
-			b.ownBills[e.Period] = true
-		}
-		for _, line := range e.Lines {
-			bill.billed[line.ParticipantID] = len(bill.Lines)
-			bill.Lines = append(bill.Lines, line)
-		}
+		bill := b.openBill(e.Period, e.DueDate)
+		bill.addLines(e.Lines)
 		bill.Total = bill.Total.Add(e.Total.Decimal)
+	case *ContributionsBilled:
+		bill := b.openBill(e.Period, e.DueDate)
+		for _, segment := range e.Segments {
+			bill.segments[segment] = true
+		}
+		bill.parts = max(bill.parts, e.FirstPart+e.Parts-1)
+		bill.Total = bill.Total.Add(e.Total.Decimal)
+	case *BillLinesRecorded:
+		// Parts come in order, each once; a part no ContributionsBilled
+		// counts yet (written ahead of it where streams are written one by
+		// one) waits until one does.
+		if bill := state.Bills[e.Period]; bill == nil || e.Part != bill.folded+1 || e.Part > bill.parts {
+			return
+		}
+		bill := b.bill(e.Period)
+		bill.addLines(e.Lines)
+		bill.folded = e.Part
 	case *PaymentReceived:
 		for _, allocation := range e.Allocations {
 			bill := b.bill(allocation.Period)
