@@ -88,6 +88,10 @@ func Assess(state State, c *command.AssessContributions, members []Member, libra
 		// rm_bills.total is NUMERIC(18,2): each line is bounded, their number is not.
 		return nil, problem.Field("period", "bill_too_large", "the bill for %s would come to %s, more than a bill can hold; split the payer", c.Period, rupiah.FormatIDR(billed))
 	}
+	if parts := (len(lines) + MaxLinesPerPart - 1) / MaxLinesPerPart; parts > MaxPartsPerAssessment {
+		return nil, problem.Field("period", "bill_too_large", "%d lines to bill for %s, more than the %d one assessment holds; split the payer",
+			len(lines), c.Period, MaxPartsPerAssessment*MaxLinesPerPart)
+	}
 	firstPart := 1
 	if bill := state.Bills[c.Period]; bill != nil {
 		dueDate = bill.DueDate // a supplement keeps the bill's due date

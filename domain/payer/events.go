@@ -52,7 +52,12 @@ type ContributionsAssessed struct {
 // MaxLinesPerPart bounds the lines of one BillLinesRecorded: at the largest
 // line the fields allow (TestBillPartFitsTheEventSizeLimit) a part stays well
 // under the log's maximum event size.
-const MaxLinesPerPart = 200
+const MaxLinesPerPart = 150
+
+// MaxPartsPerAssessment bounds the parts one assessment appends to a bill's
+// stream (the log takes at most this many events in one stream's append),
+// so one run bills at most 150,000 workers; a larger payer is split.
+const MaxPartsPerAssessment = 1000
 
 // ProgrammeTotal is one programme's share of a bill or a supplement.
 type ProgrammeTotal struct {
