@@ -213,10 +213,10 @@ command at a time, so their groups hold one command each and they take turns on 
 
 A rebuild reads more than COPY does and writes much more. The live runner's %[19]s reads and decodes the whole log
 once per projection (five times); %[21]s reads it once. Decoding the JSON, the money amounts in particular, is most
-of the floor row's time, and a bill (%[37]s) carries a line per worker and programme. Every bill becomes one
+of the floor row's time, and a bill's lines (%[37]s, on the bill's own stream) carry a line per worker and programme. Every bill becomes one
 %[38]s row per line and one journal entry per account, and every payment updates those rows again, so the
 contributions projection writes tens of rows per event where the COPY baselines write one. The coverage as of a date
-loads the payer's stream too, with a year of those bills.
+loads the payer's stream too, with the lines of a year of those bills from their streams.
 `,
 		code("bench/appends.go"), code("store.Append"), code("NoStream"), code("Exact"), appendWarmup, appendWindow,
 		code("INSERT"), code("bench_events"), code("CREATE TABLE bench_events (LIKE events INCLUDING ALL)"), LatencyClients,
@@ -226,7 +226,7 @@ loads the payer's stream too, with a year of those bills.
 		code("COPY (SELECT … FROM events ORDER BY position) TO STDOUT"), code("ReadAll"),
 		code("COPY bench_copy FROM STDIN"), code("bench/history.go"), thousands(historySamples), code("LoadParticipant"),
 		code("ReadStream"), code("CoverageOn"), code("VmHWM"), code("/proc/self/clear_refs"),
-		code("UPDATE log_head"), code("SELECT … FROM log_head FOR UPDATE"), code("pg_notify"), code("ContributionsAssessed"),
+		code("UPDATE log_head"), code("SELECT … FROM log_head FOR UPDATE"), code("pg_notify"), code("BillLinesRecorded"),
 		code("rm_contributions"), code("jaminan apply"))
 }
 
