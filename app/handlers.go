@@ -162,11 +162,15 @@ func (a *Application) assessContributions(ctx context.Context, c *command.Assess
 	if err != nil {
 		return Result{}, err
 	}
-	// The lapses, the bill's lines and the bill in one write: an assessment is
-	// recorded whole or not at all. Where streams are written one by one
-	// (EventStoreDB) the lines go before the bill that counts them, so a
-	// write cut short leaves nothing a load would fold, and the same command
-	// again completes it.
+	return a.writeBill(ctx, c, meta, state, events, lapses...)
+}
+
+// writeBill appends what payer.Assess decided on state, with the lapses
+// decided beside it, in one write: an assessment is recorded whole or not at
+// all. Where streams are written one by one (EventStoreDB) the lines go
+// before the bill that counts them, so a write cut short leaves nothing a
+// load would fold, and the same command again completes it.
+func (a *Application) writeBill(ctx context.Context, c *command.AssessContributions, meta Meta, state payer.State, events []event.Event, lapses ...streamWrite) (Result, error) {
 	summary, parts := payer.BillParts(events)
 	lines := streamWrite{streamID: billStream(c.PayerID, c.Period), loadedVersion: state.PartsOf(c.Period), ruleBook: ruleBookOf(parts), events: parts}
 	bill := streamWrite{streamID: payerStream(c.PayerID), loadedVersion: state.Version, ruleBook: ruleBookOf(summary), events: summary}
