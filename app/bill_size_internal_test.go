@@ -51,7 +51,9 @@ func TestAPayerOfManyWorkersIsBilledOnEveryStore(t *testing.T) {
 	workers := billWorkers(t)
 	stores := map[string]func(t *testing.T) eventstore.Store{
 		"postgres": func(t *testing.T) eventstore.Store {
-			store, err := pgstore.New(pgtest.New(t).Pool, pgstore.Config{})
+			// A 30 MB bill (100,000 workers) is one transaction; on a busy
+			// 2-core server it has taken longer than the default 30 s.
+			store, err := pgstore.New(pgtest.New(t).Pool, pgstore.Config{WriteTimeout: 5 * time.Minute})
 			if err != nil {
 				t.Fatal(err)
 			}
