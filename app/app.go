@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tanahbumbu/jaminan/adapters/eventstore"
+	"github.com/tanahbumbu/jaminan/adapters/snapshot"
 	"github.com/tanahbumbu/jaminan/domain/calendar"
 	"github.com/tanahbumbu/jaminan/domain/command"
 	"github.com/tanahbumbu/jaminan/domain/event"
@@ -90,6 +92,15 @@ type Config struct {
 	// DefaultPayerCacheLines by default). Share one among the Applications
 	// of a process.
 	PayerCache *PayerCache
+	// Snapshots keeps snapshots of large aggregates (payers) across
+	// processes, outside the log; optional: without it a load the cache
+	// cannot serve replays the whole stream.
+	Snapshots snapshot.Store
+	// Snapshot says how often snapshots are taken (snapshot.DefaultEvery events).
+	Snapshot snapshot.Config
+	// Logger hears what goes wrong beside a command without failing it (a
+	// snapshot not written); optional, silent by default.
+	Logger *slog.Logger
 }
 
 // Validate reports every missing dependency at once.
@@ -107,6 +118,9 @@ func (c Config) Validate() error {
 	if c.Places == nil {
 		errs = append(errs, errors.New("app: Places is required"))
 	}
+	if err := c.Snapshot.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("app: %w", err))
+	}
 	return errors.Join(errs...)
 }
 
@@ -119,6 +133,10 @@ func (c *Config) setDefaults() {
 	}
 	if c.PayerCache == nil {
 		c.PayerCache = NewPayerCache(DefaultPayerCacheLines)
+	}
+	c.Snapshot.SetDefaults()
+	if c.Logger == nil {
+		c.Logger = discardLogger()
 	}
 }
 
@@ -136,6 +154,13 @@ func New(config Config) (*Application, error) {
 	}
 	return &Application{config: config, decoders: newDecoders()}, nil
 }
+
+// Snapshots is the application's snapshot store (nil: none), to share with
+// others of the process.
+func (a *Application) Snapshots() snapshot.Store { return a.config.Snapshots }
+
+// SnapshotConfig says how often this application takes snapshots.
+func (a *Application) SnapshotConfig() snapshot.Config { return a.config.Snapshot }
 
 // PayerCache is the application's payer cache, to share with others of the process.
 func (a *Application) PayerCache() *PayerCache { return a.config.PayerCache }
@@ -385,30 +410,46 @@ func (a *Application) decodeAll(streamID string, recorded []eventstore.RecordedE
 
 // loadStream reads a whole stream and decodes each event.
 func (a *Application) loadStream(ctx context.Context, streamID string) ([]event.Event, int64, error) {
-	return a.loadStreamAfter(ctx, streamID, 0)
+	tail, err := a.loadStreamAfter(ctx, streamID, 0, 0)
+	return tail.events, tail.version, err
 }
 
-// loadStreamAfter reads and decodes the events after version after; the
-// version returned is the stream's (after itself when nothing is newer).
-func (a *Application) loadStreamAfter(ctx context.Context, streamID string, after int64) ([]event.Event, int64, error) {
-	var events []event.Event
-	version := after
-	for len(events) < maxStreamEvents {
-		page, err := a.config.Store.ReadStream(ctx, streamID, version+1, streamPageSize)
+// streamTail is what a read of a stream from a version found.
+type streamTail struct {
+	events []event.Event
+	// version is the stream's (the version read from when nothing is newer).
+	version int64
+	// hash is the hash of the event at version, when one was read.
+	hash []byte
+}
+
+// loadStreamAfter reads and decodes the events after version after, up to
+// version upTo (0: to the end).
+func (a *Application) loadStreamAfter(ctx context.Context, streamID string, after, upTo int64) (streamTail, error) {
+	tail := streamTail{version: after}
+	for len(tail.events) < maxStreamEvents {
+		limit := streamPageSize
+		if upTo > 0 {
+			limit = int(min(int64(limit), upTo-tail.version))
+			if limit <= 0 {
+				return tail, nil
+			}
+		}
+		page, err := a.config.Store.ReadStream(ctx, streamID, tail.version+1, limit)
 		if err != nil {
-			return nil, 0, fmt.Errorf("read stream %s: %w", streamID, err)
+			return streamTail{}, fmt.Errorf("read stream %s: %w", streamID, err)
 		}
 		decoded, err := a.decodeAll(streamID, page)
 		if err != nil {
-			return nil, 0, err
+			return streamTail{}, err
 		}
-		events = append(events, decoded...)
+		tail.events = append(tail.events, decoded...)
 		if len(page) > 0 {
-			version = page[len(page)-1].Version
+			tail.version, tail.hash = page[len(page)-1].Version, page[len(page)-1].Hash
 		}
-		if len(page) < streamPageSize {
-			return events, version, nil
+		if len(page) < limit {
+			return tail, nil
 		}
 	}
-	return nil, 0, fmt.Errorf("stream %s has more than %d events", streamID, maxStreamEvents)
+	return streamTail{}, fmt.Errorf("stream %s has more than %d events", streamID, maxStreamEvents)
 }

@@ -9,13 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tanahbumbu/jaminan/adapters/directory"
-	pgstore "github.com/tanahbumbu/jaminan/adapters/eventstore/postgres"
-	"github.com/tanahbumbu/jaminan/adapters/postgres/pgtest"
-	"github.com/tanahbumbu/jaminan/app"
 	"github.com/tanahbumbu/jaminan/domain/calendar"
-	"github.com/tanahbumbu/jaminan/domain/reference"
-	"github.com/tanahbumbu/jaminan/domain/rules"
 )
 
 // TestAssessmentCostOverHistory times the assessment of one payer with
@@ -28,20 +22,7 @@ func TestAssessmentCostOverHistory(t *testing.T) {
 		t.Skip("set ASSESS_WORKERS to measure")
 	}
 	ctx := context.Background()
-	database := pgtest.New(t)
-	store, err := pgstore.New(database.Pool, pgstore.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	nikDirectory, err := directory.NewPostgres(database.Pool, "test-key")
-	if err != nil {
-		t.Fatal(err)
-	}
-	application, err := app.New(app.Config{Store: store, Directory: nikDirectory, Library: rules.Default(),
-		Places: reference.MustLoad(), Now: func() time.Time { return fixedNow }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, application := newPostgresApplication(t)
 	mustRun(t, application, payerLine)
 	for i := range workers {
 		nik := fmt.Sprintf("631006420382%04d", i+1)

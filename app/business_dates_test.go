@@ -6,8 +6,10 @@ import (
 	"testing"
 
 	"github.com/tanahbumbu/jaminan/adapters/eventstore/memory"
+	"github.com/tanahbumbu/jaminan/app"
 	"github.com/tanahbumbu/jaminan/domain/calendar"
 	"github.com/tanahbumbu/jaminan/domain/claim"
+	"github.com/tanahbumbu/jaminan/domain/command"
 	"github.com/tanahbumbu/jaminan/domain/participant"
 	"github.com/tanahbumbu/jaminan/domain/payer"
 	"github.com/tanahbumbu/jaminan/domain/problem"
@@ -168,4 +170,129 @@ func TestCorrectionsOnTheirBusinessDates(t *testing.T) {
 	// A year's JHT return is credited after the year: not on 2024-12-31.
 	_, err = run(t, application, `{"command":"CreditJHTReturn","nik":"6310064203820002","year":2024,"rate_percent":"5.63","source":"RUPS","credited_on":"2024-12-31"}`)
 	wantCode(t, err, "year_not_ended")
+}
+
+// Every other decision carries its business date too: a bill, a skipped or
+// ended scholarship tranche, a scheduled payout and a reconciled statement
+// (its order: TestDecideOnItsBusinessDate in domain/reconciliation).
+// Each is stored on the date given, and refused in the future or out of the
+// story's order with its field named, nothing stored. Today is 2026-11-28.
+func TestEveryDecisionOnItsBusinessDate(t *testing.T) {
+	application := newApplication(t, memory.New())
+	setUpMember(t, application)
+	mustRun(t, application, `{"command":"ReportAccident","accident_id":"acc-1","nik":"6310064203820002","date":"2024-11-04","reported_on":"2024-11-05"}`)
+	mustRun(t, application, `{"command":"ReportDeath","nik":"6310064203820002","date":"2024-11-04","cause":"work_accident","accident_id":"acc-1"}`)
+	mustRun(t, application, `{"command":"FileClaim","claim_id":"b-1","nik":"6310064203820002","programme":"SCHOLARSHIP","benefit":"scholarship","incident_date":"2024-11-04","filed_on":"2024-11-10","heir":{"name":"Muhammad Ridwan","relationship":"spouse"},"details":{"children":[{"name":"Fikri","birth_date":"2017-08-21","level":"SD","grade":1}]}}`)
+	mustRun(t, application, `{"command":"ApproveClaim","claim_id":"b-1","approved_on":"2024-11-20"}`)
+	assess := func(on string) string {
+		return `{"command":"AssessContributions","payer_id":"desa-pakatellu","period":"2024-10","assessed_on":"` + on + `"}`
+	}
+	skip := func(on string) string {
+		return `{"command":"SkipScholarshipTranche","claim_id":"b-1","child":"Fikri","school_year":2025,"reason":"not_enrolled_this_year","skipped_on":"` + on + `"}`
+	}
+	end := func(on string) string {
+		return `{"command":"EndScholarship","claim_id":"b-1","child":"Fikri","from_school_year":2035,"reason":"working","ended_on":"` + on + `"}`
+	}
+	tests := []struct {
+		name, line, field, code string
+	}{
+		{"assessed in the future", assess("2026-11-29"), "assessed_on", "future_date"},
+		{"assessed before the month began", assess("2024-08-31"), "assessed_on", "before_period"},
+		{"assessed a month ahead with no non-wage earner", assess("2024-09-30"), "assessed_on", "before_period"},
+		{"skipped in the future", skip("2026-11-29"), "skipped_on", "future_date"},
+		{"skipped before the approval", skip("2024-11-19"), "skipped_on", "before_approval"},
+		{"ended in the future", end("2026-11-29"), "ended_on", "future_date"},
+		{"ended before the approval", end("2024-11-19"), "ended_on", "before_approval"},
+		{"reconciled in the future", `{"command":"ReconcileStatement","statement_id":"st","reconciled_on":"2026-11-29","lines":[{"date":"2024-11-25","amount":"-1"}]}`, "reconciled_on", "future_date"},
+	}
+	for _, test := range tests {
+		t.Run(test.name, func(t *testing.T) {
+			result, err := run(t, application, test.line)
+			wantCode(t, err, test.code)
+			wantField(t, err, test.field)
+			if len(result.Events) != 0 {
+				t.Errorf("stored %d events", len(result.Events))
+			}
+		})
+	}
+	schedule := func(on string) (app.Result, error) {
+		date, err := calendar.ParseDate(on)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return application.Execute(t.Context(), &command.SchedulePayout{ClaimID: "b-1", ScheduledOn: date}, app.Meta{Actor: "test", Source: "test"})
+	}
+	for on, code := range map[string]string{"2026-11-29": "future_date", "2024-11-19": "before_approval"} {
+		result, err := schedule(on)
+		wantCode(t, err, code)
+		wantField(t, err, "scheduled_on")
+		if len(result.Events) != 0 {
+			t.Errorf("scheduled on %s: stored %d events", on, len(result.Events))
+		}
+	}
+
+	// On their dates, each is stored with the date given.
+	if got := decodeOnly[payer.ContributionsBilled](t, application, mustRun(t, application, assess("2024-10-01"))).AssessedOn; !got.Equal(calendar.NewDate(2024, 10, 1)) {
+		t.Errorf("assessed on %s, want 2024-10-01", got)
+	}
+	if got := decodeOnly[claim.TrancheSkipped](t, application, mustRun(t, application, skip("2025-07-20"))).SkippedOn; !got.Equal(calendar.NewDate(2025, 7, 20)) {
+		t.Errorf("skipped on %s, want 2025-07-20", got)
+	}
+	if got := decodeOnly[claim.ScholarshipEnded](t, application, mustRun(t, application, end("2025-08-01"))).EndedOn; !got.Equal(calendar.NewDate(2025, 8, 1)) {
+		t.Errorf("ended on %s, want 2025-08-01", got)
+	}
+	scheduled, err := schedule("2024-11-21")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := decodeOnly[claim.PayoutScheduled](t, application, scheduled).ScheduledOn; !got.Equal(calendar.NewDate(2024, 11, 21)) {
+		t.Errorf("scheduled on %s, want 2024-11-21", got)
+	}
+}
+
+// No decision falls inside a month the payer has closed, unless it is a
+// correction: a bill, a payment, an approval, a rejection or a payout dated
+// in a closed month is refused with its date field named and nothing
+// stored; a reversal dated in it is accepted.
+func TestNoDecisionInAClosedPeriod(t *testing.T) {
+	application := newApplication(t, memory.New())
+	setUpMember(t, application)
+	mustRun(t, application, accidentLine) // 2024-06-03
+	fileLine := func(id string) string {
+		return `{"command":"FileClaim","claim_id":"` + id + `","nik":"6310064203820002","programme":"JKK","benefit":"medical","incident_date":"2024-06-03","filed_on":"2024-06-04","details":{"cost":"1500000"}}`
+	}
+	mustRun(t, application, fileLine("k-paid"))
+	mustRun(t, application, fileLine("k-open"))
+	mustRun(t, application, `{"command":"ApproveClaim","claim_id":"k-paid","approved_on":"2024-06-05"}`)
+	mustRun(t, application, `{"command":"AssessContributions","payer_id":"desa-pakatellu","period":"2024-05","assessed_on":"2024-05-02"}`)
+	payment := mustRun(t, application, `{"command":"RecordPayment","payment_id":"p-1","payer_id":"desa-pakatellu","amount":"10000","paid_on":"2024-06-20","bank_reference":"B-1","period":"2024-05"}`)
+	mustRun(t, application, `{"command":"ClosePeriod","payer_id":"desa-pakatellu","period":"2024-06","closed_on":"2024-07-05"}`)
+	tests := []struct {
+		name, line, field string
+	}{
+		{"a bill", `{"command":"AssessContributions","payer_id":"desa-pakatellu","period":"2024-04","assessed_on":"2024-06-15"}`, "assessed_on"},
+		{"a payment", `{"command":"RecordPayment","payment_id":"p-2","payer_id":"desa-pakatellu","amount":"10000","paid_on":"2024-06-21","bank_reference":"B-2"}`, "paid_on"},
+		{"an approval", `{"command":"ApproveClaim","claim_id":"k-open","approved_on":"2024-06-10"}`, "approved_on"},
+		{"a rejection", `{"command":"RejectClaim","claim_id":"k-open","reason":"x","rejected_on":"2024-06-10"}`, "rejected_on"},
+		{"a payout", `{"command":"RecordPayout","payout_id":"po-1","claim_id":"k-paid","amount":"1500000","paid_on":"2024-06-28","bank_reference":"B-3"}`, "paid_on"},
+	}
+	for _, test := range tests {
+		t.Run(test.name, func(t *testing.T) {
+			result, err := run(t, application, test.line)
+			wantCode(t, err, "period_closed")
+			wantField(t, err, test.field)
+			if len(result.Events) != 0 {
+				t.Errorf("stored %d events", len(result.Events))
+			}
+		})
+	}
+	if state, err := application.LoadClaim(t.Context(), "k-open"); err != nil || state.Status() != claim.StatusFiled {
+		t.Errorf("claim k-open: %s (%v), want still filed", state.Status(), err)
+	}
+	// A correction dated in the closed month is accepted; it posts into an open month.
+	mustRun(t, application, `{"command":"Reverse","event_id":"`+payment.Events[0].EventID.String()+`","reason":"wrong_amount","reversed_on":"2024-06-25"}`)
+	// The same decisions dated in an open month are accepted.
+	mustRun(t, application, `{"command":"ApproveClaim","claim_id":"k-open","approved_on":"2024-07-01"}`)
+	mustRun(t, application, `{"command":"RecordPayout","payout_id":"po-1","claim_id":"k-paid","amount":"1500000","paid_on":"2024-07-01","bank_reference":"B-3"}`)
+	mustRun(t, application, `{"command":"RecordPayment","payment_id":"p-2","payer_id":"desa-pakatellu","amount":"10000","paid_on":"2024-07-02","bank_reference":"B-2"}`)
 }

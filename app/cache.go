@@ -17,8 +17,11 @@ const DefaultPayerCacheLines = 1_000_000
 // every payment is what made commands slow. It lives in the process only,
 // outside the log and its hash chain; an entry built by other evolve code
 // (payer.EvolveVersion) is thrown away. Cached states are never changed:
-// a load folds newer events through a copy-on-write payer.Builder.
-// One cache may serve several Applications of a process; it is safe for
+// a load folds newer events through a copy-on-write payer.Builder. A
+// load the cache cannot serve reads the payer's snapshot, if any
+// (Config.Snapshots); each entry remembers the version of the payer's last
+// snapshot, so a payer that stays cached still takes one every
+// Snapshot.Every events. One cache may serve several Applications of a process; it is safe for
 // concurrent use.
 type PayerCache struct {
 	maxLines int
@@ -31,7 +34,7 @@ type PayerCache struct {
 type cachedPayer struct {
 	streamID      string
 	evolveVersion int
-	state         payer.State
+	payer         held[payer.State]
 	lines         int
 }
 
@@ -41,33 +44,36 @@ func NewPayerCache(maxLines int) *PayerCache {
 	return &PayerCache{maxLines: max(maxLines, 0), order: list.New(), byStream: map[string]*list.Element{}}
 }
 
-// get returns the cached state of a stream (zero State, version 0 when none).
-func (c *PayerCache) get(streamID string) payer.State {
+// get returns the cached state of a stream (version 0 when none) and the
+// version of its snapshot as this process last knew it.
+func (c *PayerCache) get(streamID string) held[payer.State] {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	element, ok := c.byStream[streamID]
 	if !ok {
-		return payer.State{}
+		return held[payer.State]{}
 	}
 	entry := element.Value.(*cachedPayer)
 	if entry.evolveVersion != payer.EvolveVersion {
 		c.remove(element)
-		return payer.State{}
+		return held[payer.State]{}
 	}
 	c.order.MoveToFront(element)
-	return entry.state
+	return entry.payer
 }
 
-// put keeps state unless a newer one of the stream is kept already.
-func (c *PayerCache) put(streamID string, state payer.State) {
+// put keeps a state unless a newer one of the stream is kept already.
+func (c *PayerCache) put(streamID string, loaded held[payer.State]) {
 	lines := 1
-	for _, bill := range state.Bills {
+	for _, bill := range loaded.state.Bills {
 		lines += len(bill.Lines)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if element, ok := c.byStream[streamID]; ok {
-		if entry := element.Value.(*cachedPayer); entry.evolveVersion == payer.EvolveVersion && entry.state.Version >= state.Version {
+		if entry := element.Value.(*cachedPayer); entry.evolveVersion == payer.EvolveVersion &&
+			(entry.payer.version > loaded.version || entry.payer.version == loaded.version && entry.payer.snapshotVersion >= loaded.snapshotVersion &&
+				entry.payer.state.PartsMissing() <= loaded.state.PartsMissing()) {
 			return
 		}
 		c.remove(element)
@@ -75,7 +81,7 @@ func (c *PayerCache) put(streamID string, state payer.State) {
 	if lines > c.maxLines {
 		return
 	}
-	c.byStream[streamID] = c.order.PushFront(&cachedPayer{streamID: streamID, evolveVersion: payer.EvolveVersion, state: state, lines: lines})
+	c.byStream[streamID] = c.order.PushFront(&cachedPayer{streamID: streamID, evolveVersion: payer.EvolveVersion, payer: loaded, lines: lines})
 	c.lines += lines
 	for c.lines > c.maxLines {
 		c.remove(c.order.Back())

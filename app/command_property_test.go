@@ -129,6 +129,11 @@ func runPropertyHistory(t *testing.T, seed uint64, steps int) int {
 	if report.Differences() > 0 || report.Failing() {
 		t.Fatalf("verify: %d differences, failing %v: %+v", report.Differences(), report.Failing(), report)
 	}
+	snapshotsRoundTrip(t, system.Application, readLog(t, system.Store))
+	snapshots, err := system.Application.VerifySnapshots(ctx)
+	if err != nil || len(snapshots.Broken) > 0 {
+		t.Fatalf("verify snapshots: %v %+v", err, snapshots)
+	}
 	return accepted
 }
 

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/shopspring/decimal"
 
@@ -165,6 +166,28 @@ func (a *Application) assessContributions(ctx context.Context, c *command.Assess
 	return a.writeBill(ctx, c, meta, state, events, lapses...)
 }
 
+// AssessMembers bills members, as given, to the payer as AssessContributions
+// bills its participants, and returns the bill decided: for benchmarks and
+// tests that need a payer of many workers without registering them (the
+// directory and the participants' streams are not read; no lapse is decided).
+func (a *Application) AssessMembers(ctx context.Context, c *command.AssessContributions, meta Meta, members []payer.Member) (*payer.ContributionsBilled, error) {
+	state, err := a.LoadPayer(ctx, c.PayerID)
+	if err != nil {
+		return nil, err
+	}
+	events, err := payer.Assess(state, c, members, a.config.Library, a.today())
+	if err != nil {
+		return nil, err
+	}
+	if len(events) == 0 {
+		return nil, fmt.Errorf("payer %s %s: every member is billed already", c.PayerID, c.Period)
+	}
+	if _, err := a.writeBill(ctx, c, meta, state, events); err != nil {
+		return nil, err
+	}
+	return events[0].(*payer.ContributionsBilled), nil
+}
+
 // writeBill appends what payer.Assess decided on state, with the lapses
 // decided beside it, in one write: an assessment is recorded whole or not at
 // all. Where streams are written one by one (EventStoreDB) the lines go
@@ -256,9 +279,13 @@ func (a *Application) approveClaim(ctx context.Context, c *command.ApproveClaim,
 	if err != nil {
 		return Result{}, err
 	}
+	on := command.BusinessDate(c.ApprovedOn, a.today())
 	events, err := claim.Approve(claimState, c, claim.Inputs{Participant: member, Payer: payerState, Billing: billing, Library: a.config.Library,
-		Others: claims.Without(c.ClaimID), Today: command.BusinessDate(c.ApprovedOn, a.today())})
+		Others: claims.Without(c.ClaimID), Today: on})
 	if err != nil || len(events) == 0 {
+		return Result{}, err
+	}
+	if err := a.openOn(ctx, member, "approved_on", on); err != nil {
 		return Result{}, err
 	}
 	var debit []event.Event
@@ -287,7 +314,33 @@ func (a *Application) claimsOf(ctx context.Context, member participant.State) (c
 }
 
 func (a *Application) rejectClaim(ctx context.Context, c *command.RejectClaim, meta Meta) (Result, error) {
-	return a.claimCommand(ctx, c.ClaimID, c, meta, func(s claim.State) ([]event.Event, error) { return claim.Reject(s, c, a.today()) })
+	return a.claimCommand(ctx, c.ClaimID, c, meta, func(s claim.State) ([]event.Event, error) {
+		events, err := claim.Reject(s, c, a.today())
+		if err != nil || len(events) == 0 {
+			return events, err
+		}
+		return events, a.claimOpenOn(ctx, s, "rejected_on", command.BusinessDate(c.RejectedOn, a.today()))
+	})
+}
+
+// openOn refuses a decision on a participant's claim dated inside a month
+// their payer on that day has closed (payer.State.Open).
+func (a *Application) openOn(ctx context.Context, member participant.State, field string, on calendar.Date) error {
+	payerState, err := a.LoadPayer(ctx, member.PayerAt(on))
+	if err != nil {
+		return err
+	}
+	return payerState.Open(field, on)
+}
+
+// claimOpenOn is openOn for the participant a claim is filed for; the
+// claim's decide function has accepted it, so it is filed.
+func (a *Application) claimOpenOn(ctx context.Context, s claim.State, field string, on calendar.Date) error {
+	member, err := a.LoadParticipant(ctx, s.Filed.ParticipantID)
+	if err != nil {
+		return err
+	}
+	return a.openOn(ctx, member, field, on)
 }
 
 // recordPayout decides the payout on its claim, then reserves its id for the
@@ -298,6 +351,9 @@ func (a *Application) recordPayout(ctx context.Context, c *command.RecordPayout,
 		events, err := claim.RecordPayout(s, c)
 		if err != nil || len(events) == 0 {
 			return events, err
+		}
+		if err := a.claimOpenOn(ctx, s, "paid_on", c.PaidOn); err != nil {
+			return nil, err
 		}
 		owner, err := a.config.Directory.ReservePayout(ctx, c.PayoutID, c.ClaimID)
 		if err != nil {

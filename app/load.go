@@ -84,44 +84,37 @@ func (a *Application) LoadParticipants(ctx context.Context, participantIDs []str
 }
 
 // LoadPayer loads a payer with its bills' lines: the cached state
-// (PayerCache) and the events after it, or a replay of the whole stream,
-// then the parts of its bills' streams not folded yet, all in one read. The
-// state returned may be the cache's: callers must not change it (decide
-// functions never do).
+// (PayerCache), else the payer's snapshot (Config.Snapshots), and the events
+// after it, or a replay of the whole stream; then the parts of its bills'
+// streams not folded yet, all in one read. The state returned may be the
+// cache's: callers must not change it (decide functions never do).
 func (a *Application) LoadPayer(ctx context.Context, payerID string) (payer.State, error) {
 	return a.loadPayer(ctx, payerID, true)
 }
 
 // loadPayer loads a payer; without lines, only its own stream is read, and
 // bills assessed since the cached state have totals but no lines (what
-// payments, penalties and corrections decide on).
+// payments, penalties and corrections decide on). Snapshots hold no lines
+// of bill streams (payer.SnapshotCodec): a state from one reads them anew.
 func (a *Application) loadPayer(ctx context.Context, payerID string, lines bool) (payer.State, error) {
 	streamID := payerStream(payerID)
-	state := a.config.PayerCache.get(streamID)
-	events, version, err := a.loadStreamAfter(ctx, streamID, state.Version)
+	cached := a.config.PayerCache.get(streamID)
+	loaded, err := load(ctx, a, payerAggregate(), streamID, cached)
 	if err != nil {
 		return payer.State{}, err
 	}
-	changed := len(events) > 0
-	if changed {
-		builder := payer.NewBuilder(state)
-		for _, e := range events {
-			builder.Apply(e)
-		}
-		state = builder.State()
-		state.Version = version
-	}
+	changed := loaded.version != cached.version || loaded.snapshotVersion != cached.snapshotVersion
 	if lines {
 		var folded bool
-		if state, folded, err = a.withBillLines(ctx, payerID, state); err != nil {
+		if loaded.state, folded, err = a.withBillLines(ctx, payerID, loaded.state); err != nil {
 			return payer.State{}, err
 		}
 		changed = changed || folded
 	}
 	if changed {
-		a.config.PayerCache.put(streamID, state)
+		a.config.PayerCache.put(streamID, loaded)
 	}
-	return state, nil
+	return loaded.state, nil
 }
 
 // withBillLines folds the parts of the payer's bills not folded yet,

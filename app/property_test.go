@@ -171,6 +171,7 @@ func assertInvariants(t *testing.T, run *propertyRun) {
 		}
 	}
 	allocatedNeverExceedsBills(t, payerState)
+	snapshotsRoundTrip(t, run.application, readLog(t, run.store))
 }
 
 func allocatedNeverExceedsBills(t *testing.T, state payer.State) {

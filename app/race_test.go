@@ -50,7 +50,9 @@ const (
 	raceClaimB     = "jkm-race-b" // approved in the seed; paid out by racing workers
 )
 
-func newRaceFixture(t *testing.T) *raceFixture {
+// newPostgresApplication is an application on a fresh database of its own:
+// the log and the NIK directory in PostgreSQL, the clock at fixedNow.
+func newPostgresApplication(t *testing.T) (*pgtest.Database, *pgstore.Store, *app.Application) {
 	t.Helper()
 	database := pgtest.New(t)
 	store, err := pgstore.New(database.Pool, pgstore.Config{})
@@ -66,6 +68,12 @@ func newRaceFixture(t *testing.T) *raceFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return database, store, application
+}
+
+func newRaceFixture(t *testing.T) *raceFixture {
+	t.Helper()
+	database, store, application := newPostgresApplication(t)
 	runner, err := projections.NewRunner(projections.Config{Pool: database.Pool, Store: store, Decode: application.Decode,
 		Projections: projections.All(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {

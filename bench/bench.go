@@ -95,6 +95,11 @@ type Config struct {
 	LagDuration time.Duration
 	// Participants the dashboards' read models hold; zero means DefaultParticipants.
 	Participants int
+	// DashScaleTo are the sizes, in participants, the dashboards are measured
+	// at again, in order, their read side scaled up in SQL from the size before
+	// (scaleDashboards): each a multiple of the one before, the first of
+	// Participants rounded up to whole villages.
+	DashScaleTo []int
 	// DashBudget is how long each dashboard query is timed per run; zero means DefaultDashBudget.
 	DashBudget time.Duration
 	// ServeDuration is how long serve is driven with commands; zero means DefaultServeDuration.
@@ -153,6 +158,14 @@ func (c Config) Validate() error {
 	if c.Participants < minParticipants || c.Participants > maxParticipants {
 		errs = append(errs, fmt.Errorf("bench: participants %d must be %d to %d", c.Participants, minParticipants, maxParticipants))
 	}
+	base := dashShape(c.Participants).Villages * participantsPerVillage
+	for _, size := range c.DashScaleTo {
+		if size <= base || size > maxParticipants || size%base != 0 {
+			errs = append(errs, fmt.Errorf("bench: dashboard scale %d must be a multiple of the %d participants before it (whole villages), up to %d", size, base, maxParticipants))
+			break
+		}
+		base = size
+	}
 	if c.DashBudget < minDashBudget || c.DashBudget > maxDashBudget {
 		errs = append(errs, fmt.Errorf("bench: dashboard budget %s must be %s to %s", c.DashBudget, minDashBudget, maxDashBudget))
 	}
@@ -171,7 +184,7 @@ func (c Config) Validate() error {
 }
 
 // Phases are the groups of measurements, in the order they run.
-var Phases = []string{"appends", "log", "lag", "dashboards", "serve", "apply"}
+var Phases = []string{"appends", "log", "lag", "dashboards", "serve", "apply", "payer"}
 
 // runs reports whether config selects phase.
 func (c Config) runs(phase string) bool {
@@ -225,7 +238,7 @@ func Run(ctx context.Context, config Config) (Report, error) {
 			report.LogEvents = events
 			return results, err
 		}},
-		{"lag", runLag}, {"dashboards", runDashboards}, {"serve", runServe}, {"apply", runApply},
+		{"lag", runLag}, {"dashboards", runDashboards}, {"serve", runServe}, {"apply", runApply}, {"payer", runPayer},
 	}
 	for _, phase := range phases {
 		if !config.runs(phase.name) {
@@ -313,7 +326,7 @@ func runLog(ctx context.Context, config Config, say func(string, ...any)) (resul
 	perRun := make([][]Result, 0, config.Runs)
 	for run := 1; run <= config.Runs; run++ {
 		var runResults []Result
-		for _, measure := range []func(context.Context, *scratch, int64) ([]Result, error){Rebuild, RebuildInPlace, ReadFloor} {
+		for _, measure := range []func(context.Context, *scratch, int64) ([]Result, error){Rebuild, RebuildInPlace, ReadFloor, Verify} {
 			results, err := measure(ctx, db, built.Events)
 			if err != nil {
 				return nil, 0, err

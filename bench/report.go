@@ -121,8 +121,9 @@ func WriteMarkdown(w io.Writer, report Report, command string) error {
 		"databases named `%s_*` are created for the run and dropped after it.\n\n",
 		command, report.Started.UTC().Format("2006-01-02 15:04 UTC"), report.Elapsed.Round(time.Second), report.Runs, scratchPrefix)
 	fmt.Fprintf(&b, "Run it again with `make bench` (a log of %s events, %s participants on the dashboards, loads of %s; "+
-		"about a quarter of an hour) or `make bench-full` (a log of 1,000,000 events, 100,000 participants, loads of a "+
-		"minute; about an hour); `BENCH_RUNS=5`, `BENCH_EVENTS=…` change them. The rebuild and history figures below are "+
+		"about a quarter of an hour) or `make bench-full` (a log of 1,000,000 events, 100,000 participants and the dashboards "+
+		"again at 1,000,000 scaled in SQL, loads of a minute; about an hour); `BENCH_RUNS=5`, `BENCH_EVENTS=…`, "+
+		"`BENCH_DASH_SCALE=100000,1000000` change them. The rebuild and history figures below are "+
 		"over a log of %s events.\n\n", thousands(DefaultLogEvents), thousands(DefaultParticipants), DefaultServeDuration,
 		thousands(float64(report.LogEvents)))
 
@@ -163,6 +164,7 @@ func WriteMarkdown(w io.Writer, report Report, command string) error {
 		fmt.Fprintf(&b, "%s\n", strings.Join(missed, "\n"))
 	}
 	b.WriteString(method())
+	b.WriteString(verifyMethod())
 	b.WriteString(lagMethod())
 	b.WriteString(dashMethod(report.DashBudget))
 	b.WriteString(serveMethod())
@@ -199,6 +201,12 @@ func method() string {
   %[31]s). Baseline: a SELECT of the same streams' rows with the same columns, not decoded.
 - **Memory**: the process's peak resident set (%[32]s, reset through %[33]s at the start of each phase) against its
   RSS at that start; the phases are all append runs, and all rebuild and history runs after the log was built.
+- **Payer history** (bench/payer.go): one payer billed for 36 months for 1,000 workers (the bills decided by the
+  domain's payer.Assess and appended straight to its stream) and each month paid by a command: about 73 events, about
+  14 MB of JSON, nearly all of it bill lines. Per run, five payments are timed in each of three processes: one with
+  no payer cache and no snapshots (it replays the stream), one with no cache reading the payer's snapshot and the
+  events after it, and one with the payer in its cache. Baselines: the rows each load reads at the least, selected
+  and not decoded.
 
 ## Where the time goes
 

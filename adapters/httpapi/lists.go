@@ -12,6 +12,7 @@ import (
 	"github.com/tanahbumbu/jaminan/adapters/keyset"
 	"github.com/tanahbumbu/jaminan/domain/access"
 	"github.com/tanahbumbu/jaminan/domain/calendar"
+	"github.com/tanahbumbu/jaminan/domain/problem"
 )
 
 // Page bounds of every listing.
@@ -188,17 +189,19 @@ func (s *Server) listHandler(list listing) http.Handler {
 			arguments = append(arguments, values[0])
 			where = append(where, fmt.Sprintf("%s = $%d::%s", name, len(arguments), c.Kind.sqlType()))
 		}
-		if after := query.Get("after"); after != "" {
+		if after := query.Get(keyset.Param); after != "" {
 			keys, err := keyset.Decode(after, len(list.Key))
 			if err != nil {
-				badParameter(w, "after", "invalid_cursor", "after must be the next_cursor of the previous page")
+				refused, _ := problem.As(err)
+				badParameter(w, refused.Field, refused.Code, refused.Message)
 				return
 			}
 			placeholders := make([]string, len(keys))
 			for i, key := range keys {
 				c := list.column(list.Key[i])
-				if c.Kind.check(key) != nil {
-					badParameter(w, "after", "invalid_cursor", "after must be the next_cursor of the previous page")
+				if err := c.Kind.check(key); err != nil {
+					refused := keyset.Invalid(err)
+					badParameter(w, refused.Field, refused.Code, refused.Message)
 					return
 				}
 				arguments = append(arguments, key)

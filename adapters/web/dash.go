@@ -20,6 +20,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/tanahbumbu/jaminan/adapters/keyset"
+	"github.com/tanahbumbu/jaminan/domain/problem"
 	"github.com/tanahbumbu/jaminan/domain/reference"
 )
 
@@ -241,7 +242,8 @@ func (a *dashAPI) view(w http.ResponseWriter, r *http.Request) {
 	if parsed.after != "" {
 		var err error
 		if after, err = keyset.Decode(parsed.after, len(spec.key)); err != nil {
-			writeProblem(w, http.StatusBadRequest, "invalid_cursor", "after must be the next_cursor of the previous page", paramAfter)
+			refused, _ := problem.As(err)
+			writeProblem(w, http.StatusBadRequest, refused.Code, refused.Message, refused.Field)
 			return
 		}
 	}
@@ -282,25 +284,31 @@ func collectRows(rows pgx.Rows, limit int) (viewResponse, error) {
 	defer rows.Close()
 	fields := rows.FieldDescriptions()
 	body := viewResponse{Rows: []map[string]any{}}
+	// One set of targets serves every row: Scan overwrites them, and
+	// jsonValue copies what it keeps.
+	targets := make([]any, len(fields))
+	for i, field := range fields {
+		target, err := scanTarget(field.DataTypeOID)
+		if err != nil {
+			return viewResponse{}, fmt.Errorf("column %s: %w", field.Name, err)
+		}
+		targets[i] = target
+	}
 	for rows.Next() {
 		if len(body.Rows) == limit {
 			body.Truncated = true
 			break
-		}
-		targets := make([]any, len(fields))
-		for i, field := range fields {
-			target, err := scanTarget(field.DataTypeOID)
-			if err != nil {
-				return viewResponse{}, fmt.Errorf("column %s: %w", field.Name, err)
-			}
-			targets[i] = target
 		}
 		if err := rows.Scan(targets...); err != nil {
 			return viewResponse{}, fmt.Errorf("scan: %w", err)
 		}
 		row := make(map[string]any, len(fields))
 		for i, field := range fields {
-			row[field.Name] = jsonValue(targets[i])
+			value, err := jsonValue(targets[i])
+			if err != nil {
+				return viewResponse{}, fmt.Errorf("column %s: %w", field.Name, err)
+			}
+			row[field.Name] = value
 		}
 		body.Rows = append(body.Rows, row)
 	}
@@ -310,10 +318,14 @@ func collectRows(rows pgx.Rows, limit int) (viewResponse, error) {
 	return body, nil
 }
 
+// money is a NUMERIC column read as PostgreSQL writes it (no parse into a
+// decimal and back for every value), served with two places.
+type money struct{ pgtype.Text }
+
 func scanTarget(oid uint32) (any, error) {
 	switch oid {
 	case pgtype.NumericOID:
-		return &decimal.NullDecimal{}, nil
+		return &money{}, nil
 	case pgtype.Int8OID, pgtype.Int4OID, pgtype.Int2OID:
 		return &pgtype.Int8{}, nil
 	case pgtype.TextOID, pgtype.VarcharOID:
@@ -326,35 +338,56 @@ func scanTarget(oid uint32) (any, error) {
 	return nil, fmt.Errorf("type oid %d is not served by the dashboard API", oid)
 }
 
-func jsonValue(target any) any {
+func jsonValue(target any) (any, error) {
 	switch value := target.(type) {
-	case *decimal.NullDecimal:
+	case *money:
 		if !value.Valid {
-			return nil
+			return nil, nil
 		}
-		return value.Decimal.StringFixed(2)
+		return twoPlaces(value.String)
 	case *pgtype.Int8:
 		if !value.Valid {
-			return nil
+			return nil, nil
 		}
-		return value.Int64
+		return value.Int64, nil
 	case *pgtype.Text:
 		if !value.Valid {
-			return nil
+			return nil, nil
 		}
-		return value.String
+		return value.String, nil
 	case *pgtype.Date:
 		if !value.Valid {
-			return nil
+			return nil, nil
 		}
-		return value.Time.Format(time.DateOnly)
+		return value.Time.Format(time.DateOnly), nil
 	case *pgtype.Bool:
 		if !value.Valid {
-			return nil
+			return nil, nil
 		}
-		return value.Bool
+		return value.Bool, nil
 	}
-	return nil
+	return nil, nil
+}
+
+// twoPlaces writes a NUMERIC's text with exactly two decimal places: as it
+// is when it has two (the money columns' scale), padded when it has fewer,
+// and rounded half away from zero, as decimal.StringFixed does, when it has
+// more (an average, say). NaN and anything else not a number is an error.
+func twoPlaces(text string) (string, error) {
+	point := strings.IndexByte(text, '.')
+	switch {
+	case point >= 0 && len(text)-point-1 == 2:
+		return text, nil
+	case point < 0 && strings.Trim(strings.TrimPrefix(text, "-"), "0123456789") == "" && strings.TrimPrefix(text, "-") != "":
+		return text + ".00", nil
+	case point >= 0 && len(text)-point-1 == 1:
+		return text + "0", nil
+	}
+	parsed, err := decimal.NewFromString(text)
+	if err != nil {
+		return "", fmt.Errorf("numeric %q: %w", text, err)
+	}
+	return parsed.StringFixed(2), nil
 }
 
 // writeDatabaseError answers 503 when the database is away or slow and 500

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/tanahbumbu/jaminan/adapters/keyset"
 	"github.com/tanahbumbu/jaminan/domain/calendar"
 	"github.com/tanahbumbu/jaminan/domain/reference"
 )
@@ -20,7 +21,7 @@ const (
 	filterTo        = "to"
 	// The page of a view's rows: how many, and after which row (the cursor).
 	paramLimit = "limit"
-	paramAfter = "after"
+	paramAfter = keyset.Param
 )
 
 // parameters are every query parameter the dashboard API knows.

@@ -5,30 +5,31 @@ package apptest
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shopspring/decimal"
 
 	"github.com/tanahbumbu/jaminan/adapters/directory"
-	"github.com/tanahbumbu/jaminan/adapters/eventstore"
 	pgstore "github.com/tanahbumbu/jaminan/adapters/eventstore/postgres"
 	"github.com/tanahbumbu/jaminan/adapters/ledgeritems"
+	"github.com/tanahbumbu/jaminan/adapters/snapshot"
 	"github.com/tanahbumbu/jaminan/app"
 	"github.com/tanahbumbu/jaminan/domain/calendar"
 	"github.com/tanahbumbu/jaminan/domain/command"
-	"github.com/tanahbumbu/jaminan/domain/event"
 	"github.com/tanahbumbu/jaminan/domain/payer"
 	"github.com/tanahbumbu/jaminan/domain/reference"
 	"github.com/tanahbumbu/jaminan/domain/rules"
 	"github.com/tanahbumbu/jaminan/projections"
 )
+
+// SnapshotEvery is how often a System snapshots a payer: often, so tests
+// that never meant to load through snapshots do.
+const SnapshotEvery = 5
 
 // System is the application, its store and the projections' runner.
 type System struct {
@@ -49,10 +50,14 @@ func New(t testing.TB, pool *pgxpool.Pool, now time.Time) *System {
 	if err != nil {
 		t.Fatal(err)
 	}
+	snapshots, err := snapshot.NewPostgres(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var runner *projections.Runner
 	ledger := ledgeritems.New(pool, func(ctx context.Context) (int64, error) { return runner.CatchUp(ctx) })
 	application, err := app.New(app.Config{Store: store, Directory: nikDirectory, Library: rules.Default(), Places: reference.MustLoad(),
-		Now: func() time.Time { return now }, Ledger: ledger})
+		Now: func() time.Time { return now }, Ledger: ledger, Snapshots: snapshots, Snapshot: snapshot.Config{Every: SnapshotEvery}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,48 +94,21 @@ func (s *System) CatchUp(t testing.TB) {
 
 // AppendBill bills payerID, registered already, for period with members PU
 // workers on a wage of 3,000,000 in JKK, JKM and JHT (docs/rulebook.md: 187,200 a
-// month each) and returns the bill's total. The workers are not registered:
-// the bill, decided by the domain (payer.Assess), goes straight onto the
-// payer's stream and the bill's, which is all the journal and the finance
-// read models read of a bill. So a test has thousands of members' accounts without thousands
-// of commands.
+// month each) and returns the bill's total. The workers are not registered
+// (Application.AssessMembers): the bill is all the journal and the finance
+// read models read of them. So a test has thousands of members' accounts
+// without thousands of commands.
 func (s *System) AppendBill(t testing.TB, payerID string, period calendar.Period, members int) decimal.Decimal {
 	t.Helper()
 	ctx := context.Background()
-	state, err := s.Application.LoadPayer(ctx, payerID)
-	if err != nil {
-		t.Fatal(err)
-	}
 	billed := make([]payer.Member, 0, members)
 	for i := range members {
 		billed = append(billed, payer.Member{ParticipantID: fmt.Sprintf("%s-member-%06d", payerID, i), Segment: "PU",
 			WageBase: decimal.NewFromInt(3_000_000), Programmes: []string{"JKK", "JKM", "JHT"}})
 	}
-	decided, err := payer.Assess(state, &command.AssessContributions{PayerID: payerID, Period: period}, billed, s.Application.Library(), s.today)
-	if err != nil || len(decided) < 2 {
-		t.Fatalf("assess %d members: %d events, %v", members, len(decided), err)
-	}
-	summary, parts := payer.BillParts(decided)
-	billedEvent := summary[0].(*payer.ContributionsBilled)
-	encode := func(events []event.Event) []eventstore.EventData {
-		data := make([]eventstore.EventData, 0, len(events))
-		for _, e := range events {
-			body, err := json.Marshal(e)
-			if err != nil {
-				t.Fatal(err)
-			}
-			data = append(data, eventstore.EventData{EventID: uuid.New(), Type: e.EventType(), SchemaVersion: payer.Events().Version(e.EventType()),
-				OccurredAt: e.OccurredOn().Time(), Data: body,
-				Metadata: eventstore.Metadata{Actor: "apptest", Source: "test", RuleBook: billedEvent.RuleBook, Command: "AssessContributions"}})
-		}
-		return data
-	}
-	_, err = s.Store.AppendMany(ctx, []eventstore.StreamAppend{
-		{StreamID: app.BillStream(payerID, period), Expected: eventstore.Exact(state.PartsOf(period)), Events: encode(parts)},
-		{StreamID: app.PayerStream(payerID), Expected: eventstore.Exact(state.Version), Events: encode(summary)},
-	})
+	assessed, err := s.Application.AssessMembers(ctx, &command.AssessContributions{PayerID: payerID, Period: period}, app.Meta{Actor: "apptest", Source: "test"}, billed)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("assess %d members: %v", members, err)
 	}
-	return billedEvent.Total.Decimal
+	return assessed.Total.Decimal
 }

@@ -19,6 +19,7 @@ import (
 
 func newBenchCommand() *cobra.Command {
 	var runs, events, participants int
+	var dashScaleTo []int
 	var serveDuration, lagDuration, dashBudget time.Duration
 	var out string
 	var only []string
@@ -44,7 +45,7 @@ it is never part of the tests.`,
 			defer cleanup()
 			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 			report, err := bench.Run(ctx, bench.Config{ServerURL: databaseURL(), Runs: runs, LogEvents: events, Progress: cmd.ErrOrStderr(),
-				Participants: participants, ServeDuration: serveDuration, LagDuration: lagDuration, DashBudget: dashBudget, Binary: binary, Phases: only,
+				Participants: participants, ServeDuration: serveDuration, LagDuration: lagDuration, DashScaleTo: dashScaleTo, DashBudget: dashBudget, Binary: binary, Phases: only,
 				Wire: func(pool *pgxpool.Pool) (bench.System, error) {
 					built, err := wire(pool, logger, time.Now)
 					if err != nil {
@@ -62,6 +63,9 @@ it is never part of the tests.`,
 			command := []string{"jaminan bench", fmt.Sprintf("--runs %d", runs), fmt.Sprintf("--events %d", events),
 				fmt.Sprintf("--participants %d", participants), "--serve-duration " + serveDuration.String(), "--lag-duration " + lagDuration.String(),
 				"--dash-budget " + dashBudget.String()}
+			if len(dashScaleTo) > 0 {
+				command = append(command, "--dash-scale-to "+strings.Trim(strings.Join(strings.Fields(fmt.Sprint(dashScaleTo)), ","), "[]"))
+			}
 			if len(only) > 0 {
 				command = append(command, "--only "+strings.Join(only, ","))
 			}
@@ -71,6 +75,7 @@ it is never part of the tests.`,
 	cmd.Flags().IntVar(&runs, "runs", bench.DefaultRuns, "how often each measurement runs (the report shows medians)")
 	cmd.Flags().IntVar(&events, "events", bench.DefaultLogEvents, "about how many events the log for rebuild and history holds")
 	cmd.Flags().IntVar(&participants, "participants", bench.DefaultParticipants, "participants (over 36 months) the dashboards' read models hold")
+	cmd.Flags().IntSliceVar(&dashScaleTo, "dash-scale-to", nil, "measure the dashboards again at these many participants, in order, their read side scaled up in SQL (each a multiple of the size before)")
 	cmd.Flags().DurationVar(&serveDuration, "serve-duration", bench.DefaultServeDuration, "how long serve is driven with commands for its memory")
 	cmd.Flags().DurationVar(&lagDuration, "lag-duration", bench.DefaultLagDuration, "how long the live-lag load runs")
 	cmd.Flags().DurationVar(&dashBudget, "dash-budget", bench.DefaultDashBudget, "how long each dashboard query is timed per run")

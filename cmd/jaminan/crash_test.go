@@ -63,7 +63,7 @@ func TestSIGKILLDuringCatchUpNeitherSkipsNorDoubleApplies(t *testing.T) {
 	defer func() { _ = serve.Process.Signal(syscall.SIGKILL); _ = serve.Wait() }()
 	waitForLagZero(t, built, head)
 	var report strings.Builder
-	if err := verifyReadModels(context.Background(), built, &report); err != nil {
+	if err := verifyReadModels(context.Background(), built, &report, nil); err != nil {
 		t.Fatalf("read models differ from the log after the crashes: %v\n%s", err, report.String())
 	}
 }

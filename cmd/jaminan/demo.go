@@ -110,7 +110,8 @@ func runDemo(cmd *cobra.Command, places *reference.Places, options demo.Options,
 	// ids come from the seed, so the same seed gives the same events.
 	options.NewApplication = func(newID func() string) (*app.Application, error) {
 		return app.New(app.Config{Store: built.application.Store(), Directory: built.application.Directory(), Library: built.application.Library(),
-			Places: places, Now: time.Now, NewID: newID, PayerCache: built.application.PayerCache()})
+			Places: places, Now: time.Now, NewID: newID, PayerCache: built.application.PayerCache(),
+			Snapshots: built.application.Snapshots(), Snapshot: built.application.SnapshotConfig(), Logger: built.logger})
 	}
 	var statement *os.File
 	if statementPath != "" {

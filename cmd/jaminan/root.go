@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -14,6 +15,7 @@ import (
 	"github.com/tanahbumbu/jaminan/adapters/directory"
 	"github.com/tanahbumbu/jaminan/adapters/ledgeritems"
 	"github.com/tanahbumbu/jaminan/adapters/postgres"
+	"github.com/tanahbumbu/jaminan/adapters/snapshot"
 	"github.com/tanahbumbu/jaminan/app"
 	"github.com/tanahbumbu/jaminan/domain/reference"
 	"github.com/tanahbumbu/jaminan/domain/rules"
@@ -40,6 +42,7 @@ Other settings, all from the environment:
   JAMINAN_PROCESSES         inprocess or off: the process managers without NATS
   JAMINAN_RULEBOOK          an operator's rule-book file instead of the built-in one
   JAMINAN_PROJECTION_BATCH  events per projection transaction
+  JAMINAN_SNAPSHOT_EVERY    events a payer's stream gains between snapshots (default 50, docs/loading.md)
 docs/api.md, docs/commands.md and docs/scaling.md say more.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -120,7 +123,16 @@ func wire(pool *pgxpool.Pool, logger *slog.Logger, now func() time.Time) (*syste
 	// the runner (built next, from the application) brings up to the log head.
 	var runner *projections.Runner
 	ledger := ledgeritems.New(pool, func(ctx context.Context) (int64, error) { return runner.CatchUp(ctx) })
-	application, err := app.New(app.Config{Store: store, Directory: nikDirectory, Library: library, Places: places, Now: now, Ledger: ledger})
+	snapshots, err := snapshot.NewPostgres(pool)
+	if err != nil {
+		return nil, err
+	}
+	every, err := snapshotEvery()
+	if err != nil {
+		return nil, err
+	}
+	application, err := app.New(app.Config{Store: store, Directory: nikDirectory, Library: library, Places: places, Now: now, Ledger: ledger,
+		Snapshots: snapshots, Snapshot: snapshot.Config{Every: every}, Logger: logger})
 	if err != nil {
 		return nil, err
 	}
@@ -177,6 +189,20 @@ func newMigrateCommand() *cobra.Command {
 
 // projectionBatchSize reads JAMINAN_PROJECTION_BATCH (events per projection
 // transaction); zero or unset means the runner's default.
+// snapshotEvery reads JAMINAN_SNAPSHOT_EVERY, how many events a stream
+// gains between snapshots (unset: snapshot.DefaultEvery).
+func snapshotEvery() (int64, error) {
+	text := strings.TrimSpace(os.Getenv("JAMINAN_SNAPSHOT_EVERY"))
+	if text == "" {
+		return 0, nil
+	}
+	every, err := strconv.ParseInt(text, 10, 64)
+	if err != nil || every < 1 {
+		return 0, fmt.Errorf("JAMINAN_SNAPSHOT_EVERY=%q: want a whole number of events, at least 1 (default %d)", text, snapshot.DefaultEvery)
+	}
+	return every, nil
+}
+
 func projectionBatchSize() int {
 	size, err := strconv.Atoi(os.Getenv("JAMINAN_PROJECTION_BATCH"))
 	if err != nil || size < 1 {

@@ -17,9 +17,9 @@ import (
 // (stopped on it live, or met on the way to the head); a projection merely
 // behind is named but passes.
 // Personal columns (nik, name, birth_date, payee, child) are compared but
-// never printed.
-func verifyReadModels(ctx context.Context, built *system, out io.Writer) error {
-	report, err := built.runner.Verify(ctx, nil, nil)
+// never printed. progress, when not nil, is told of each batch of events re-derived.
+func verifyReadModels(ctx context.Context, built *system, out io.Writer, progress func(events int)) error {
+	report, err := built.runner.Verify(ctx, nil, progress)
 	if err != nil {
 		return err
 	}

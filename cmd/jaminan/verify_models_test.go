@@ -44,7 +44,7 @@ func TestVerifyReadModels(t *testing.T) {
 	ctx := context.Background()
 	built, _ := demoSystem(t)
 	var output bytes.Buffer
-	if err := verifyReadModels(ctx, built, &output); err != nil {
+	if err := verifyReadModels(ctx, built, &output, nil); err != nil {
 		t.Fatalf("untouched read models: %v\n%s", err, output.String())
 	}
 	if !strings.HasPrefix(output.String(), "ok: ") || strings.Contains(output.String(), "DIFFERENT") {
@@ -55,7 +55,7 @@ func TestVerifyReadModels(t *testing.T) {
 		t.Fatalf("tamper: %v, %d rows", err, tag.RowsAffected())
 	}
 	output.Reset()
-	err = verifyReadModels(ctx, built, &output)
+	err = verifyReadModels(ctx, built, &output, nil)
 	if !errors.Is(err, errReported) {
 		t.Fatalf("tampered bill: got %v, want errReported\n%s", err, output.String())
 	}
@@ -95,7 +95,7 @@ func TestRebuildCommand(t *testing.T) {
 			t.Errorf("rebuild %v (quiet %v): progress output %q", test.names, test.options.quiet, progress.String())
 		}
 		output.Reset()
-		if err := verifyReadModels(ctx, built, &output); err != nil {
+		if err := verifyReadModels(ctx, built, &output, nil); err != nil {
 			t.Errorf("verify after rebuild %v: %v\n%s", test.names, err, output.String())
 		}
 	}

@@ -49,6 +49,10 @@ func SchedulePayout(state State, c *command.SchedulePayout, schoolYearStart func
 	if state.Approved == nil {
 		return nil, &problem.Error{Kind: problem.Conflict, Code: "claim_not_approved", Field: "claim_id", Message: "claim " + c.ClaimID + " is not approved; nothing to schedule"}
 	}
+	on, err := decidedOn(state, "scheduled_on", c.ScheduledOn, today)
+	if err != nil {
+		return nil, err
+	}
 	next, ok := state.nextPayout(c.ClaimID, schoolYearStart)
 	if !ok {
 		return nil, nil
@@ -56,7 +60,7 @@ func SchedulePayout(state State, c *command.SchedulePayout, schoolYearStart func
 	if existing, found := state.Scheduled[next.PayoutID]; found && existing.Amount.Equal(next.Amount.Decimal) {
 		return nil, nil
 	}
-	next.ScheduledOn = today
+	next.ScheduledOn = on
 	return []event.Event{&next}, nil
 }
 

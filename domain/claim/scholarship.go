@@ -122,7 +122,11 @@ func SkipTranche(state State, c *command.SkipScholarshipTranche, today calendar.
 	if tranche.Status != TrancheScheduled {
 		return nil, &problem.Error{Kind: problem.Conflict, Code: "tranche_" + tranche.Status, Field: "school_year", Message: "this tranche is " + tranche.Status + " already"}
 	}
-	return []event.Event{&TrancheSkipped{Child: c.Child, SchoolYear: c.SchoolYear, Reason: c.Reason, Amount: tranche.Amount, SkippedOn: today}}, nil
+	on, err := decidedOn(state, "skipped_on", c.SkippedOn, today)
+	if err != nil {
+		return nil, err
+	}
+	return []event.Event{&TrancheSkipped{Child: c.Child, SchoolYear: c.SchoolYear, Reason: c.Reason, Amount: tranche.Amount, SkippedOn: on}}, nil
 }
 
 // EndScholarshipOf decides EndScholarship: every still-scheduled tranche of the child from that year on is cancelled.
@@ -136,6 +140,10 @@ func EndScholarshipOf(state State, c *command.EndScholarship, today calendar.Dat
 		}
 		return nil, &problem.Error{Kind: problem.Conflict, Code: "scholarship_ended", Field: "child", Message: "this child's scholarship ended already"}
 	}
+	on, err := decidedOn(state, "ended_on", c.EndedOn, today)
+	if err != nil {
+		return nil, err
+	}
 	schedule, _ := state.Schedule()
 	cancelled := decimal.Zero
 	for _, tranche := range schedule {
@@ -143,7 +151,17 @@ func EndScholarshipOf(state State, c *command.EndScholarship, today calendar.Dat
 			cancelled = cancelled.Add(tranche.Amount.Decimal)
 		}
 	}
-	return []event.Event{&ScholarshipEnded{Child: c.Child, FromSchoolYear: c.FromSchoolYear, Reason: c.Reason, Amount: command.Money{Decimal: cancelled}, EndedOn: today}}, nil
+	return []event.Event{&ScholarshipEnded{Child: c.Child, FromSchoolYear: c.FromSchoolYear, Reason: c.Reason, Amount: command.Money{Decimal: cancelled}, EndedOn: on}}, nil
+}
+
+// decidedOn is the business date of a decision on an approved claim (given,
+// or today), refused before the approval.
+func decidedOn(state State, field string, given, today calendar.Date) (calendar.Date, error) {
+	on := command.BusinessDate(given, today)
+	if on.Before(state.Approved.ApprovedOn) {
+		return calendar.Date{}, problem.Field(field, "before_approval", "%s is before the claim was approved on %s", on, state.Approved.ApprovedOn)
+	}
+	return on, nil
 }
 
 // scheduledTranche finds a child's tranche (any year when schoolYear is 0).

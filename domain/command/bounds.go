@@ -197,6 +197,9 @@ func (c *ChangePayer) CheckDates(today calendar.Date) error {
 // contribution is due by the 15th of the month itself (docs/rulebook.md), also the
 // next one (payer.Assess then bills only them).
 func (c *AssessContributions) CheckDates(today calendar.Date) error {
+	if err := notAfter("assessed_on", c.AssessedOn, today); err != nil {
+		return err
+	}
 	if next := today.Period().Next(); c.Period.After(next) {
 		return problem.Field("period", "future_period", "%s is after %s: a month is billed once it has begun (non-wage earners one month ahead)", c.Period, next)
 	}
@@ -205,7 +208,8 @@ func (c *AssessContributions) CheckDates(today calendar.Date) error {
 
 // CheckDates: a bank statement lists what has happened.
 func (c *ReconcileStatement) CheckDates(today calendar.Date) error {
-	if err := firstError(notAfter("period_from", c.PeriodFrom, today), notAfter("period_to", c.PeriodTo, today)); err != nil {
+	err := firstError(notAfter("period_from", c.PeriodFrom, today), notAfter("period_to", c.PeriodTo, today), notAfter("reconciled_on", c.ReconciledOn, today))
+	if err != nil {
 		return err
 	}
 	for i, line := range c.Lines.Items {
@@ -214,6 +218,16 @@ func (c *ReconcileStatement) CheckDates(today calendar.Date) error {
 		}
 	}
 	return nil
+}
+
+// CheckDates: a tranche is skipped on a day that has come.
+func (c *SkipScholarshipTranche) CheckDates(today calendar.Date) error {
+	return notAfter("skipped_on", c.SkippedOn, today)
+}
+
+// CheckDates: a scholarship is ended on a day that has come.
+func (c *EndScholarship) CheckDates(today calendar.Date) error {
+	return notAfter("ended_on", c.EndedOn, today)
 }
 
 // DuplicateChild finds a child listed under the name of an earlier one, case

@@ -68,6 +68,8 @@ type EndMembership struct {
 type AssessContributions struct {
 	PayerID string          `json:"payer_id"`
 	Period  calendar.Period `json:"period"`
+	// AssessedOn is the business date of the bill; zero: today.
+	AssessedOn calendar.Date `json:"assessed_on"`
 }
 
 // RecordPayment records money received from a payer. Period is optional: when
@@ -483,6 +485,8 @@ type SkipScholarshipTranche struct {
 	Child      string `json:"child"`
 	SchoolYear int    `json:"school_year"`
 	Reason     string `json:"reason"`
+	// SkippedOn is the business date of the decision; zero: today.
+	SkippedOn calendar.Date `json:"skipped_on"`
 }
 
 // EndScholarship ends a child's scholarship from a school year on.
@@ -491,6 +495,8 @@ type EndScholarship struct {
 	Child          string `json:"child"`
 	FromSchoolYear int    `json:"from_school_year"`
 	Reason         string `json:"reason"`
+	// EndedOn is the business date of the decision; zero: today.
+	EndedOn calendar.Date `json:"ended_on"`
 }
 
 func (*SkipScholarshipTranche) Name() string { return "SkipScholarshipTranche" }
@@ -603,6 +609,8 @@ type ReconcileStatement struct {
 	PeriodTo    calendar.Date  `json:"period_to"`
 	WindowDays  *int           `json:"window_days"`
 	Lines       StatementLines `json:"lines"`
+	// ReconciledOn is the business date of the reconciliation; zero: today.
+	ReconciledOn calendar.Date `json:"reconciled_on"`
 }
 
 func (*ReconcileStatement) Name() string { return "ReconcileStatement" }

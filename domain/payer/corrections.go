@@ -51,6 +51,16 @@ func ClosePeriod(state State, c *command.ClosePeriod, today calendar.Date) ([]ev
 	return []event.Event{&PeriodClosed{Period: c.Period, ClosedOn: on}}, nil
 }
 
+// Open refuses a decision dated inside a month the payer has closed (a bill,
+// a payment, a decision on a claim of one of its participants): a closed
+// month takes only corrections (Reverse), which post into an open month.
+func (s State) Open(field string, on calendar.Date) error {
+	if s.Closed[on.Period()] {
+		return problem.Field(field, "period_closed", "%s falls in %s, which payer %s has closed: only a correction (Reverse) touches a closed month", on, on.Period(), s.ID)
+	}
+	return nil
+}
+
 // ReversePayment decides Reverse for a PaymentReceived event.
 func ReversePayment(state State, original *PaymentReceived, eventID string, c *command.Reverse, today calendar.Date) ([]event.Event, error) {
 	if reversal, ok := state.Reversed[original.PaymentID]; ok {

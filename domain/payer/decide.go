@@ -45,12 +45,16 @@ func Assess(state State, c *command.AssessContributions, members []Member, libra
 	if err := requireRegistered(state); err != nil {
 		return nil, err
 	}
-	ahead := c.Period.After(today.Period())
-	if c.Period.After(today.Period().Next()) {
-		return nil, problem.Field("period", "future_period", "%s is after %s: a month is billed once it has begun", c.Period, today.Period())
+	on := command.BusinessDate(c.AssessedOn, today)
+	ahead := c.Period.After(on.Period())
+	if c.Period.After(on.Period().Next()) {
+		return nil, problem.Field(assessedField(c), notBegun(c), "%s has not begun on %s: a month is billed once it has begun (non-wage earners one month ahead)", c.Period, on)
 	}
 	if state.Closed[c.Period] {
 		return nil, problem.Field("period", "period_closed", "%s is closed; nothing more can be billed to it", c.Period)
+	}
+	if err := state.Open("assessed_on", on); err != nil {
+		return nil, err
 	}
 	book, err := library.ForPeriod(c.Period)
 	if err != nil {
@@ -80,7 +84,7 @@ func Assess(state State, c *command.AssessContributions, members []Member, libra
 			return nil, nil // every member is billed already
 		}
 		if ahead {
-			return nil, problem.Field("period", "future_period", "%s has not begun: only non-wage earners (BPU) are billed a month ahead, and payer %s has none to bill", c.Period, state.ID)
+			return nil, problem.Field(assessedField(c), notBegun(c), "%s has not begun: only non-wage earners (BPU) are billed a month ahead, and payer %s has none to bill", c.Period, state.ID)
 		}
 		return nil, problem.Field("period", "nothing_to_assess", "no participant of payer %s is enrolled and active in %s", state.ID, c.Period)
 	}
@@ -97,12 +101,12 @@ func Assess(state State, c *command.AssessContributions, members []Member, libra
 		dueDate = bill.DueDate // a supplement keeps the bill's due date
 		firstPart = bill.parts + 1
 	}
-	return billEvents(state.ID, c.Period, dueDate, book.ID(), firstPart, lines), nil
+	return billEvents(state.ID, c.Period, dueDate, on, book.ID(), firstPart, lines), nil
 }
 
 // billEvents splits a bill's lines into parts and summarises them for the payer's stream.
-func billEvents(payerID string, period calendar.Period, dueDate calendar.Date, ruleBook string, firstPart int, lines []BillLine) []event.Event {
-	billed := &ContributionsBilled{Period: period, DueDate: dueDate, RuleBook: ruleBook, Lines: len(lines), FirstPart: firstPart}
+func billEvents(payerID string, period calendar.Period, dueDate, assessedOn calendar.Date, ruleBook string, firstPart int, lines []BillLine) []event.Event {
+	billed := &ContributionsBilled{Period: period, DueDate: dueDate, AssessedOn: assessedOn, RuleBook: ruleBook, Lines: len(lines), FirstPart: firstPart}
 	events := []event.Event{billed}
 	segments := map[string]bool{}
 	programmes := map[string]*ProgrammeTotal{}
@@ -153,6 +157,23 @@ func BillParts(events []event.Event) (payerEvents, partEvents []event.Event) {
 		payerEvents = append(payerEvents, e)
 	}
 	return payerEvents, partEvents
+}
+
+// assessedField and notBegun name a bill for a month that has not begun:
+// the business date given is out of order, or, without one, the period is
+// in the future.
+func assessedField(c *command.AssessContributions) string {
+	if c.AssessedOn.IsZero() {
+		return "period"
+	}
+	return "assessed_on"
+}
+
+func notBegun(c *command.AssessContributions) string {
+	if c.AssessedOn.IsZero() {
+		return "future_period"
+	}
+	return "before_period"
 }
 
 // billTotal is what the period's bill comes to so far (zero when none).
@@ -215,6 +236,9 @@ func RecordPayment(state State, c *command.RecordPayment, library *rules.Library
 	}
 	if state.Closed[c.Period] {
 		return nil, problem.Field("period", "period_closed", "%s is closed; pay into an open month", c.Period)
+	}
+	if err := state.Open("paid_on", c.PaidOn); err != nil {
+		return nil, err
 	}
 	open, err := openBills(state, c.Period)
 	if err != nil {

@@ -47,6 +47,8 @@ type ContributionsAssessed struct {
 	RuleBook string          `json:"rule_book"`
 	Lines    []BillLine      `json:"lines"`
 	Total    command.Money   `json:"total"`
+	// AssessedOn is the day the bill was made (absent from older logs).
+	AssessedOn calendar.Date `json:"assessed_on,omitzero"`
 }
 
 // MaxLinesPerPart bounds the lines of one BillLinesRecorded: at the largest
@@ -83,6 +85,8 @@ type ContributionsBilled struct {
 	Segments   []string         `json:"segments"` // of the lines, sorted
 	Programmes []ProgrammeTotal `json:"programmes"`
 	Total      command.Money    `json:"total"`
+	// AssessedOn is the day the bill was made.
+	AssessedOn calendar.Date `json:"assessed_on,omitzero"`
 }
 
 // BillLinesRecorded: up to MaxLinesPerPart lines of one month's bill, in

@@ -21,17 +21,31 @@ type Bill struct {
 	allocatedBy []allocationStep
 	// billed marks participants on the bill, so a second run only adds newcomers.
 	billed map[string]int // participant id -> index in Lines
+	// coveredThrough[i] is the total of Lines[0..i]: what must be allocated
+	// for line i to be paid (a lapse check asks this of thousands of lines).
+	coveredThrough []decimal.Decimal
 	// segments of the lines billed: a payment's decisions need them, not the lines.
 	segments map[string]bool
 	// parts is how many BillLinesRecorded the bill's stream holds by its
-	// ContributionsBilled events; folded, how many of them Lines holds.
-	parts, folded int
+	// ContributionsBilled events; folded, how many of them Lines holds, and
+	// fromParts how many of the Lines came from them (the rest from whole
+	// ContributionsAssessed events of the payer's stream).
+	parts, folded, fromParts int
 }
 
 // MissingParts is the first part of the bill's stream not folded into its
 // Lines yet, and whether any is: a state loaded for payer decisions alone
 // (payments, corrections) need not read its bills' lines.
 func (b *Bill) MissingParts() (int, bool) { return b.folded + 1, b.folded < b.parts }
+
+// PartsMissing counts the parts of bill streams not folded into the bills' Lines.
+func (s State) PartsMissing() int {
+	missing := 0
+	for _, bill := range s.Bills {
+		missing += bill.parts - bill.folded
+	}
+	return missing
+}
 
 // PartsOf is how many parts the period's bill stream holds (its version), by
 // the bill's ContributionsBilled events; 0 when there is no bill.
@@ -129,6 +143,7 @@ func (b *Builder) bill(period calendar.Period) *Bill {
 	b.writableBills()
 	copied := *bill
 	copied.Lines = append([]BillLine(nil), bill.Lines...)
+	copied.coveredThrough = append([]decimal.Decimal(nil), bill.coveredThrough...)
 	copied.allocatedBy = append([]allocationStep(nil), bill.allocatedBy...)
 	copied.billed = make(map[string]int, len(bill.billed))
 	for id, index := range bill.billed {
@@ -154,10 +169,16 @@ func (b *Builder) openBill(period calendar.Period, dueDate calendar.Date) *Bill 
 
 // addLines appends lines after those billed before.
 func (bill *Bill) addLines(lines []BillLine) {
+	running := decimal.Zero
+	if n := len(bill.coveredThrough); n > 0 {
+		running = bill.coveredThrough[n-1]
+	}
 	for _, line := range lines {
 		bill.billed[line.ParticipantID] = len(bill.Lines)
 		bill.Lines = append(bill.Lines, line)
 		bill.segments[line.Segment] = true
+		running = running.Add(line.Total.Decimal)
+		bill.coveredThrough = append(bill.coveredThrough, running)
 	}
 }
 
@@ -195,6 +216,7 @@ func (b *Builder) Apply(e event.Event) {
 		bill := b.bill(e.Period)
 		bill.addLines(e.Lines)
 		bill.folded = e.Part
+		bill.fromParts += len(e.Lines)
 	case *PaymentReceived:
 		for _, allocation := range e.Allocations {
 			bill := b.bill(allocation.Period)
@@ -272,11 +294,7 @@ func (s State) LinePaid(period calendar.Period, participantID string) bool {
 	if !ok {
 		return false
 	}
-	cumulative := decimal.Zero
-	for i := 0; i <= index; i++ {
-		cumulative = cumulative.Add(bill.Lines[i].Total.Decimal)
-	}
-	return !cumulative.GreaterThan(bill.Allocated)
+	return !bill.coveredThrough[index].GreaterThan(bill.Allocated)
 }
 
 // LinePaidOn reports whether the participant's line counts as paid on date d:
@@ -288,10 +306,7 @@ func (s State) LinePaidOn(period calendar.Period, participantID string, d calend
 	if bill == nil || !s.LinePaid(period, participantID) {
 		return false
 	}
-	needed := decimal.Zero
-	for i := 0; i <= bill.billed[participantID]; i++ {
-		needed = needed.Add(bill.Lines[i].Total.Decimal)
-	}
+	needed := bill.coveredThrough[bill.billed[participantID]]
 	cutoff := d
 	if bill.DueDate.After(cutoff) {
 		cutoff = bill.DueDate

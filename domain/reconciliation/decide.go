@@ -40,6 +40,10 @@ func Decide(state State, c *command.ReconcileStatement, items []Item, today cale
 		return nil, problem.Field("lines", "missing_field", "a statement has at least one line")
 	}
 	from, to := c.Period()
+	on := command.BusinessDate(c.ReconciledOn, today)
+	if on.Before(to) {
+		return nil, problem.Field("reconciled_on", "before_statement_end", "%s is before the statement's last day %s: a statement is reconciled once it ends", on, to)
+	}
 	window := c.Window()
 	candidates, err := eligible(items, from.AddDays(-window), to.AddDays(window))
 	if err != nil {
@@ -60,9 +64,9 @@ func Decide(state State, c *command.ReconcileStatement, items []Item, today cale
 		return nil, err
 	}
 	imported := &StatementImported{StatementID: c.StatementID, Account: c.Account, PeriodFrom: from, PeriodTo: to, WindowDays: window,
-		LineCount: len(lines), BankTotal: totals.BankTotal, ImportedOn: today}
+		LineCount: len(lines), BankTotal: totals.BankTotal, ImportedOn: on}
 	events := append([]event.Event{imported}, decided...)
-	return append(events, &StatementReconciled{StatementID: c.StatementID, Totals: totals, ReconciledOn: today}), nil
+	return append(events, &StatementReconciled{StatementID: c.StatementID, Totals: totals, ReconciledOn: on}), nil
 }
 
 // check asserts the identity of the totals; a failure is a bug, never input.

@@ -281,3 +281,38 @@ func TestTotalsThatDoNotFitAreRefused(t *testing.T) {
 		t.Errorf("message %q does not name ledger_total", domainError.Message)
 	}
 }
+
+// A statement is reconciled on its business date (today when none is given),
+// never before its last day: refused on reconciled_on, nothing decided.
+func TestDecideOnItsBusinessDate(t *testing.T) {
+	tests := []struct {
+		name, on, want, code string
+	}{
+		{"today", "", "2026-12-02", ""},
+		{"on the day given", "2026-12-01", "2026-12-01", ""},
+		{"on the statement's last day", "2026-11-30", "2026-11-30", ""},
+		{"before the statement ends", "2026-11-29", "", "before_statement_end"},
+	}
+	for _, test := range tests {
+		t.Run(test.name, func(t *testing.T) {
+			c := statement(nil, line(1, "2026-11-25", "X", "-1500000"))
+			if test.on != "" {
+				c.ReconciledOn = date(test.on)
+			}
+			events, err := Decide(State{}, c, nil, today)
+			if test.code != "" {
+				if domainError, ok := problem.As(err); !ok || domainError.Code != test.code || domainError.Field != "reconciled_on" || len(events) != 0 {
+					t.Fatalf("got %v and %d events, want %s on reconciled_on and none", err, len(events), test.code)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			imported, reconciled := events[0].(*StatementImported), events[len(events)-1].(*StatementReconciled)
+			if !imported.ImportedOn.Equal(date(test.want)) || !reconciled.ReconciledOn.Equal(date(test.want)) {
+				t.Errorf("imported on %s, reconciled on %s, want %s", imported.ImportedOn, reconciled.ReconciledOn, test.want)
+			}
+		})
+	}
+}

@@ -33,6 +33,27 @@ type pendingMany struct {
 	done    chan struct{}
 }
 
+// appendLater is a startAppend to run when a test says (queueBehindLock).
+func appendLater(ctx context.Context, store *Store, streamID string, expected eventstore.ExpectedVersion, events []eventstore.EventData) func() *pending {
+	return func() *pending { return startAppend(ctx, store, streamID, expected, events) }
+}
+
+// newSecondStore is another Store on database with a pool of its own, as a
+// second serve process has; the pool closes when the test ends.
+func newSecondStore(ctx context.Context, t *testing.T, database *pgtest.Database) *Store {
+	t.Helper()
+	pool, err := pgxpool.New(ctx, database.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	store, err := New(pool, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store
+}
+
 // transactionOf is the id of the transaction that inserted the event.
 func transactionOf(ctx context.Context, t *testing.T, database *pgtest.Database, streamID string, version int64) string {
 	t.Helper()
@@ -56,19 +77,13 @@ func TestOneGroupAnswersEachRequest(t *testing.T) {
 	release := holdLogLock(ctx, t, database)
 	var many, manyConflict *pendingMany
 	starts := []func() *pending{
-		func() *pending { return startAppend(ctx, store, "b", eventstore.NoStream(), eventsB) }, // 0: stored
-		func() *pending {
-			return startAppend(ctx, store, "stale", eventstore.Exact(5), eventstoretest.Events("S", 1))
-		}, // 1: conflict
-		func() *pending { return startAppend(ctx, store, "c", eventstore.Any(), eventstoretest.Events("C", 1)) }, // 2: stored, version 1
-		func() *pending {
-			return startAppend(ctx, store, "c", eventstore.Exact(1), eventstoretest.Events("C", 1))
-		}, // 3: chained, version 2
-		func() *pending {
-			return startAppend(ctx, store, "c", eventstore.Exact(1), eventstoretest.Events("C", 1))
-		}, // 4: conflict at 2
-		func() *pending { return startAppend(ctx, store, "a", eventstore.NoStream(), eventsA) }, // 5: duplicate of the first group
-		func() *pending { return startAppend(ctx, store, "b", eventstore.Exact(7), eventsB) },   // 6: duplicate within the group
+		appendLater(ctx, store, "b", eventstore.NoStream(), eventsB),                         // 0: stored
+		appendLater(ctx, store, "stale", eventstore.Exact(5), eventstoretest.Events("S", 1)), // 1: conflict
+		appendLater(ctx, store, "c", eventstore.Any(), eventstoretest.Events("C", 1)),        // 2: stored, version 1
+		appendLater(ctx, store, "c", eventstore.Exact(1), eventstoretest.Events("C", 1)),     // 3: chained, version 2
+		appendLater(ctx, store, "c", eventstore.Exact(1), eventstoretest.Events("C", 1)),     // 4: conflict at 2
+		appendLater(ctx, store, "a", eventstore.NoStream(), eventsA),                         // 5: duplicate of the first group
+		appendLater(ctx, store, "b", eventstore.Exact(7), eventsB),                           // 6: duplicate within the group
 		func() *pending { // 7: reuses one of A's ids
 			return startAppend(ctx, store, "d", eventstore.NoStream(), append(eventstoretest.Events("D", 1), eventsA[0]))
 		},
@@ -86,7 +101,7 @@ func TestOneGroupAnswersEachRequest(t *testing.T) {
 		},
 	}
 	first, queued := queueBehindLock(ctx, t, store, database,
-		func() *pending { return startAppend(ctx, store, "a", eventstore.NoStream(), eventsA) }, starts)
+		appendLater(ctx, store, "a", eventstore.NoStream(), eventsA), starts)
 	release()
 	if result, err := first.wait(ctx, t); err != nil || result.Events[0].Position != 1 {
 		t.Fatalf("first group: %v at %v", err, result.Events)
@@ -158,19 +173,11 @@ func TestRequestRefusedByPostgreSQLFailsAlone(t *testing.T) {
 	}
 	release := holdLogLock(ctx, t, database)
 	first, queued := queueBehindLock(ctx, t, store, database,
-		func() *pending {
-			return startAppend(ctx, store, "first", eventstore.NoStream(), eventstoretest.Events("E", 1))
-		},
+		appendLater(ctx, store, "first", eventstore.NoStream(), eventstoretest.Events("E", 1)),
 		[]func() *pending{
-			func() *pending {
-				return startAppend(ctx, store, "before", eventstore.NoStream(), eventstoretest.Events("E", 2))
-			},
-			func() *pending {
-				return startAppend(ctx, store, "poison", eventstore.NoStream(), eventstoretest.Events("Poison", 1))
-			},
-			func() *pending {
-				return startAppend(ctx, store, "after", eventstore.NoStream(), eventstoretest.Events("E", 1))
-			},
+			appendLater(ctx, store, "before", eventstore.NoStream(), eventstoretest.Events("E", 2)),
+			appendLater(ctx, store, "poison", eventstore.NoStream(), eventstoretest.Events("Poison", 1)),
+			appendLater(ctx, store, "after", eventstore.NoStream(), eventstoretest.Events("E", 1)),
 		})
 	release()
 	if _, err := first.wait(ctx, t); err != nil {
@@ -197,12 +204,8 @@ func TestWaitingAppendLeavesWhenItsContextEnds(t *testing.T) {
 	release := holdLogLock(ctx, t, database)
 	leaving, leave := context.WithCancel(ctx)
 	first, queued := queueBehindLock(ctx, t, store, database,
-		func() *pending {
-			return startAppend(ctx, store, "first", eventstore.NoStream(), eventstoretest.Events("E", 1))
-		},
-		[]func() *pending{func() *pending {
-			return startAppend(leaving, store, "left", eventstore.NoStream(), eventstoretest.Events("E", 1))
-		}})
+		appendLater(ctx, store, "first", eventstore.NoStream(), eventstoretest.Events("E", 1)),
+		[]func() *pending{appendLater(leaving, store, "left", eventstore.NoStream(), eventstoretest.Events("E", 1))})
 	leave()
 	if _, err := queued[0].wait(ctx, t); !errors.Is(err, context.Canceled) {
 		t.Fatalf("the append whose caller left: got %v, want context.Canceled while the lock is still held", err)
@@ -226,9 +229,7 @@ func TestGroupOutlivesItsFirstCaller(t *testing.T) {
 	release := holdLogLock(ctx, t, database)
 	leaving, leave := context.WithCancel(ctx)
 	first, _ := queueBehindLock(ctx, t, store, database,
-		func() *pending {
-			return startAppend(leaving, store, "first", eventstore.NoStream(), eventstoretest.Events("E", 1))
-		}, nil)
+		appendLater(leaving, store, "first", eventstore.NoStream(), eventstoretest.Events("E", 1)), nil)
 	second := startAppend(ctx, store, "second", eventstore.NoStream(), eventstoretest.Events("E", 1))
 	waitFor(ctx, t, "the second append to queue", func() bool { return store.waitingRequests() == 1 })
 	leave()
@@ -313,15 +314,7 @@ func TestTwoStoresWriteOneLog(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	first, database := newTestStore(t, Config{})
-	pool, err := pgxpool.New(ctx, database.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	second, err := New(pool, Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	second := newSecondStore(ctx, t, database)
 	eventstoretest.ConcurrentWritersAndReader(ctx, t, eventstoretest.DefaultFeatures(), first, second)
 	mustVerify(ctx, t, first, int64(eventstoretest.DefaultFeatures().ConcurrentEvents))
 }
@@ -384,15 +377,7 @@ func TestStaleMemoryOfAnotherWritersStreamIsCaught(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	first, database := newTestStore(t, Config{})
-	pool, err := pgxpool.New(ctx, database.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	second, err := New(pool, Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	second := newSecondStore(ctx, t, database)
 	for round := range int64(4) {
 		writer, other := first, second
 		if round%2 == 1 {

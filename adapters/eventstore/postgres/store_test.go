@@ -234,14 +234,16 @@ func TestVerifyReportsProgressPerPage(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
 	store, _ := newTestStore(t, Config{})
-	const streams = eventstore.VerifyPageSize/eventstore.MaxEventsPerAppend + 1
+	const streams = verifyPageRows/eventstore.MaxEventsPerAppend + 1
 	appends := make([]eventstore.StreamAppend, streams)
 	for stream := range appends {
 		appends[stream] = eventstore.StreamAppend{StreamID: "page-" + strconv.Itoa(stream), Expected: eventstore.NoStream(),
 			Events: eventstoretest.Events("E", eventstore.MaxEventsPerAppend)}
 	}
-	if _, err := store.AppendMany(ctx, appends); err != nil {
-		t.Fatal(err)
+	for half := range 2 { // AppendMany takes at most a page of events
+		if _, err := store.AppendMany(ctx, appends[half*streams/2:(half+1)*streams/2]); err != nil {
+			t.Fatal(err)
+		}
 	}
 	total := int64(streams * eventstore.MaxEventsPerAppend)
 	var calls []string
@@ -249,7 +251,7 @@ func TestVerifyReportsProgressPerPage(t *testing.T) {
 	if err != nil || report.FirstBroken != nil || report.Events != total || report.Streams != streams {
 		t.Fatalf("verify: %+v, %v", report, err)
 	}
-	if got, want := strings.Join(calls, " "), fmt.Sprintf("%d/%d %d/%d", eventstore.VerifyPageSize, total, total, total); got != want {
+	if got, want := strings.Join(calls, " "), fmt.Sprintf("%d/%d %d/%d", verifyPageRows, total, total, total); got != want {
 		t.Errorf("progress: got %s, want %s", got, want)
 	}
 }

@@ -45,32 +45,79 @@ func metadataBreak(event scannedEvent) *eventstore.Break {
 		Reason: "stored metadata differs from the metadata that was hashed: it was changed"}
 }
 
-// walkPlaced checks positions 1..head, page by page.
+// The chain walk reads the log in pages of verifyPageRows while the pages
+// before are checked: reading (the server's work and decoding) and hashing
+// overlap, and at most verifyPagesAhead pages wait, so memory stays bounded
+// whatever the size of the log.
+const (
+	verifyPageRows   = 10_000
+	verifyPagesAhead = 2
+)
+
+// walkPlaced checks positions 1..head: one goroutine reads the pages in
+// position order (keyset, in the snapshot of tx), this one checks them.
 func walkPlaced(ctx context.Context, tx pgx.Tx, chains *eventstore.Chains, head int64, progress func(checked, head int64)) (*eventstore.Break, error) {
+	readCtx, stop := context.WithCancel(ctx)
+	pages := make(chan []scannedEvent, verifyPagesAhead)
+	read := make(chan error, 1)
+	go func() {
+		defer close(pages)
+		read <- readPages(readCtx, tx, head, pages)
+	}()
+	broken := checkPages(chains, head, pages, progress)
+	stop()
+	for range pages { // the reader ends at its next page; tx is free after it
+	}
+	if err := <-read; err != nil && broken == nil {
+		return nil, err
+	}
+	return broken, nil
+}
+
+// readPages sends the events after position 0 up to head, a page at a time,
+// and an empty page when the log ends before head.
+func readPages(ctx context.Context, tx pgx.Tx, head int64, pages chan<- []scannedEvent) error {
 	// Every page advances at least one position, so head pages always suffice.
-	for page := int64(0); page < head && chains.Position() < head; page++ {
-		limit := int(min(eventstore.VerifyPageSize, head-chains.Position()))
-		events, err := readPlaced(ctx, tx, chains.Position(), limit)
+	after := int64(0)
+	for page := int64(0); page < head && after < head; page++ {
+		events, err := readPlaced(ctx, tx, after, int(min(verifyPageRows, head-after)))
 		if err != nil {
-			return nil, err
+			return err
+		}
+		select {
+		case pages <- events:
+		case <-ctx.Done():
+			return nil
 		}
 		if len(events) == 0 {
+			return nil
+		}
+		after = events[len(events)-1].record.Position
+	}
+	return nil
+}
+
+// checkPages feeds every event to chains and checks its metadata, up to the
+// first break, which it returns.
+func checkPages(chains *eventstore.Chains, head int64, pages <-chan []scannedEvent, progress func(checked, head int64)) *eventstore.Break {
+	for events := range pages {
+		if len(events) == 0 {
 			return &eventstore.Break{Position: chains.Position() + 1,
-				Reason: fmt.Sprintf("the log ends at position %d, before its head %d: events were removed", chains.Position(), head)}, nil
+				Reason: fmt.Sprintf("the log ends at position %d, before its head %d: events were removed", chains.Position(), head)}
 		}
 		for _, event := range events {
 			if broken := chains.Placed(event.record); broken != nil {
-				return broken, nil
+				return broken
 			}
 			if !canonical(event) {
-				return metadataBreak(event), nil
+				return metadataBreak(event)
 			}
 		}
 		if progress != nil {
 			progress(chains.Position(), head)
 		}
 	}
-	return nil, nil
+	return nil
 }
 
 // checkHead compares the log head with the last event walked, and looks for

@@ -89,6 +89,26 @@ type expectation struct {
 	revision uint64
 }
 
+// count is the number of events a stream must hold to meet e, when e names one.
+func (e expectation) count() (int, bool) {
+	switch e.kind {
+	case expectNoStream:
+		return 0, true
+	case expectRevision:
+		return int(min(e.revision, math.MaxInt32)) + 1, true
+	default:
+		return 0, false
+	}
+}
+
+// metBy reports whether a stream holding current events meets e.
+func (e expectation) metBy(current int) bool {
+	if want, names := e.count(); names {
+		return current == want
+	}
+	return e.kind != expectStreamExists || current > 0
+}
+
 func (e expectation) String() string {
 	switch e.kind {
 	case expectNoStream:
@@ -201,28 +221,16 @@ func (l *log) append(name string, expected expectation, events []Event) appendOu
 		return appendOutcome{deleted: true}
 	}
 	current := l.current(name)
-	want, check := -1, false // the event count the expectation needs, if it names one
-	switch expected.kind {
-	case expectNoStream:
-		want, check = 0, true
-	case expectRevision:
-		want, check = int(min(expected.revision, math.MaxInt32))+1, true
-	case expectStreamExists:
-		if current == 0 {
-			return appendOutcome{wrong: true, current: current}
-		}
-	case expectAny:
-		if len(events) > 0 && l.standAt(name, current-len(events), events) {
-			return appendOutcome{idempotent: true, revision: uint64(current - 1)}
-		}
-	}
-	if check && current != want {
+	if !expected.metBy(current) {
 		// The same ids right after the expected revision: a retry of a write
 		// that was stored. Anything else is a wrong expected version.
-		if len(events) > 0 && l.standAt(name, want, events) {
+		if want, names := expected.count(); names && len(events) > 0 && l.standAt(name, want, events) {
 			return appendOutcome{idempotent: true, revision: uint64(want + len(events) - 1)}
 		}
 		return appendOutcome{wrong: true, current: current}
+	}
+	if expected.kind == expectAny && len(events) > 0 && l.standAt(name, current-len(events), events) {
+		return appendOutcome{idempotent: true, revision: uint64(current - 1)}
 	}
 	if len(events) == 0 {
 		return appendOutcome{idempotent: true, revision: uint64(max(current-1, 0))}
@@ -251,11 +259,7 @@ func (l *log) tombstone(name string, expected expectation) appendOutcome {
 	if exists && state.tombstoned {
 		return appendOutcome{deleted: true}
 	}
-	current := l.current(name)
-	switch {
-	case expected.kind == expectNoStream && current != 0,
-		expected.kind == expectStreamExists && current == 0,
-		expected.kind == expectRevision && uint64(current) != expected.revision+1:
+	if current := l.current(name); !expected.metBy(current) {
 		return appendOutcome{wrong: true, current: current}
 	}
 	state = l.stream(name)
