@@ -86,10 +86,11 @@ func runBill(ctx context.Context, config Config, say func(string, ...any)) (resu
 	name := fmt.Sprintf("bill: %s workers, %s parts on the bill's stream, the largest event %s bytes (limit %s)",
 		thousands(BillWorkers), thousands(float64(parts)), thousands(float64(largest)), thousands(eventstore.MaxEventSize))
 	say("%s: assessed and written in %s, loaded by a fresh process in %s", name, assessed.Round(time.Millisecond), loaded.Round(time.Millisecond))
+	millis := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 	return []Result{
-		{Name: name + ": AssessMembers (decide and one AppendMany)", Value: assessed.Seconds(), Unit: "s",
-			Baseline: copied.Seconds(), BaselineName: "INSERT … SELECT of the same rows", Ratio: assessed.Seconds() / copied.Seconds()},
-		{Name: name + ": LoadPayer by a process that never saw it", Value: loaded.Seconds(), Unit: "s",
-			Baseline: selected.Seconds(), BaselineName: "SELECT of the same streams' rows, not decoded", Ratio: loaded.Seconds() / selected.Seconds()},
+		{Name: name + ": AssessMembers (decide and one AppendMany)", Value: millis(assessed), Unit: unitMillis,
+			Baseline: millis(copied), BaselineName: "INSERT … SELECT of the same rows", Ratio: assessed.Seconds() / copied.Seconds()},
+		{Name: name + ": LoadPayer by a process that never saw it", Value: millis(loaded), Unit: unitMillis,
+			Baseline: millis(selected), BaselineName: "SELECT of the same streams' rows, not decoded", Ratio: loaded.Seconds() / selected.Seconds()},
 	}, nil
 }

@@ -207,6 +207,11 @@ func method() string {
   no payer cache and no snapshots (it replays the stream), one with no cache reading the payer's snapshot and the
   events after it, and one with the payer in its cache. Baselines: the rows each load reads at the least, selected
   and not decoded.
+- **Bill** (bench/bill.go): one payer of 100,000 workers (a national employer; its bill was one event of about 30 MB
+  before bills had streams of their own) billed once through Application.AssessMembers: the domain's payer.Assess and
+  the command path's one AppendMany of the bill's parts and its summary; then loaded, lines and all, by a process
+  with an empty payer cache. One run whatever --runs says. Baselines: an INSERT … SELECT of the same rows into a
+  table like events, and a SELECT of the same streams' rows, not decoded.
 
 ## Where the time goes
 
