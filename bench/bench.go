@@ -326,7 +326,7 @@ func runLog(ctx context.Context, config Config, say func(string, ...any)) (resul
 	perRun := make([][]Result, 0, config.Runs)
 	for run := 1; run <= config.Runs; run++ {
 		var runResults []Result
-		for _, measure := range []func(context.Context, *scratch, int64) ([]Result, error){Rebuild, RebuildInPlace, ReadFloor, Verify} {
+		for _, measure := range []func(context.Context, *scratch, int64) ([]Result, error){Rebuild, RebuildInPlace, RebuildSideBySide, ReadFloor, Verify} {
 			results, err := measure(ctx, db, built.Events)
 			if err != nil {
 				return nil, 0, err

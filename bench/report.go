@@ -191,9 +191,11 @@ func method() string {
   enrolled and given one wage change. The bills, payments and penalties are decided by the domain's own %[15]s and
   %[16]s; each stream is appended in one %[2]s call, from %[17]d goroutines. Before each rebuild every projection is
   %[18]s (not timed; nothing is vacuumed or analyzed in between, as on a live server). Timed: the live runner's
-  %[19]s with %[20]s, which reads the log once per projection in batches of the runner's batch size; %[21]s, what
-  %[22]s does, which reads the log once for all projections in batches of %[23]s; and, as the floor under both, the
-  %[19]s of a projection that writes nothing (reading and decoding only). Rates are log events per second.
+  %[19]s with %[20]s (the live path: each batch of the runner's batch size read and decoded once for every projection,
+  one transaction per batch, statements per event); %[21]s, what %[22]s does, and the blue/green rebuild of
+  `+"`jaminan rebuild`"+` (`+"`RebuildSideBySide`"+`: scratch tables loaded without their secondary indexes, built before the swap),
+  both the bulk path in batches of %[23]s events (folded in memory, written with COPY and set-based updates); and, as the
+  floor under all, the %[19]s of a projection that writes nothing (reading and decoding only). Rates are log events per second.
   Baselines: %[24]s of the columns %[25]s reads, discarded in this process (the raw read limit), and the same COPY
   piped into %[26]s (a plain table without indexes).
 - **History** (%[27]s): %[28]s random participants per run over the big log: %[29]s (%[30]s, decode, replay), and
@@ -224,8 +226,8 @@ backends, ours in one at a time. So one-event appends gain most from grouping, t
 own work dominates), and a lone client pays for the lock and the chain. Separate %[39]s processes each write one
 command at a time, so their groups hold one command each and they take turns on the log lock.
 
-A rebuild reads more than COPY does and writes much more. The live runner's %[19]s reads and decodes the whole log
-once per projection (five times); %[21]s reads it once. Decoding the JSON, the money amounts in particular, is most
+A rebuild reads more than COPY does and writes much more. Every path reads and decodes the log once for all
+projections (docs/scaling.md); the bulk path also writes set-wise. Decoding the JSON, the money amounts in particular, is most
 of the floor row's time, and a bill's lines (%[37]s, on the bill's own stream) carry a line per worker and programme. Every bill becomes one
 %[38]s row per line and one journal entry per account, and every payment updates those rows again, so the
 contributions projection writes tens of rows per event where the COPY baselines write one. The coverage as of a date

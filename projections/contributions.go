@@ -39,6 +39,9 @@ func (Contributions) Tables() []string {
 // batch: however many events touch a summary row, it is updated once or twice
 // (so a replay's large transactions do not pile up versions of a few hot rows).
 func (Contributions) Apply(ctx context.Context, tx pgx.Tx, events []Decoded) error {
+	if useCopy(ctx, len(events)) {
+		return applyContributionsBulk(ctx, tx, events) // contributions_bulk.go
+	}
 	sums := newContributionSums(events)
 	batch := &pgx.Batch{}
 	sums.takeOutArrears(batch)

@@ -128,3 +128,108 @@ func checkStatuses(t *testing.T, runner *projections.Runner, want map[string]pro
 		}
 	}
 }
+
+// writesThenFails writes a row per event into its table and, while broken,
+// fails on the poison stream after writing that event's row too: the
+// savepoint must take back every row of the batch it wrote.
+type writesThenFails struct {
+	name, stream string
+	broken       *atomic.Bool
+}
+
+func (p writesThenFails) Name() string     { return p.name }
+func (p writesThenFails) Tables() []string { return []string{p.name + "_rows"} }
+func (p writesThenFails) Apply(ctx context.Context, tx pgx.Tx, events []projections.Decoded) error {
+	for _, decoded := range events {
+		if _, err := tx.Exec(ctx, `INSERT INTO `+p.name+`_rows (position) VALUES ($1)`, decoded.Recorded.Position); err != nil {
+			return err
+		}
+		if p.broken.Load() && decoded.Recorded.StreamID == p.stream {
+			return fmt.Errorf("cannot apply %s version %d", decoded.Recorded.StreamID, decoded.Recorded.Version)
+		}
+	}
+	return nil
+}
+
+// With one reader and one transaction for every projection, a projection
+// that fails is rolled back alone (its rows of the batch too): the others
+// commit their rows and checkpoints in the same batches and go on to the
+// head; the failing one stops just before the poison event with the error
+// recorded, and a rebuild of it alone after the fix brings it back, equal to
+// a projection that never failed.
+func TestOneReaderHaltsOnlyTheFailingProjection(t *testing.T) {
+	ctx := context.Background()
+	database := pgtest.New(t)
+	store, err := pgstore.New(database.Pool, pgstore.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"fragile", "sturdy"} {
+		if _, err := database.Pool.Exec(ctx, `CREATE TABLE `+name+`_rows (position bigint PRIMARY KEY)`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, stream := range []string{"ok-1", "ok-1", "ok-1", "poison-1", "ok-2", "ok-2", "ok-3", "ok-3", "ok-3"} {
+		appendMarker(t, store, stream)
+	}
+	broken := &atomic.Bool{}
+	broken.Store(true)
+	runner, err := projections.NewRunner(projections.Config{Pool: database.Pool, Store: store, BatchSize: 4,
+		Decode: func(eventstore.RecordedEvent) (event.Event, error) { return marker{}, nil },
+		Projections: []projections.Projection{writesThenFails{name: "fragile", stream: "poison-1", broken: broken},
+			writesThenFails{name: "sturdy", stream: "none", broken: broken}},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failed *projections.ApplyError
+	if _, err := runner.CatchUp(ctx); !errors.As(err, &failed) || failed.Projection != "fragile" || failed.Position != 4 {
+		t.Fatalf("catch-up: got %v, want fragile unable to apply position 4", err)
+	}
+	checkStatuses(t, runner, map[string]projections.Status{
+		"fragile": {Position: 3, Lag: 6, State: projections.StateFailing, ErrorPosition: 4},
+		"sturdy":  {Position: 9, State: projections.StateCurrent},
+	}, "cannot apply poison-1 version 1")
+	checkRows(t, database.Pool, "fragile", 3)
+	checkRows(t, database.Pool, "sturdy", 9)
+
+	// Events appended while it fails reach the others; the failing one stays put.
+	appendMarker(t, store, "ok-4")
+	if _, err := runner.CatchUp(ctx); !errors.As(err, &failed) || failed.Position != 4 {
+		t.Fatalf("second catch-up: got %v", err)
+	}
+	checkStatuses(t, runner, map[string]projections.Status{
+		"fragile": {Position: 3, Lag: 7, State: projections.StateFailing, ErrorPosition: 4},
+		"sturdy":  {Position: 10, State: projections.StateCurrent},
+	}, "cannot apply poison-1 version 1")
+
+	broken.Store(false) // the fix, then `jaminan rebuild fragile`
+	if _, err := runner.RebuildSideBySide(ctx, []string{"fragile"}, 3, nil); err != nil {
+		t.Fatal(err)
+	}
+	checkStatuses(t, runner, map[string]projections.Status{
+		"fragile": {Position: 10, State: projections.StateCurrent},
+		"sturdy":  {Position: 10, State: projections.StateCurrent},
+	}, "")
+	checkRows(t, database.Pool, "fragile", 10)
+	appendMarker(t, store, "ok-5")
+	if _, err := runner.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	checkRows(t, database.Pool, "fragile", 11)
+	checkRows(t, database.Pool, "sturdy", 11)
+}
+
+// checkRows: the projection's table holds exactly positions 1 to last.
+func checkRows(t *testing.T, pool interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, name string, last int64) {
+	t.Helper()
+	var count, highest int64
+	if err := pool.QueryRow(context.Background(), `SELECT count(*), coalesce(max(position), 0) FROM `+name+`_rows`).Scan(&count, &highest); err != nil {
+		t.Fatal(err)
+	}
+	if count != last || highest != last {
+		t.Errorf("%s holds %d rows up to position %d, want positions 1 to %d", name, count, highest, last)
+	}
+}

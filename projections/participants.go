@@ -25,17 +25,19 @@ func (Participants) Tables() []string {
 // Apply writes participant events.
 func (Participants) Apply(ctx context.Context, tx pgx.Tx, events []Decoded) error {
 	batch := &pgx.Batch{}
+	fold := &participantFold{fresh: map[string]*participantRow{}}
+	bulk := useCopy(ctx, len(events))
 	for _, decoded := range events {
 		id, ok := strings.CutPrefix(decoded.Recorded.StreamID, "participant-")
-		if !ok {
+		if !ok || (bulk && fold.take(id, decoded)) {
 			continue
 		}
 		queueParticipant(batch, id, decoded)
 	}
-	if batch.Len() == 0 {
-		return nil
+	if err := sendBatch(ctx, tx, batch, "participants"); err != nil {
+		return err
 	}
-	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+	if err := fold.write(ctx, tx); err != nil {
 		return fmt.Errorf("apply participants: %w", err)
 	}
 	return nil

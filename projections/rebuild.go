@@ -60,6 +60,9 @@ func (r *Runner) RebuildSideBySide(ctx context.Context, names []string, batchSiz
 	if err != nil {
 		return report, err
 	}
+	if err := scratch.BuildIndexes(ctx); err != nil {
+		return report, err
+	}
 	if err := scratch.SwapIn(ctx); err != nil {
 		return report, err
 	}

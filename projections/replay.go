@@ -6,8 +6,6 @@ import (
 	"math"
 	"slices"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/tanahbumbu/jaminan/adapters/eventstore"
 )
 
@@ -58,10 +56,11 @@ func (r *Runner) Checkpoints(ctx context.Context, projections []Projection) (map
 }
 
 // ReplayTo applies the log to each projection named in targets up to its
-// target position (inclusive). Each batch of the log is read and decoded once
-// for all of them; each projection's writes and its checkpoint commit in one
-// transaction, as in CatchUp. progress, when not nil, is told how many events
-// each batch read. It returns how many events it read.
+// target position (inclusive), through the one reader (applyShared): each
+// batch of the log read and decoded once, applied to every projection in one
+// transaction with every checkpoint. Any failure stops it, with nothing of
+// the failing batch committed. progress, when not nil, is told how many
+// events each batch read. It returns how many events it read.
 func (r *Runner) ReplayTo(ctx context.Context, targets map[string]int64, batchSize int, progress func(events int)) (int64, error) {
 	if batchSize < 1 || batchSize > eventstore.MaxReadLimit {
 		return 0, fmt.Errorf("replay batch size %d: must be 1 to %d", batchSize, eventstore.MaxReadLimit)
@@ -85,78 +84,17 @@ func (r *Runner) ReplayTo(ctx context.Context, targets map[string]int64, batchSi
 	}
 	var read int64
 	maxBatches := (to-from)/int64(batchSize) + 2
-	for batch := int64(0); from < to && batch < maxBatches; batch++ {
-		decoded, err := r.readDecoded(ctx, from, int(min(int64(batchSize), to-from)))
-		if err != nil || len(decoded) == 0 {
+	reader := &logReader{runner: r, ahead: true}
+	defer reader.close()
+	for batch := int64(0); batch < maxBatches; batch++ {
+		outcome, err := r.applyShared(ctx, reader, selected, nil, targets, batchSize)
+		read += int64(outcome.read)
+		if outcome.read > 0 && progress != nil {
+			progress(outcome.read)
+		}
+		if err != nil || outcome.read == 0 {
 			return read, err
-		}
-		for _, projection := range selected {
-			name := projection.Name()
-			if positions[name] >= targets[name] {
-				continue
-			}
-			if positions[name], err = r.applyRange(ctx, projection, decoded, targets[name]); err != nil {
-				return read, fmt.Errorf("projection %s: %w", name, err)
-			}
-		}
-		from = decoded[len(decoded)-1].Recorded.Position
-		read += int64(len(decoded))
-		if progress != nil {
-			progress(len(decoded))
 		}
 	}
 	return read, nil
-}
-
-func (r *Runner) readDecoded(ctx context.Context, after int64, limit int) ([]Decoded, error) {
-	recorded, err := r.config.Store.ReadAll(ctx, after, limit)
-	if err != nil {
-		return nil, err
-	}
-	decoded := make([]Decoded, 0, len(recorded))
-	for _, event := range recorded {
-		value, err := r.config.Decode(event)
-		if err != nil {
-			return nil, fmt.Errorf("decode position %d: %w", event.Position, err)
-		}
-		decoded = append(decoded, Decoded{Recorded: event, Event: value})
-	}
-	return decoded, nil
-}
-
-// applyRange applies the events after the projection's checkpoint and up to
-// `to`, with the checkpoint, in one transaction, and returns the checkpoint.
-// The checkpoint row is locked first, so a live runner never applies the same events.
-func (r *Runner) applyRange(ctx context.Context, projection Projection, decoded []Decoded, to int64) (position int64, err error) {
-	tx, err := r.config.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
-	if err != nil {
-		return 0, err
-	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback(context.WithoutCancel(ctx))
-		}
-	}()
-	err = tx.QueryRow(ctx, `INSERT INTO projection_checkpoints (projection) VALUES ($1)
-		ON CONFLICT (projection) DO UPDATE SET projection = EXCLUDED.projection RETURNING position`, projection.Name()).Scan(&position)
-	if err != nil {
-		return 0, fmt.Errorf("lock checkpoint: %w", err)
-	}
-	subset := make([]Decoded, 0, len(decoded))
-	for _, event := range decoded {
-		if event.Recorded.Position > position && event.Recorded.Position <= to {
-			subset = append(subset, event)
-		}
-	}
-	if len(subset) == 0 {
-		return position, tx.Rollback(ctx)
-	}
-	if err := projection.Apply(ctx, tx, subset); err != nil {
-		return 0, err
-	}
-	last := subset[len(subset)-1].Recorded.Position
-	if _, err := tx.Exec(ctx, `UPDATE projection_checkpoints SET position = $2, updated_at = now() WHERE projection = $1`, projection.Name(), last); err != nil {
-		return 0, fmt.Errorf("advance checkpoint: %w", err)
-	}
-	return last, tx.Commit(ctx)
 }

@@ -187,13 +187,34 @@ func checkpoint(ctx context.Context, queryer interface {
 	return position, nil
 }
 
-// CatchUp applies every event up to the head, batch by batch, and returns how
-// many it applied. A projection that fails does not hold the others back:
-// each catches up as far as it can, and the errors are returned together.
+// CatchUp applies every event up to the head and returns how many it
+// applied, summed over the projections. One reader serves them all: each
+// batch of the log is read and decoded once and applied to every projection
+// in one transaction with every checkpoint (applyShared). A projection that
+// fails does not hold the others back: it leaves the shared batches, and is
+// then taken alone (catchUpOne), which moves it up to the event it cannot
+// apply and records that event and the error with its checkpoint; while the
+// error stays recorded the shared batches pass it by. The errors are returned
+// together.
 func (r *Runner) CatchUp(ctx context.Context) (int64, error) {
 	var applied int64
 	var errs []error
+	alone := map[string]bool{}
+	for batch := 0; batch < maxBatchesPerCatchUp; batch++ {
+		outcome, err := r.applyShared(ctx, &logReader{runner: r}, r.config.Projections, alone, nil, r.config.BatchSize)
+		applied += outcome.applied
+		if err != nil {
+			errs = append(errs, err)
+			break
+		}
+		if outcome.read < r.config.BatchSize {
+			break
+		}
+	}
 	for _, projection := range r.config.Projections {
+		if !alone[projection.Name()] || ctx.Err() != nil {
+			continue
+		}
 		count, err := r.catchUpOne(ctx, projection)
 		applied += count
 		if err != nil {
@@ -202,9 +223,6 @@ func (r *Runner) CatchUp(ctx context.Context) (int64, error) {
 				err = fmt.Errorf("projection %s: %w", projection.Name(), err)
 			}
 			errs = append(errs, err)
-			if ctx.Err() != nil {
-				break
-			}
 		}
 	}
 	return applied, errors.Join(errs...)

@@ -68,11 +68,59 @@ func (s *Scratch) create(ctx context.Context) error {
 	}
 	for _, table := range append(s.Tables(), "projection_checkpoints") {
 		name := pgx.Identifier{table}.Sanitize()
-		if _, err := tx.Exec(ctx, "CREATE TABLE "+schema+"."+name+" (LIKE public."+name+" INCLUDING ALL)"); err != nil {
+		if _, err := tx.Exec(ctx, "CREATE TABLE "+schema+"."+name+" (LIKE public."+name+" INCLUDING ALL EXCLUDING INDEXES)"); err != nil {
 			return fmt.Errorf("copy table %s into %s: %w", table, s.Schema, err)
+		}
+		// The unique indexes now (the projections' upserts and the log's
+		// guarantees need them), the others once the tables are loaded (BuildIndexes).
+		indexes, err := s.indexes(ctx, tx, table, true)
+		if err != nil {
+			return err
+		}
+		for _, index := range indexes {
+			if _, err := tx.Exec(ctx, index); err != nil {
+				return fmt.Errorf("index %s in %s: %w", table, s.Schema, err)
+			}
 		}
 	}
 	return tx.Commit(ctx)
+}
+
+// indexes are the statements creating the live table's unique indexes
+// (unique) or its other ones on the scratch copy, under the same names.
+func (s *Scratch) indexes(ctx context.Context, queryer interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}, table string, unique bool) ([]string, error) {
+	// An index behind a constraint (a primary key, a unique constraint) comes back as that constraint.
+	rows, err := queryer.Query(ctx, `SELECT CASE WHEN c.oid IS NULL
+			THEN replace(pg_get_indexdef(x.indexrelid), ' ON public.', ' ON ' || quote_ident($2::text) || '.')
+			ELSE 'ALTER TABLE ' || quote_ident($2::text) || '.' || quote_ident($1::text) || ' ADD CONSTRAINT ' || quote_ident(c.conname)
+				|| ' ' || pg_get_constraintdef(c.oid) END
+		FROM pg_index x LEFT JOIN pg_constraint c ON c.conindid = x.indexrelid AND c.conrelid = x.indrelid
+		WHERE x.indrelid = ('public.' || quote_ident($1::text))::regclass AND x.indisunique = $3
+		ORDER BY x.indexrelid`, table, s.Schema, unique)
+	if err != nil {
+		return nil, fmt.Errorf("read the indexes of %s: %w", table, err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+// BuildIndexes creates the scratch tables' secondary indexes, left out while
+// they were loaded (one sort per index instead of an insert per row); the
+// swap needs them in place.
+func (s *Scratch) BuildIndexes(ctx context.Context) error {
+	for _, table := range s.Tables() {
+		indexes, err := s.indexes(ctx, s.live, table, false)
+		if err != nil {
+			return err
+		}
+		for _, index := range indexes {
+			if _, err := s.live.Exec(ctx, index); err != nil {
+				return fmt.Errorf("index %s in %s: %w", table, s.Schema, err)
+			}
+		}
+	}
+	return nil
 }
 
 // Tables are the read-model tables copied into the scratch schema.

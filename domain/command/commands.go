@@ -25,17 +25,37 @@ func (m *Money) UnmarshalJSON(data []byte) error {
 	return err
 }
 
-// storedMoney reads a JSON string holding any decimal.
+// storedMoney reads a JSON string holding any decimal. A string without
+// escapes (every amount the log holds) is its bytes between the quotes, so it
+// is read without a second JSON pass; anything else goes through
+// json.Unmarshal, with the same result and errors as before.
 func storedMoney(data []byte) (decimal.Decimal, error) {
-	var text string
-	if err := json.Unmarshal(data, &text); err != nil {
-		return decimal.Decimal{}, problem.Field("", "money_not_string", "money must be a decimal string")
+	text, ok := plainJSONString(data)
+	if !ok {
+		if err := json.Unmarshal(data, &text); err != nil {
+			return decimal.Decimal{}, problem.Field("", "money_not_string", "money must be a decimal string")
+		}
 	}
 	value, err := money.ParseStored(text)
 	if err != nil {
 		return decimal.Decimal{}, problem.Field("", "invalid_money", "%v", err)
 	}
 	return value, nil
+}
+
+// plainJSONString is the text of a JSON string literal holding only
+// printable ASCII without a quote or a backslash; ok is false for anything
+// else, which the caller decodes in full.
+func plainJSONString(data []byte) (string, bool) {
+	if len(data) < 2 || data[0] != '"' || data[len(data)-1] != '"' {
+		return "", false
+	}
+	for _, b := range data[1 : len(data)-1] {
+		if b < 0x20 || b >= 0x7f || b == '"' || b == '\\' {
+			return "", false
+		}
+	}
+	return string(data[1 : len(data)-1]), true
 }
 
 // decodeInput reads a command's money: "2500000" or "2500000.00"; JSON
