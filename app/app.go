@@ -300,19 +300,31 @@ func (a *Application) appendAll(ctx context.Context, c command.Command, meta Met
 	case 1:
 		appended, err := a.config.Store.Append(ctx, appends[0].StreamID, appends[0].Expected, appends[0].Events)
 		if err != nil {
-			return Result{}, err
+			return Result{}, storeRefusal(err)
 		}
 		return Result{Events: appended.Events}, nil
 	}
 	results, err := a.config.Store.AppendMany(ctx, appends)
 	if err != nil {
-		return Result{}, err
+		return Result{}, storeRefusal(err)
 	}
 	var out Result
 	for _, result := range results {
 		out.Events = append(out.Events, result.Events...)
 	}
 	return out, nil
+}
+
+// storeRefusal turns an event the store refuses as too large into a problem
+// the caller can act on (nothing was stored); other errors pass as they are.
+func storeRefusal(err error) error {
+	var tooLarge *eventstore.EventTooLargeError
+	if !errors.As(err, &tooLarge) {
+		return err
+	}
+	return &problem.Error{Kind: problem.Invalid, Code: "event_too_large", Field: "command", Err: err,
+		Message: fmt.Sprintf("the command would record a %s event of %d bytes on %s, over the limit of %d bytes; nothing was stored: split the command",
+			tooLarge.Type, tooLarge.Size, tooLarge.StreamID, eventstore.MaxEventSize)}
 }
 
 // eventData encodes one stream's events, each with an id derived from the
@@ -375,8 +387,14 @@ func hashCommand(c command.Command) string {
 // Stream ids: internal ids only, never a NIK or a name.
 func participantStream(id string) string { return "participant-" + id }
 func payerStream(id string) string       { return "payer-" + id }
-func claimStream(id string) string       { return "claim-" + id }
-func projectStream(id string) string     { return "project-" + id }
+
+// billStream holds the lines of one payer's bill for one month, in parts
+// (payer.BillLinesRecorded); the payer's stream keeps its summary.
+func billStream(payerID string, period calendar.Period) string {
+	return "bill-" + payerID + "-" + period.String()
+}
+func claimStream(id string) string   { return "claim-" + id }
+func projectStream(id string) string { return "project-" + id }
 
 // decodeAll decodes a stream's recorded events.
 func (a *Application) decodeAll(streamID string, recorded []eventstore.RecordedEvent) ([]event.Event, error) {

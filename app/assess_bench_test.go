@@ -42,7 +42,7 @@ func TestAssessmentCostOverHistory(t *testing.T) {
 		mustRun(t, application, fmt.Sprintf(`{"command":"RecordPayment","payment_id":"pay-%s","payer_id":"desa-pakatellu","amount":"%s","paid_on":"%s","bank_reference":"BPD-%s"}`,
 			period, state.Bills[period].Total.StringFixed(2), period.FirstDay().AddDays(20), period))
 		paid := time.Since(started)
-		if month == 1 || month == 12 || month == 36 {
+		if month <= 3 || month == 12 || month >= 34 { // three at each end: one sample on a shared server is noise
 			t.Logf("month %d (%s), %d workers: assessment %s, payment %s", month, period, workers, assessed.Round(time.Millisecond), paid.Round(time.Millisecond))
 		}
 		period = period.Next()

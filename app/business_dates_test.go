@@ -232,7 +232,7 @@ func TestEveryDecisionOnItsBusinessDate(t *testing.T) {
 	}
 
 	// On their dates, each is stored with the date given.
-	if got := decodeOnly[payer.ContributionsAssessed](t, application, mustRun(t, application, assess("2024-10-01"))).AssessedOn; !got.Equal(calendar.NewDate(2024, 10, 1)) {
+	if got := decodeOnly[payer.ContributionsBilled](t, application, mustRun(t, application, assess("2024-10-01"))).AssessedOn; !got.Equal(calendar.NewDate(2024, 10, 1)) {
 		t.Errorf("assessed on %s, want 2024-10-01", got)
 	}
 	if got := decodeOnly[claim.TrancheSkipped](t, application, mustRun(t, application, skip("2025-07-20"))).SkippedOn; !got.Equal(calendar.NewDate(2025, 7, 20)) {
@@ -329,7 +329,7 @@ func TestConstructionProjectExampleLoads(t *testing.T) {
 			got = append(got, entry.Type+" "+entry.OccurredAt)
 		}
 	}
-	if want := "ContributionsAssessed 2024-03-01, PaymentReceived 2024-04-10"; strings.Join(got, ", ") != want ||
+	if want := "BillLinesRecorded 2024-03-01, PaymentReceived 2024-04-10"; strings.Join(got, ", ") != want ||
 		!strings.Contains(string(entries[2].Data), `"project_id":"jalan-usaha-tani-2024"`) {
 		t.Errorf("Rahman's bills: %v (%s), want %s on the project's line", got, entries[2].Data, want)
 	}

@@ -72,7 +72,8 @@ func (c *PayerCache) put(streamID string, loaded held[payer.State]) {
 	defer c.mu.Unlock()
 	if element, ok := c.byStream[streamID]; ok {
 		if entry := element.Value.(*cachedPayer); entry.evolveVersion == payer.EvolveVersion &&
-			(entry.payer.version > loaded.version || entry.payer.version == loaded.version && entry.payer.snapshotVersion >= loaded.snapshotVersion) {
+			(entry.payer.version > loaded.version || entry.payer.version == loaded.version && entry.payer.snapshotVersion >= loaded.snapshotVersion &&
+				entry.payer.state.PartsMissing() <= loaded.state.PartsMissing()) {
 			return
 		}
 		c.remove(element)

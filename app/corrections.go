@@ -34,7 +34,7 @@ func (a *Application) reverse(ctx context.Context, c *command.Reverse, meta Meta
 	switch e := decoded.(type) {
 	case *payer.PaymentReceived:
 		payerID := strings.TrimPrefix(original.StreamID, "payer-")
-		state, err := a.LoadPayer(ctx, payerID)
+		state, err := a.loadPayer(ctx, payerID, false)
 		if err != nil {
 			return Result{}, err
 		}

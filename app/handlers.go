@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"sort"
 
 	"github.com/shopspring/decimal"
@@ -17,9 +18,11 @@ import (
 	"github.com/tanahbumbu/jaminan/domain/project"
 )
 
-// payerCommand loads a payer, decides, and appends at the version loaded.
+// payerCommand loads a payer without its bills' lines (payer.Bill.MissingParts:
+// payments, penalties and corrections are decided on the bills' totals),
+// decides, and appends at the version loaded.
 func (a *Application) payerCommand(ctx context.Context, payerID string, c command.Command, meta Meta, decide func(payer.State) ([]event.Event, error)) (Result, error) {
-	state, err := a.LoadPayer(ctx, payerID)
+	state, err := a.loadPayer(ctx, payerID, false)
 	if err != nil {
 		return Result{}, err
 	}
@@ -48,7 +51,7 @@ func (a *Application) registerPayer(ctx context.Context, c *command.RegisterPaye
 }
 
 func (a *Application) registerParticipant(ctx context.Context, c *command.RegisterParticipant, meta Meta) (Result, error) {
-	payerState, err := a.LoadPayer(ctx, c.PayerID)
+	payerState, err := a.loadPayer(ctx, c.PayerID, false)
 	if err != nil {
 		return Result{}, err
 	}
@@ -198,9 +201,41 @@ func (a *Application) assessContributions(ctx context.Context, c *command.Assess
 	if err != nil {
 		return Result{}, err
 	}
-	// The lapses and the bill in one write: an assessment is recorded whole or not at all.
-	bill := streamWrite{streamID: payerStream(c.PayerID), loadedVersion: state.Version, ruleBook: ruleBookOf(events), events: events}
-	return a.appendAll(ctx, c, meta, append(lapses, bill)...)
+	return a.writeBill(ctx, c, meta, state, events, lapses...)
+}
+
+// AssessMembers bills members, as given, to the payer as AssessContributions
+// bills its participants, and returns the bill decided: for benchmarks and
+// tests that need a payer of many workers without registering them (the
+// directory and the participants' streams are not read; no lapse is decided).
+func (a *Application) AssessMembers(ctx context.Context, c *command.AssessContributions, meta Meta, members []payer.Member) (*payer.ContributionsBilled, error) {
+	state, err := a.LoadPayer(ctx, c.PayerID)
+	if err != nil {
+		return nil, err
+	}
+	events, err := payer.Assess(state, c, members, a.config.Library, a.today())
+	if err != nil {
+		return nil, err
+	}
+	if len(events) == 0 {
+		return nil, fmt.Errorf("payer %s %s: every member is billed already", c.PayerID, c.Period)
+	}
+	if _, err := a.writeBill(ctx, c, meta, state, events); err != nil {
+		return nil, err
+	}
+	return events[0].(*payer.ContributionsBilled), nil
+}
+
+// writeBill appends what payer.Assess decided on state, with the lapses
+// decided beside it, in one write: an assessment is recorded whole or not at
+// all. Where streams are written one by one (EventStoreDB) the lines go
+// before the bill that counts them, so a write cut short leaves nothing a
+// load would fold, and the same command again completes it.
+func (a *Application) writeBill(ctx context.Context, c *command.AssessContributions, meta Meta, state payer.State, events []event.Event, lapses ...streamWrite) (Result, error) {
+	summary, parts := payer.BillParts(events)
+	lines := streamWrite{streamID: billStream(c.PayerID, c.Period), loadedVersion: state.PartsOf(c.Period), ruleBook: ruleBookOf(parts), events: parts}
+	bill := streamWrite{streamID: payerStream(c.PayerID), loadedVersion: state.Version, ruleBook: ruleBookOf(summary), events: summary}
+	return a.appendAll(ctx, c, meta, append(lapses, lines, bill)...)
 }
 
 // decideLapse decides a non-wage earner's lapse or reactivation before
@@ -389,7 +424,7 @@ func (a *Application) creditJHTReturn(ctx context.Context, c *command.CreditJHTR
 // changePayer moves the participant in the directory first (idempotent), so a
 // crash before the event leaves nothing a retry cannot finish.
 func (a *Application) changePayer(ctx context.Context, c *command.ChangePayer, meta Meta) (Result, error) {
-	target, err := a.LoadPayer(ctx, c.PayerID)
+	target, err := a.loadPayer(ctx, c.PayerID, false)
 	if err != nil {
 		return Result{}, err
 	}

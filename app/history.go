@@ -10,6 +10,7 @@ import (
 	"github.com/tanahbumbu/jaminan/adapters/eventstore"
 	"github.com/tanahbumbu/jaminan/domain/calendar"
 	"github.com/tanahbumbu/jaminan/domain/claim"
+	"github.com/tanahbumbu/jaminan/domain/event"
 	"github.com/tanahbumbu/jaminan/domain/participant"
 	"github.com/tanahbumbu/jaminan/domain/payer"
 	"github.com/tanahbumbu/jaminan/domain/problem"
@@ -78,16 +79,7 @@ func (a *Application) History(ctx context.Context, kind, id string, bound Histor
 	case "participant":
 		return a.participantTimeline(ctx, id, bound)
 	case "payer":
-		streamID = payerStream(id)
-		var folded payer.State
-		stateAfter = func(recorded eventstore.RecordedEvent) (string, error) {
-			decoded, err := a.Decode(recorded)
-			if err != nil {
-				return "", err
-			}
-			folded = payer.Evolve(folded, decoded)
-			return fmt.Sprintf("%d bill(s), credit %s, penalties %s", len(folded.Bills), folded.Credit.StringFixed(2), folded.Penalties.StringFixed(2)), nil
-		}
+		return a.payerHistory(ctx, id, bound)
 	case "claim":
 		streamID = claimStream(id)
 		var folded claim.State
@@ -119,6 +111,35 @@ func (a *Application) History(ctx context.Context, kind, id string, bound Histor
 			return nil, fmt.Errorf("%s version %d: %w", streamID, event.Version, err)
 		}
 		entries = append(entries, historyEntry(event, state))
+	}
+	return entries, nil
+}
+
+// payerHistory is the payer's stream with its bills' lines (eachPayerEvent),
+// each event with the payer's state after it (its bills, credit and
+// penalties: what the lines do not change).
+func (a *Application) payerHistory(ctx context.Context, payerID string, bound HistoryBound) ([]HistoryEntry, error) {
+	var entries []HistoryEntry
+	builder := payer.NewBuilder(payer.State{})
+	seen := false
+	err := a.eachPayerEvent(ctx, payerID, func(recorded eventstore.RecordedEvent, decoded event.Event) error {
+		seen = true
+		if !bound.admits(recorded) {
+			return nil
+		}
+		if len(entries) == maxHistoryEvents {
+			return fmt.Errorf("payer %s has more than %d events with its bills' lines; history shows at most that many", payerID, maxHistoryEvents)
+		}
+		builder.Apply(decoded)
+		folded := builder.State()
+		entries = append(entries, historyEntry(recorded, fmt.Sprintf("%d bill(s), credit %s, penalties %s", len(folded.Bills), folded.Credit.StringFixed(2), folded.Penalties.StringFixed(2))))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !seen {
+		return nil, &problem.Error{Kind: problem.NotFound, Code: "payer_not_found", Field: "id", Message: "no payer " + payerID + " in the log"}
 	}
 	return entries, nil
 }

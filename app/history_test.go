@@ -63,7 +63,8 @@ func TestParticipantTimelineHasEveryMonthBilledForThem(t *testing.T) {
 		if strings.Contains(string(entry.Data), other.ID) {
 			t.Errorf("%s %s shows the other official's line: %s", entry.Stream, entry.Type, entry.Data)
 		}
-		if strings.HasPrefix(entry.Stream, "payer-") != (entry.PayerID != "") || (entry.PayerID != "" && entry.Stream != "payer-"+entry.PayerID) {
+		fromPayer := entry.Stream == "payer-"+entry.PayerID || strings.HasPrefix(entry.Stream, "bill-"+entry.PayerID+"-")
+		if (strings.HasPrefix(entry.Stream, "payer-") || strings.HasPrefix(entry.Stream, "bill-")) != (entry.PayerID != "") || (entry.PayerID != "" && !fromPayer) {
 			t.Errorf("%s %s: payer_id %q", entry.Stream, entry.Type, entry.PayerID)
 		}
 		got = append(got, strings.SplitN(entry.Stream, "-", 2)[0]+" "+entry.Type+" "+entry.OccurredAt)
@@ -71,15 +72,15 @@ func TestParticipantTimelineHasEveryMonthBilledForThem(t *testing.T) {
 	want := []string{
 		"participant ParticipantRegistered 2026-11-28",
 		"participant ParticipantEnrolled 2024-01-01",
-		"payer ContributionsAssessed 2024-01-01",
-		"payer ContributionsAssessed 2024-02-01",
-		"payer ContributionsAssessed 2024-03-01",
+		"bill BillLinesRecorded 2024-01-01",
+		"bill BillLinesRecorded 2024-02-01",
+		"bill BillLinesRecorded 2024-03-01",
 		"payer PaymentReceived 2024-02-10", // January, both lines
 		// feb-1 paid only the other official's line, and its penalty is on that line: not here.
 		"payer PaymentReceived 2024-05-10",     // feb-2 reaches Halimatus's line
 		"payer LatePenaltyAssessed 2024-05-10", // 2 % × 187,200 × 2 months
 		"participant PayerChanged 2024-04-01",
-		"payer ContributionsAssessed 2024-04-01", // the regency's bill
+		"bill BillLinesRecorded 2024-04-01", // the regency's bill
 		"payer PaymentReceived 2024-05-10",
 		"participant AccidentReported 2024-06-03",
 		"participant ClaimLodged 2024-06-03",
@@ -145,7 +146,7 @@ func TestParticipantTimelineBounds(t *testing.T) {
 			t.Errorf("as of 2024-05-09: %s %s on %s", entry.Stream, entry.Type, entry.OccurredAt)
 		}
 	}
-	if last := bounded[len(bounded)-1]; last.Type != "ContributionsAssessed" || !strings.Contains(last.StateAfter, "4 month(s) billed, 1 paid, in arrears 2024-02 (187200.00)") {
+	if last := bounded[len(bounded)-1]; last.Type != "BillLinesRecorded" || !strings.Contains(last.StateAfter, "4 month(s) billed, 1 paid, in arrears 2024-02 (187200.00)") {
 		t.Errorf("as of 2024-05-09 the last entry is %s with %q; want the April bill, February still unpaid", last.Type, last.StateAfter)
 	}
 	firstBill := full[2]

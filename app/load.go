@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/tanahbumbu/jaminan/adapters/eventstore"
+	"github.com/tanahbumbu/jaminan/domain/calendar"
 	"github.com/tanahbumbu/jaminan/domain/claim"
 	"github.com/tanahbumbu/jaminan/domain/event"
 	"github.com/tanahbumbu/jaminan/domain/participant"
@@ -83,21 +84,74 @@ func (a *Application) LoadParticipants(ctx context.Context, participantIDs []str
 	return states, nil
 }
 
-// LoadPayer loads a payer: the cached state (PayerCache), else the
-// payer's snapshot (Config.Snapshots), and the events after it; or a replay
-// of the whole stream. The state returned may be the cache's: callers must
-// not change it (decide functions never do).
+// LoadPayer loads a payer with its bills' lines: the cached state
+// (PayerCache), else the payer's snapshot (Config.Snapshots), and the events
+// after it, or a replay of the whole stream; then the parts of its bills'
+// streams not folded yet, all in one read. The state returned may be the
+// cache's: callers must not change it (decide functions never do).
 func (a *Application) LoadPayer(ctx context.Context, payerID string) (payer.State, error) {
+	return a.loadPayer(ctx, payerID, true)
+}
+
+// loadPayer loads a payer; without lines, only its own stream is read, and
+// bills assessed since the cached state have totals but no lines (what
+// payments, penalties and corrections decide on). Snapshots hold no lines
+// of bill streams (payer.SnapshotCodec): a state from one reads them anew.
+func (a *Application) loadPayer(ctx context.Context, payerID string, lines bool) (payer.State, error) {
 	streamID := payerStream(payerID)
 	cached := a.config.PayerCache.get(streamID)
 	loaded, err := load(ctx, a, payerAggregate(), streamID, cached)
 	if err != nil {
 		return payer.State{}, err
 	}
-	if loaded.version != cached.version || loaded.snapshotVersion != cached.snapshotVersion {
+	changed := loaded.version != cached.version || loaded.snapshotVersion != cached.snapshotVersion
+	if lines {
+		var folded bool
+		if loaded.state, folded, err = a.withBillLines(ctx, payerID, loaded.state); err != nil {
+			return payer.State{}, err
+		}
+		changed = changed || folded
+	}
+	if changed {
 		a.config.PayerCache.put(streamID, loaded)
 	}
 	return loaded.state, nil
+}
+
+// withBillLines folds the parts of the payer's bills not folded yet,
+// reading every such bill's stream in one ReadStreams.
+func (a *Application) withBillLines(ctx context.Context, payerID string, state payer.State) (payer.State, bool, error) {
+	var streamIDs []string
+	for _, period := range state.Periods() {
+		if _, missing := state.Bills[period].MissingParts(); missing {
+			streamIDs = append(streamIDs, billStream(payerID, period))
+		}
+	}
+	if len(streamIDs) == 0 {
+		return state, false, nil
+	}
+	read, err := eventstore.ReadStreams(ctx, a.config.Store, streamIDs)
+	if err != nil {
+		return payer.State{}, false, err
+	}
+	builder := payer.NewBuilder(state)
+	for _, streamID := range streamIDs {
+		parts, err := a.decodeAll(streamID, read[streamID])
+		if err != nil {
+			return payer.State{}, false, err
+		}
+		for _, part := range parts {
+			builder.Apply(part)
+		}
+	}
+	folded := builder.State()
+	for _, period := range folded.Periods() {
+		if first, missing := folded.Bills[period].MissingParts(); missing {
+			return payer.State{}, false, fmt.Errorf("payer %s: the bill of %s counts %d parts, its stream %s ends before part %d",
+				payerID, period, folded.PartsOf(period), billStream(payerID, period), first)
+		}
+	}
+	return folded, true, nil
 }
 
 // LoadClaim replays a claim's stream.
@@ -167,6 +221,9 @@ func ParticipantStream(participantID string) string { return participantStream(p
 
 // PayerStream is the stream id of a payer.
 func PayerStream(payerID string) string { return payerStream(payerID) }
+
+// BillStream is the stream id of the lines of a payer's bill for a month.
+func BillStream(payerID string, period calendar.Period) string { return billStream(payerID, period) }
 
 // ClaimStream is the stream id of a claim.
 func ClaimStream(claimID string) string { return claimStream(claimID) }

@@ -59,7 +59,7 @@ func TestVulnerableWorkerPackage(t *testing.T) {
 	mustRun(t, application, `{"command":"RegisterPayer","payer_id":"pemkab","name":"Pemkab","kind":"regency","risk_class":1}`)
 	mustRun(t, application, `{"command":"RegisterParticipant","nik":"6310010101900001","name":"Rudi","birth_date":"1990-01-01","category":"pekerja_rentan","segment":"BPU","kecamatan":"Angsana","desa":"Bunati","payer_id":"pemkab"}`)
 	mustRun(t, application, `{"command":"Enroll","nik":"6310010101900001","programmes":["JKK","JKM"],"effective_date":"2024-01-01","declared_income":"1000000"}`)
-	assessed := decodeOnly[payer.ContributionsAssessed](t, application, mustRun(t, application, `{"command":"AssessContributions","payer_id":"pemkab","period":"2024-05"}`))
+	assessed := decodeOnly[payer.BillLinesRecorded](t, application, mustRun(t, application, `{"command":"AssessContributions","payer_id":"pemkab","period":"2024-05"}`))
 	if !assessed.Total.Equal(rupiah("16800")) || !assessed.Lines[0].Lines[0].Total.Equal(rupiah("10000")) || !assessed.Lines[0].Lines[1].Total.Equal(rupiah("6800")) {
 		t.Errorf("vulnerable worker: got total %s lines %+v, want 10000 + 6800 = 16800", assessed.Total, assessed.Lines[0].Lines)
 	}
@@ -162,7 +162,7 @@ func TestBPULapseAndReactivation(t *testing.T) {
 	mustRun(t, application, `{"command":"RecordPayment","payment_id":"p-mar","payer_id":"self-rudi","amount":"16800","paid_on":"2024-05-20","bank_reference":"B","period":"2024-03"}`)
 	result := mustRun(t, application, `{"command":"AssessContributions","payer_id":"self-rudi","period":"2024-06"}`)
 	reactivated := decodeOnly[participant.MembershipReactivated](t, application, result)
-	assessed := decodeOnly[payer.ContributionsAssessed](t, application, result)
+	assessed := decodeOnly[payer.BillLinesRecorded](t, application, result)
 	if reactivated.FromPeriod.String() != "2024-06" || !assessed.Total.Equal(rupiah("16800")) {
 		t.Errorf("reactivation: got %+v and a bill of %s, want from 2024-06 and 16800", reactivated, assessed.Total)
 	}
@@ -208,7 +208,7 @@ func TestConstructionProject(t *testing.T) {
 	mustRun(t, application, enroll(workers[0], "jalan-pakatellu", "2024-03-01"))
 	mustRun(t, application, enroll(workers[1], "jalan-pakatellu", "2024-03-11"))
 	mustRun(t, application, enroll(workers[2], "dermaga", "2024-03-04"))
-	assessed := decodeOnly[payer.ContributionsAssessed](t, application, mustRun(t, application, `{"command":"AssessContributions","payer_id":"cv-pakatellu","period":"2024-03"}`))
+	assessed := decodeOnly[payer.BillLinesRecorded](t, application, mustRun(t, application, `{"command":"AssessContributions","payer_id":"cv-pakatellu","period":"2024-03"}`))
 	want := map[string][]string{"dermaga": {"1215000", "225000", "1440000"}, "jalan-pakatellu": {"168000", "24000", "192000"}}
 	if len(assessed.Lines) != 2 || !assessed.Total.Equal(rupiah("1632000")) {
 		t.Fatalf("bill: %d lines, %s; want one line per project, 1632000", len(assessed.Lines), assessed.Total)
@@ -248,7 +248,7 @@ func TestA2020BillIsNotDueOnIndependenceDay(t *testing.T) {
 	mustRun(t, application, payerLine)
 	mustRun(t, application, memberLine)
 	mustRun(t, application, `{"command":"Enroll","nik":"6310064203820002","programmes":["JKK","JKM","JHT"],"effective_date":"2020-01-01","wage":"3000000"}`)
-	assessed := decodeOnly[payer.ContributionsAssessed](t, application, mustRun(t, application, `{"command":"AssessContributions","payer_id":"desa-pakatellu","period":"2020-07"}`))
+	assessed := decodeOnly[payer.BillLinesRecorded](t, application, mustRun(t, application, `{"command":"AssessContributions","payer_id":"desa-pakatellu","period":"2020-07"}`))
 	if assessed.DueDate.String() != "2020-08-18" || assessed.RuleBook != "pp82-2019" {
 		t.Errorf("due %s under %s, want 2020-08-18 under pp82-2019", assessed.DueDate, assessed.RuleBook)
 	}

@@ -15,6 +15,10 @@ func ruleBookOf(events []event.Event) string {
 		switch e := e.(type) {
 		case *payer.ContributionsAssessed:
 			return e.RuleBook
+		case *payer.ContributionsBilled:
+			return e.RuleBook
+		case *payer.BillLinesRecorded:
+			return e.RuleBook
 		case *payer.LatePenaltyAssessed:
 			return e.RuleBook
 		case *claim.Approved:

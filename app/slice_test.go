@@ -104,7 +104,7 @@ func RunSlice(t *testing.T, newStore func(t *testing.T) eventstore.Store) {
 	setUpMember(t, application)
 
 	// Worked example 7: PU risk class 1, W = 3,000,000: JKK 7,200; JKM 9,000; JHT 171,000 (111,000 + 60,000); 187,200.
-	assessed := decodeOnly[payer.ContributionsAssessed](t, application,
+	assessed := decodeOnly[payer.BillLinesRecorded](t, application,
 		mustRun(t, application, `{"command":"AssessContributions","payer_id":"desa-pakatellu","period":"2024-02"}`))
 	if len(assessed.Lines) != 1 {
 		t.Fatalf("bill lines: got %d, want 1", len(assessed.Lines))

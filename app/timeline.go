@@ -70,13 +70,9 @@ func (a *Application) billLines(ctx context.Context, member participant.State, b
 	var items []timelineItem
 	for _, payerID := range distinct(member.PayerIDs()) {
 		view := payer.MemberBills{ParticipantID: member.ID}
-		err := a.eachEvent(ctx, payerStream(payerID), func(recorded eventstore.RecordedEvent) error {
+		err := a.eachPayerEvent(ctx, payerID, func(recorded eventstore.RecordedEvent, decoded event.Event) error {
 			if !bound.admits(recorded) {
 				return nil
-			}
-			decoded, err := a.Decode(recorded)
-			if err != nil {
-				return fmt.Errorf("%s version %d: %w", recorded.StreamID, recorded.Version, err)
 			}
 			var concerns any
 			view, concerns = view.Evolve(decoded)
@@ -99,6 +95,49 @@ func (a *Application) billLines(ctx context.Context, member participant.State, b
 		}
 	}
 	return items, nil
+}
+
+// eachPayerEvent visits a payer's stream, decoded, with the lines of its
+// bills where they now live: before each ContributionsBilled, the parts of
+// the bill's stream it counts (payer.BillLinesRecorded), in order, as they
+// stand in the log (the command path writes them first). A payer.Builder
+// folds a part only after the ContributionsBilled that counts it; the
+// views histories fold (payer.MemberBills) take the lines from the parts.
+func (a *Application) eachPayerEvent(ctx context.Context, payerID string, visit func(eventstore.RecordedEvent, event.Event) error) error {
+	decode := func(recorded eventstore.RecordedEvent) (event.Event, error) {
+		decoded, err := a.Decode(recorded)
+		if err != nil {
+			return nil, fmt.Errorf("%s version %d: %w", recorded.StreamID, recorded.Version, err)
+		}
+		return decoded, nil
+	}
+	return a.eachEvent(ctx, payerStream(payerID), func(recorded eventstore.RecordedEvent) error {
+		decoded, err := decode(recorded)
+		if err != nil {
+			return err
+		}
+		if billed, ok := decoded.(*payer.ContributionsBilled); ok && billed.Parts > 0 {
+			streamID := billStream(payerID, billed.Period)
+			parts, err := a.config.Store.ReadStream(ctx, streamID, int64(billed.FirstPart), billed.Parts)
+			if err != nil {
+				return fmt.Errorf("read stream %s: %w", streamID, err)
+			}
+			if len(parts) != billed.Parts {
+				return fmt.Errorf("%s version %d counts %d parts from %d on %s, which has %d of them", recorded.StreamID, recorded.Version,
+					billed.Parts, billed.FirstPart, streamID, len(parts))
+			}
+			for _, part := range parts {
+				decodedPart, err := decode(part)
+				if err == nil {
+					err = visit(part, decodedPart)
+				}
+				if err != nil {
+					return err
+				}
+			}
+		}
+		return visit(recorded, decoded)
+	})
 }
 
 // decodedStream reads a whole stream and decodes the events within bound.
@@ -219,18 +258,28 @@ func describeTimeline(member participant.State, views map[string]payer.MemberBil
 }
 
 // ParticipantStreams are the streams of a participant's timeline: their own,
-// their claims' and those of every payer they have had. An audit bundle holds
-// them whole, so every chain verifies (the payers' streams name the other
-// participants on a bill by internal id only).
-func ParticipantStreams(member participant.State) []string {
+// their claims' and those of every payer they have had, with the streams of
+// those payers' bills (their lines). An audit bundle holds them whole, so
+// every chain verifies (the bills name the other participants on them by
+// internal id only).
+func (a *Application) ParticipantStreams(ctx context.Context, member participant.State) ([]string, error) {
 	streams := []string{participantStream(member.ID)}
 	for _, claimID := range sortedClaimIDs(member) {
 		streams = append(streams, claimStream(claimID))
 	}
 	for _, payerID := range distinct(member.PayerIDs()) {
 		streams = append(streams, payerStream(payerID))
+		bills, err := a.loadPayer(ctx, payerID, false)
+		if err != nil {
+			return nil, err
+		}
+		for _, period := range bills.Periods() {
+			if bills.PartsOf(period) > 0 {
+				streams = append(streams, billStream(payerID, period))
+			}
+		}
 	}
-	return streams
+	return streams, nil
 }
 
 func sortedClaimIDs(member participant.State) []string {

@@ -3,11 +3,16 @@ package app_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/tanahbumbu/jaminan/adapters/eventstore"
 	"github.com/tanahbumbu/jaminan/adapters/eventstore/memory"
+	"github.com/tanahbumbu/jaminan/app"
+	"github.com/tanahbumbu/jaminan/domain/command"
+	"github.com/tanahbumbu/jaminan/domain/problem"
 )
 
 // sequentialStore is the memory store with the EventStoreDB adapter's
@@ -64,4 +69,28 @@ func TestFileClaimCutShortIsCompletedByTheSameCommand(t *testing.T) {
 		t.Errorf("after the same command again: %d lodged, %d filed; want one each", lodged, filed)
 	}
 	mustRun(t, application, `{"command":"ApproveClaim","claim_id":"k"}`)
+}
+
+// oversizeStore refuses every append as the stores refuse an event over
+// eventstore.MaxEventSize (no command of today's vocabulary decides one).
+type oversizeStore struct{ *memory.Store }
+
+func (s oversizeStore) Append(_ context.Context, streamID string, _ eventstore.ExpectedVersion, events []eventstore.EventData) (eventstore.AppendResult, error) {
+	return eventstore.AppendResult{}, fmt.Errorf("%w: %w", eventstore.ErrInvalidAppend, &eventstore.EventTooLargeError{StreamID: streamID, Type: events[0].Type, Size: eventstore.MaxEventSize + 1})
+}
+
+// An event over the size limit is a problem naming the stream and the size
+// (invalid, not an internal error), and nothing is stored.
+func TestEventTooLargeIsAProblem(t *testing.T) {
+	store := oversizeStore{memory.New()}
+	application := newApplication(t, store)
+	_, err := application.Execute(context.Background(), &command.RegisterPayer{PayerID: "desa-besar", PayerName: "Desa Besar", Kind: "village_government", RiskClass: 1}, app.Meta{Actor: "test"})
+	refusal, ok := problem.As(err)
+	if !ok || refusal.Kind != problem.Invalid || refusal.Code != "event_too_large" || !errors.Is(err, eventstore.ErrEventTooLarge) ||
+		!strings.Contains(refusal.Message, "payer-desa-besar") || !strings.Contains(refusal.Message, fmt.Sprint(eventstore.MaxEventSize+1)) {
+		t.Fatalf("got %v, want an invalid event_too_large problem naming the stream and the size", err)
+	}
+	if head, _ := store.Head(context.Background()); head != 0 {
+		t.Errorf("head %d after the refusal, want 0", head)
+	}
 }

@@ -184,7 +184,7 @@ func (c Config) Validate() error {
 }
 
 // Phases are the groups of measurements, in the order they run.
-var Phases = []string{"appends", "log", "lag", "dashboards", "serve", "apply", "payer"}
+var Phases = []string{"appends", "log", "lag", "dashboards", "serve", "apply", "payer", "bill"}
 
 // runs reports whether config selects phase.
 func (c Config) runs(phase string) bool {
@@ -238,7 +238,7 @@ func Run(ctx context.Context, config Config) (Report, error) {
 			report.LogEvents = events
 			return results, err
 		}},
-		{"lag", runLag}, {"dashboards", runDashboards}, {"serve", runServe}, {"apply", runApply}, {"payer", runPayer},
+		{"lag", runLag}, {"dashboards", runDashboards}, {"serve", runServe}, {"apply", runApply}, {"payer", runPayer}, {"bill", runBill},
 	}
 	for _, phase := range phases {
 		if !config.runs(phase.name) {

@@ -240,7 +240,7 @@ func villageStreams(library *rules.Library, places []place, shape Shape, village
 	random := rand.New(rand.NewPCG(benchSeed, uint64(village)))
 	place := places[village%len(places)]
 	payerID := villagePayer(village)
-	streams := make([]stream, 0, participantsPerVillage+1)
+	streams := make([]stream, 0, participantsPerVillage+shape.Months+1)
 	members := make([]payer.Member, 0, participantsPerVillage)
 	wages, raised := make([]decimal.Decimal, 0, participantsPerVillage), make([]decimal.Decimal, 0, participantsPerVillage)
 	for worker := range participantsPerVillage {
@@ -287,7 +287,14 @@ func villageStreams(library *rules.Library, places []place, shape Shape, village
 		if err != nil {
 			return nil, fmt.Errorf("assess %s: %w", period, err)
 		}
-		take("AssessContributions", book.ID(), assessed)
+		summary, parts := payer.BillParts(assessed)
+		take("AssessContributions", book.ID(), summary)
+		lines := stream{id: app.BillStream(payerID, period)} // appended before the payer's stream, as the command path does
+		for _, e := range parts {
+			lines.events = append(lines.events, decided{event: e, command: "AssessContributions", ruleBook: book.ID()})
+			state = payer.Evolve(state, e)
+		}
+		streams = append(streams, lines)
 		paidOn := period.Next().FirstDay().AddDays(9)
 		if random.IntN(latePaymentOneIn) == 0 {
 			paidOn = period.Next().FirstDay().AddDays(19)

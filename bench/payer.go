@@ -2,15 +2,12 @@ package bench
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 
-	"github.com/tanahbumbu/jaminan/adapters/eventstore"
 	"github.com/tanahbumbu/jaminan/adapters/snapshot"
 	"github.com/tanahbumbu/jaminan/app"
 	"github.com/tanahbumbu/jaminan/domain/command"
@@ -52,8 +49,8 @@ func runPayer(ctx context.Context, config Config, say func(string, ...any)) (res
 }
 
 // buildPayerHistory registers the payer and bills and pays each month: the
-// bills straight onto the stream (decided by payer.Assess, as apptest does:
-// the workers need not be registered), the payments as commands. Untimed.
+// bills through Application.AssessMembers (the workers need not be
+// registered), the payments as commands. Untimed.
 func buildPayerHistory(ctx context.Context, db *scratch) error {
 	application := db.Application
 	register := &command.RegisterPayer{PayerID: payerHistoryID, PayerName: "Bench payer", Kind: "regency", RiskClass: 1}
@@ -68,23 +65,9 @@ func buildPayerHistory(ctx context.Context, db *scratch) error {
 	today := application.Today()
 	period := today.Period().AddMonths(-PayerHistoryMonths)
 	for month := range PayerHistoryMonths {
-		state, err := application.LoadPayer(ctx, payerHistoryID)
+		assessed, err := application.AssessMembers(ctx, &command.AssessContributions{PayerID: payerHistoryID, Period: period}, app.Meta{Actor: "bench", Source: "bench"}, members)
 		if err != nil {
-			return err
-		}
-		decided, err := payer.Assess(state, &command.AssessContributions{PayerID: payerHistoryID, Period: period}, members, application.Library(), today)
-		if err != nil || len(decided) != 1 {
-			return fmt.Errorf("assess %s: %d events, %v", period, len(decided), err)
-		}
-		assessed := decided[0].(*payer.ContributionsAssessed)
-		body, err := json.Marshal(assessed)
-		if err != nil {
-			return err
-		}
-		if _, err := db.Store.Append(ctx, app.PayerStream(payerHistoryID), eventstore.Exact(state.Version), []eventstore.EventData{{EventID: uuid.New(),
-			Type: assessed.EventType(), SchemaVersion: payer.Events().Version(assessed.EventType()), OccurredAt: assessed.OccurredOn().Time(), Data: body,
-			Metadata: eventstore.Metadata{Actor: "bench", Source: "bench", RuleBook: assessed.RuleBook, Command: "AssessContributions"}}}); err != nil {
-			return fmt.Errorf("append the bill of %s: %w", period, err)
+			return fmt.Errorf("assess %s: %w", period, err)
 		}
 		paidOn := assessed.DueDate
 		if paidOn.After(today) {

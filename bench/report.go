@@ -209,6 +209,11 @@ func method() string {
   no payer cache and no snapshots (it replays the stream), one with no cache reading the payer's snapshot and the
   events after it, and one with the payer in its cache. Baselines: the rows each load reads at the least, selected
   and not decoded.
+- **Bill** (bench/bill.go): one payer of 100,000 workers (a national employer; its bill was one event of about 30 MB
+  before bills had streams of their own) billed once through Application.AssessMembers: the domain's payer.Assess and
+  the command path's one AppendMany of the bill's parts and its summary; then loaded, lines and all, by a process
+  with an empty payer cache. One run whatever --runs says. Baselines: an INSERT … SELECT of the same rows into a
+  table like events, and a SELECT of the same streams' rows, not decoded.
 
 ## Where the time goes
 
@@ -223,10 +228,10 @@ command at a time, so their groups hold one command each and they take turns on 
 
 A rebuild reads more than COPY does and writes much more. Every path reads and decodes the log once for all
 projections (docs/scaling.md); the bulk path also writes set-wise. Decoding the JSON, the money amounts in particular, is most
-of the floor row's time, and a bill (%[37]s) carries a line per worker and programme. Every bill becomes one
+of the floor row's time, and a bill's lines (%[37]s, on the bill's own stream) carry a line per worker and programme. Every bill becomes one
 %[38]s row per line and one journal entry per account, and every payment updates those rows again, so the
 contributions projection writes tens of rows per event where the COPY baselines write one. The coverage as of a date
-loads the payer's stream too, with a year of those bills.
+loads the payer's stream too, with the lines of a year of those bills from their streams.
 `,
 		code("bench/appends.go"), code("store.Append"), code("NoStream"), code("Exact"), appendWarmup, appendWindow,
 		code("INSERT"), code("bench_events"), code("CREATE TABLE bench_events (LIKE events INCLUDING ALL)"), LatencyClients,
@@ -236,7 +241,7 @@ loads the payer's stream too, with a year of those bills.
 		code("COPY (SELECT … FROM events ORDER BY position) TO STDOUT"), code("ReadAll"),
 		code("COPY bench_copy FROM STDIN"), code("bench/history.go"), thousands(historySamples), code("LoadParticipant"),
 		code("ReadStream"), code("CoverageOn"), code("VmHWM"), code("/proc/self/clear_refs"),
-		code("UPDATE log_head"), code("SELECT … FROM log_head FOR UPDATE"), code("pg_notify"), code("ContributionsAssessed"),
+		code("UPDATE log_head"), code("SELECT … FROM log_head FOR UPDATE"), code("pg_notify"), code("BillLinesRecorded"),
 		code("rm_contributions"), code("jaminan apply"))
 }
 

@@ -47,8 +47,8 @@ func (Contributions) Apply(ctx context.Context, tx pgx.Tx, events []Decoded) err
 	sums.takeOutArrears(batch)
 	for _, decoded := range events {
 		position := decoded.Recorded.Position
-		if payerID, ok := strings.CutPrefix(decoded.Recorded.StreamID, payerPrefix); ok {
-			if assessed, ok := decoded.Event.(*payer.ContributionsAssessed); ok && useCopy(ctx, contributionRows(assessed)) {
+		if payerID, assessed, ok := billLines(decoded); ok {
+			if useCopy(ctx, contributionRows(assessed)) {
 				// A large bill: what is queued runs first, then its lines go in by COPY.
 				if err := sendBatch(ctx, tx, batch, "contributions"); err != nil {
 					return err
@@ -60,6 +60,10 @@ func (Contributions) Apply(ctx context.Context, tx pgx.Tx, events []Decoded) err
 				queueBillTotals(batch, sums, payerID, position, assessed)
 				continue
 			}
+			queueAssessed(batch, sums, payerID, position, assessed)
+			continue
+		}
+		if payerID, ok := strings.CutPrefix(decoded.Recorded.StreamID, payerPrefix); ok {
 			queuePayerFinance(batch, sums, payerID, position, decoded)
 			continue
 		}
@@ -75,10 +79,23 @@ func (Contributions) Apply(ctx context.Context, tx pgx.Tx, events []Decoded) err
 	return sendBatch(ctx, tx, sums.queue(), "contribution summaries")
 }
 
-func queuePayerFinance(batch *pgx.Batch, sums *contributionSums, payerID string, position int64, decoded Decoded) {
+// billLines is the bill lines an event brings and their payer: a whole
+// ContributionsAssessed of a payer's stream (logs written before bills had
+// streams of their own), or one part of a bill's stream. A bill's
+// ContributionsBilled brings none: its parts carry its lines and total.
+func billLines(decoded Decoded) (string, *payer.ContributionsAssessed, bool) {
 	switch e := decoded.Event.(type) {
 	case *payer.ContributionsAssessed:
-		queueAssessed(batch, sums, payerID, position, e)
+		payerID, ok := strings.CutPrefix(decoded.Recorded.StreamID, payerPrefix)
+		return payerID, e, ok
+	case *payer.BillLinesRecorded:
+		return e.PayerID, e.AsAssessed(), strings.HasPrefix(decoded.Recorded.StreamID, billPrefix)
+	}
+	return "", nil, false
+}
+
+func queuePayerFinance(batch *pgx.Batch, sums *contributionSums, payerID string, position int64, decoded Decoded) {
+	switch e := decoded.Event.(type) {
 	case *payer.PaymentReceived:
 		allocated := decimal.Zero
 		for _, allocation := range e.Allocations {
@@ -256,7 +273,11 @@ func newContributionSums(events []Decoded) *contributionSums {
 		months: map[string]monthSums{}}
 	seen := map[string]bool{}
 	for _, decoded := range events {
-		if payerID, ok := strings.CutPrefix(decoded.Recorded.StreamID, payerPrefix); ok && !seen[payerID] {
+		payerID, ok := strings.CutPrefix(decoded.Recorded.StreamID, payerPrefix)
+		if !ok {
+			payerID, _, ok = billLines(decoded) // a bill's part changes its payer's bills too
+		}
+		if ok && !seen[payerID] {
 			seen[payerID] = true
 			sums.payers = append(sums.payers, payerID)
 		}

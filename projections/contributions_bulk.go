@@ -33,9 +33,13 @@ func applyContributionsBulk(ctx context.Context, tx pgx.Tx, events []Decoded) er
 	sums.takeOutArrears(batch)
 	for _, decoded := range events {
 		position := decoded.Recorded.Position
-		if payerID, ok := strings.CutPrefix(decoded.Recorded.StreamID, payerPrefix); ok {
+		if payerID, ok := payerOf(decoded); ok {
 			if folded[payerID] {
 				fold.events = append(fold.events, decoded)
+				continue
+			}
+			if _, assessed, ok := billLines(decoded); ok {
+				queueAssessed(batch, sums, payerID, position, assessed)
 				continue
 			}
 			queuePayerFinance(batch, sums, payerID, position, decoded)
@@ -59,11 +63,21 @@ func applyContributionsBulk(ctx context.Context, tx pgx.Tx, events []Decoded) er
 	return sendBatch(ctx, tx, sums.queue(), "contribution summaries")
 }
 
+// payerOf is the payer whose bills an event of a payer's stream or of a
+// bill's stream (its parts name their payer) moves.
+func payerOf(decoded Decoded) (string, bool) {
+	if payerID, ok := strings.CutPrefix(decoded.Recorded.StreamID, payerPrefix); ok {
+		return payerID, true
+	}
+	payerID, _, ok := billLines(decoded)
+	return payerID, ok
+}
+
 // foldablePayers are the payers of the batch whose every event is of a kind the fold knows.
 func foldablePayers(events []Decoded) map[string]bool {
 	folded := map[string]bool{}
 	for _, decoded := range events {
-		payerID, ok := strings.CutPrefix(decoded.Recorded.StreamID, payerPrefix)
+		payerID, ok := payerOf(decoded)
 		if !ok {
 			continue
 		}
@@ -72,8 +86,8 @@ func foldablePayers(events []Decoded) map[string]bool {
 			continue
 		}
 		switch decoded.Event.(type) {
-		case *payer.Registered, *payer.ContributionsAssessed, *payer.PaymentReceived, *payer.LatePenaltyAssessed,
-			*payer.PaymentReversed, *payer.PeriodClosed:
+		case *payer.Registered, *payer.ContributionsAssessed, *payer.ContributionsBilled, *payer.BillLinesRecorded,
+			*payer.PaymentReceived, *payer.LatePenaltyAssessed, *payer.PaymentReversed, *payer.PeriodClosed:
 			folded[payerID] = true
 		default:
 			folded[payerID] = false
@@ -150,7 +164,8 @@ func (f *contributionFold) run(ctx context.Context, tx pgx.Tx) error {
 		return err
 	}
 	for _, decoded := range f.events {
-		if err := f.take(ctx, tx, strings.TrimPrefix(decoded.Recorded.StreamID, payerPrefix), decoded); err != nil {
+		payerID, _ := payerOf(decoded)
+		if err := f.take(ctx, tx, payerID, decoded); err != nil {
 			return err
 		}
 	}
@@ -171,9 +186,11 @@ func (f *contributionFold) readBills(ctx context.Context, tx pgx.Tx) error {
 		}
 	}
 	for _, decoded := range f.events {
-		payerID := strings.TrimPrefix(decoded.Recorded.StreamID, payerPrefix)
+		payerID, _ := payerOf(decoded)
 		switch e := decoded.Event.(type) {
 		case *payer.ContributionsAssessed:
+			touch(payerID, e.Period.String())
+		case *payer.BillLinesRecorded:
 			touch(payerID, e.Period.String())
 		case *payer.PaymentReceived:
 			for _, allocation := range e.Allocations {
@@ -245,6 +262,8 @@ func (f *contributionFold) take(ctx context.Context, tx pgx.Tx, payerID string, 
 	switch e := decoded.Event.(type) {
 	case *payer.ContributionsAssessed:
 		f.assess(payerID, position, e)
+	case *payer.BillLinesRecorded:
+		f.assess(payerID, position, e.AsAssessed()) // a bill's lines come part by part; its ContributionsBilled moves nothing here
 	case *payer.PaymentReceived:
 		key := billKey{payerID, e.PaymentID}
 		payment := &foldedPayment{payerID: payerID, paymentID: e.PaymentID, e: e, status: "received", position: position}

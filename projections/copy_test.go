@@ -74,7 +74,7 @@ func addSupplement(t *testing.T, built *history) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.Name(), err)
 		}
-		if _, ok := c.(*command.AssessContributions); ok && (len(result.Events) == 0 || result.Events[len(result.Events)-1].Type != "ContributionsAssessed") {
+		if _, ok := c.(*command.AssessContributions); ok && (len(result.Events) == 0 || result.Events[len(result.Events)-1].Type != "ContributionsBilled") {
 			t.Fatalf("no supplement to %s %s: %+v", payerID, periodText, result.Events)
 		}
 	}

@@ -28,6 +28,7 @@ const (
 	payerPrefix       = "payer-"
 	participantPrefix = "participant-"
 	claimPrefix       = "claim-"
+	billPrefix        = "bill-"
 )
 
 // moneyText is a decimal as exact text for a numeric[] parameter.

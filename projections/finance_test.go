@@ -164,7 +164,7 @@ func (h *history) journalBalances(t *testing.T) {
 			t.Errorf("trial balance as of position %d: %s, want 0", cut, balance)
 		}
 	}
-	for _, eventType := range []string{"ContributionsAssessed", "PaymentReceived", "LatePenaltyAssessed", "PaymentReversed", "ClaimApproved", "PayoutRecorded"} {
+	for _, eventType := range []string{"BillLinesRecorded", "PaymentReceived", "LatePenaltyAssessed", "PaymentReversed", "ClaimApproved", "PayoutRecorded"} {
 		if h.count(t, `SELECT count(*) FROM journal_entries WHERE event_type = $1`, eventType) == 0 {
 			t.Errorf("no journal entries from %s: the history should have some", eventType)
 		}

@@ -18,7 +18,8 @@ import (
 // movement (postings.go has the rules), and keeps its own index of claims
 // (journal_claims) so a claim's entries know its programme and member.
 //
-//	ContributionsAssessed  Dr contributions_receivable:<payer>  Cr contribution_income:<programme>, JHT to jht_liability:<participant>
+//	BillLinesRecorded      Dr contributions_receivable:<payer>  Cr contribution_income:<programme>, JHT to jht_liability:<participant>
+//	                       (each part of a bill's stream for its lines; a whole ContributionsAssessed of older logs alike)
 //	PaymentReceived        Dr cash_at_bank                       Cr contributions_receivable:<payer> (allocations), payer_credit:<payer> (credit)
 //	LatePenaltyAssessed    Dr penalty_receivable:<payer>         Cr penalty_income
 //	PaymentReversed        the mirror of the payment and of its penalties

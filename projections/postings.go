@@ -95,6 +95,8 @@ func postings(streamID string, e event.Event, claims map[string]claimRef) ([]pos
 		entries = participantPostings(participantID, e)
 	} else if claimID, ok := strings.CutPrefix(streamID, claimPrefix); ok {
 		entries, err = claimPostings(claimID, e, claims)
+	} else if part, ok := e.(*payer.BillLinesRecorded); ok && strings.HasPrefix(streamID, billPrefix) {
+		entries = assessedPostings(part.PayerID, part.AsAssessed()) // a bill posts part by part
 	}
 	if err != nil {
 		return nil, err

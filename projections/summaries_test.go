@@ -39,7 +39,7 @@ var summaryDefinitions = []struct{ table, definition string }{
 }
 
 // summaryEvents are the events that move a summary; the history must hold each.
-var summaryEvents = []string{"ParticipantEnrolled", "MembershipEnded", "ContributionsAssessed", "PaymentReceived", "PaymentReversed",
+var summaryEvents = []string{"ParticipantEnrolled", "MembershipEnded", "BillLinesRecorded", "PaymentReceived", "PaymentReversed",
 	"ClaimFiled", "ClaimApproved", "ClaimRejected", "PayoutRecorded", "PayoutReversed"}
 
 // withSummaryStory adds to the history what the demo lacks: a claim

@@ -30,6 +30,9 @@ type fixtureEvent struct {
 	SchemaVersion int             `json:"schema_version"`
 	OccurredAt    string          `json:"occurred_at"`
 	Data          json.RawMessage `json:"data"`
+	// EventID and Metadata, when given, are stored as they were written.
+	EventID  string              `json:"event_id,omitempty"`
+	Metadata eventstore.Metadata `json:"metadata"`
 }
 
 // A log written by an older release (ParticipantEnrolled version 1, with
@@ -96,8 +99,14 @@ func appendFixture(t *testing.T, store eventstore.Store, path string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = store.Append(context.Background(), fixture.Stream, eventstore.Any(), []eventstore.EventData{{EventID: uuid.New(), Type: fixture.Type,
-			SchemaVersion: fixture.SchemaVersion, OccurredAt: occurred, Data: fixture.Data}})
+		id := uuid.New()
+		if fixture.EventID != "" {
+			if id, err = uuid.Parse(fixture.EventID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err = store.Append(context.Background(), fixture.Stream, eventstore.Any(), []eventstore.EventData{{EventID: id, Type: fixture.Type,
+			SchemaVersion: fixture.SchemaVersion, OccurredAt: occurred, Data: fixture.Data, Metadata: fixture.Metadata}})
 		if err != nil {
 			t.Fatal(err)
 		}

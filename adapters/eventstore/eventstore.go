@@ -17,6 +17,9 @@
 //   - Streams start at version 1. Positions in the global log start at 1,
 //     are gap-free and only grow; ReadAll never returns an event after one
 //     with a higher position has been returned (no late commits are skipped).
+//   - No event is larger than MaxEventSize (EventSize): an append holding
+//     one is refused with an *EventTooLargeError, matching ErrEventTooLarge
+//     and ErrInvalidAppend, before anything is stored.
 //   - Methods are safe for concurrent use.
 package eventstore
 
@@ -41,6 +44,11 @@ const (
 	MaxEventsPerAppendMany = 10 * MaxEventsPerAppend
 	// MaxReadLimit bounds one page of ReadStream or ReadAll.
 	MaxReadLimit = 10_000
+	// MaxEventSize bounds one event (EventSize): a quarter of EventStoreDB's
+	// default maximum append size, so any event can move to any store, and
+	// no aggregate's load is held hostage by one huge event. What is larger
+	// is split by its writer (a bill's lines go in chunks, docs/events.md).
+	MaxEventSize = 256 << 10
 )
 
 // Store is the event-store port.
@@ -212,7 +220,36 @@ var (
 	ErrConcurrencyConflict = errors.New("concurrency conflict")
 	ErrEventIDReused       = errors.New("event id reused")
 	ErrInvalidAppend       = errors.New("invalid append")
+	ErrEventTooLarge       = errors.New("event larger than the maximum event size")
 )
+
+// EventSize is what counts against MaxEventSize: the event's data, its type
+// and its metadata's values, in bytes.
+func EventSize(event EventData) int {
+	m := event.Metadata
+	return len(event.Data) + len(event.Type) + len(m.CorrelationID) + len(m.CausationID) + len(m.Actor) + len(m.Source) + len(m.RuleBook) + len(m.Command)
+}
+
+// EventTooLargeError is an event over MaxEventSize; nothing was stored. It
+// matches ErrEventTooLarge and ErrInvalidAppend: sending it again cannot help.
+type EventTooLargeError struct {
+	StreamID string
+	Index    int // the event's place in its append, from 0
+	Type     string
+	Size     int
+}
+
+func (e *EventTooLargeError) Error() string {
+	return fmt.Sprintf("event %d (%s) of stream %s is %d bytes, over the maximum event size of %d bytes: nothing stored",
+		e.Index, e.Type, e.StreamID, e.Size, MaxEventSize)
+}
+
+// Is makes errors.Is match ErrEventTooLarge and ErrInvalidAppend.
+func (e *EventTooLargeError) Is(target error) bool {
+	return target == ErrEventTooLarge || target == ErrInvalidAppend
+}
+
+var _ error = (*EventTooLargeError)(nil)
 
 // ConflictError is the concrete conflict: the stream moved on.
 type ConflictError struct {
@@ -259,6 +296,10 @@ func ValidateAppend(streamID string, expected ExpectedVersion, events []EventDat
 		}
 		if event.SchemaVersion < 1 {
 			errs = append(errs, fmt.Errorf("event %d: schema version must be >= 1", i))
+		}
+		if size := EventSize(event); size > MaxEventSize {
+			errs = append(errs, &EventTooLargeError{StreamID: streamID, Index: i, Type: event.Type, Size: size})
+			continue // too large to be worth validating further
 		}
 		// json.Valid lets invalid UTF-8 through; every store must refuse it alike.
 		if !json.Valid(event.Data) || !utf8.Valid(event.Data) {

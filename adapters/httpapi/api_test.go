@@ -379,7 +379,7 @@ func checkHistoryAsOfADateAndAtAPosition(t *testing.T, f *apiFixture) {
 		}
 		counts[entry.Stream[:strings.Index(entry.Stream, "-")]]++
 	}
-	if counts["ContributionsAssessed"] != 10 || counts["PaymentReceived"] != 10 || counts["claim"] == 0 || counts["participant"] == 0 {
+	if counts["BillLinesRecorded"] != 10 || counts["PaymentReceived"] != 10 || counts["claim"] == 0 || counts["participant"] == 0 {
 		t.Errorf("participant timeline: %v, want 10 bill lines and 10 payments from %s, her stream and her claim", counts, fixturePayer)
 	}
 	if !strings.Contains(timeline.State, "10 month(s) billed, 10 paid") || !strings.Contains(timeline.State, "paid out 42000000.00 of 42000000.00") {
@@ -447,8 +447,8 @@ func checkAuditBundleVerifiesOffline(t *testing.T, f *apiFixture) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Santi's participant stream, her JKM claim and the regency's stream, whole.
-	if len(report.Manifest.Streams) != 3 || report.Manifest.Events < 4 {
+	// Santi's participant stream, her JKM claim and the regency's stream, whole, with its 10 bills' streams.
+	if len(report.Manifest.Streams) != 13 || report.Manifest.Events < 4 {
 		t.Fatalf("manifest: %+v", report.Manifest)
 	}
 	status, _, zipped = f.do(t, access.Auditor, http.MethodGet, "/api/v1/audit/bundle?kecamatan=Kusan%20Hilir", "")

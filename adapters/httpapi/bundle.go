@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/tanahbumbu/jaminan/adapters/bundle"
-	"github.com/tanahbumbu/jaminan/app"
 )
 
 // getBundle streams a signed audit bundle of ?participant=NIK or ?kecamatan=NAME.
@@ -23,7 +22,11 @@ func (s *Server) getBundle(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, err)
 			return
 		}
-		scope, streams = bundle.Scope{Kind: "participant", ID: member.ID}, app.ParticipantStreams(member)
+		scope = bundle.Scope{Kind: "participant", ID: member.ID}
+		if streams, err = s.application.ParticipantStreams(r.Context(), member); err != nil {
+			s.writeError(w, err)
+			return
+		}
 	case kecamatan != "" && nik == "":
 		if !s.application.Places().HasKecamatan(kecamatan) {
 			badParameter(w, "kecamatan", "unknown_kecamatan", "kecamatan must be one of the 12 kecamatan of Tanah Bumbu")

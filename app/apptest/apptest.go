@@ -5,19 +5,16 @@ package apptest
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shopspring/decimal"
 
 	"github.com/tanahbumbu/jaminan/adapters/directory"
-	"github.com/tanahbumbu/jaminan/adapters/eventstore"
 	pgstore "github.com/tanahbumbu/jaminan/adapters/eventstore/postgres"
 	"github.com/tanahbumbu/jaminan/adapters/ledgeritems"
 	"github.com/tanahbumbu/jaminan/adapters/snapshot"
@@ -97,37 +94,21 @@ func (s *System) CatchUp(t testing.TB) {
 
 // AppendBill bills payerID, registered already, for period with members PU
 // workers on a wage of 3,000,000 in JKK, JKM and JHT (docs/rulebook.md: 187,200 a
-// month each) and returns the bill's total. The workers are not registered:
-// the bill, decided by the domain (payer.Assess), goes straight onto the
-// payer's stream, which is all the journal and the finance read models read
-// of a bill. So a test has thousands of members' accounts without thousands
-// of commands.
+// month each) and returns the bill's total. The workers are not registered
+// (Application.AssessMembers): the bill is all the journal and the finance
+// read models read of them. So a test has thousands of members' accounts
+// without thousands of commands.
 func (s *System) AppendBill(t testing.TB, payerID string, period calendar.Period, members int) decimal.Decimal {
 	t.Helper()
 	ctx := context.Background()
-	state, err := s.Application.LoadPayer(ctx, payerID)
-	if err != nil {
-		t.Fatal(err)
-	}
 	billed := make([]payer.Member, 0, members)
 	for i := range members {
 		billed = append(billed, payer.Member{ParticipantID: fmt.Sprintf("%s-member-%06d", payerID, i), Segment: "PU",
 			WageBase: decimal.NewFromInt(3_000_000), Programmes: []string{"JKK", "JKM", "JHT"}})
 	}
-	decided, err := payer.Assess(state, &command.AssessContributions{PayerID: payerID, Period: period}, billed, s.Application.Library(), s.today)
-	if err != nil || len(decided) != 1 {
-		t.Fatalf("assess %d members: %d events, %v", members, len(decided), err)
-	}
-	assessed := decided[0].(*payer.ContributionsAssessed)
-	body, err := json.Marshal(assessed)
+	assessed, err := s.Application.AssessMembers(ctx, &command.AssessContributions{PayerID: payerID, Period: period}, app.Meta{Actor: "apptest", Source: "test"}, billed)
 	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = s.Store.Append(ctx, app.PayerStream(payerID), eventstore.Exact(state.Version), []eventstore.EventData{{EventID: uuid.New(), Type: assessed.EventType(),
-		SchemaVersion: payer.Events().Version(assessed.EventType()), OccurredAt: assessed.OccurredOn().Time(), Data: body,
-		Metadata: eventstore.Metadata{Actor: "apptest", Source: "test", RuleBook: assessed.RuleBook, Command: "AssessContributions"}}})
-	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("assess %d members: %v", members, err)
 	}
 	return assessed.Total.Decimal
 }

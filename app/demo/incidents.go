@@ -334,8 +334,8 @@ func billTotal(application *app.Application, result app.Result) decimal.Decimal 
 		if err != nil {
 			continue
 		}
-		if assessed, ok := decoded.(*payer.ContributionsAssessed); ok {
-			total = total.Add(assessed.Total.Decimal)
+		if billed, ok := decoded.(*payer.ContributionsBilled); ok {
+			total = total.Add(billed.Total.Decimal)
 		}
 	}
 	return total

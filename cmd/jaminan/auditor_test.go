@@ -67,17 +67,21 @@ func TestAuditorCommandsEndToEnd(t *testing.T) {
 		}
 	}
 
-	// The payer's stream: registered, February assessed (due 2024-03-15), paid on 2024-03-10.
+	// The payer's stream: registered, February assessed (due 2024-03-15: its
+	// lines from the bill's stream, then the bill), paid on 2024-03-10.
 	full, _, err := cli(t, "history", "payer", "desa-pakatellu", "--format", "csv")
 	if err != nil {
 		t.Fatal(err)
 	}
 	rows := strings.Split(strings.TrimSpace(full), "\n")
-	if len(rows) != 4 || !strings.HasPrefix(rows[0], "position,version,event_id,type,occurred_at,recorded_at,actor,hash,state_after,data") {
-		t.Fatalf("history --format csv: %d lines, want a header and 3 events:\n%s", len(rows), full)
+	if len(rows) != 5 || !strings.HasPrefix(rows[0], "position,version,event_id,type,occurred_at,recorded_at,actor,hash,state_after,data") {
+		t.Fatalf("history --format csv: %d lines, want a header and 4 events:\n%s", len(rows), full)
 	}
-	if !strings.Contains(rows[3], "PaymentReceived") || !strings.Contains(rows[3], "2024-03-10") {
-		t.Fatalf("the last event is not the payment of 2024-03-10: %s", rows[3])
+	if !strings.Contains(rows[2], "BillLinesRecorded") || !strings.Contains(rows[2], "bill-desa-pakatellu-2024-02") || !strings.Contains(rows[2], `""participant_id""`) {
+		t.Fatalf("the bill's lines are not in the payer's history: %s", rows[2])
+	}
+	if !strings.Contains(rows[4], "PaymentReceived") || !strings.Contains(rows[4], "2024-03-10") {
+		t.Fatalf("the last event is not the payment of 2024-03-10: %s", rows[4])
 	}
 	atFirst, _, err := cli(t, "history", "payer", "desa-pakatellu", "--format", "csv", "--at-position", "1")
 	if err != nil || len(strings.Split(strings.TrimSpace(atFirst), "\n")) != 2 {
@@ -97,13 +101,13 @@ func TestAuditorCommandsEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows = strings.Split(strings.TrimSpace(timeline), "\n")
-	if len(rows) != 5 || !strings.HasSuffix(rows[0], ",data,stream,payer_id,excerpt") || !strings.Contains(rows[3], "ContributionsAssessed") ||
+	if len(rows) != 5 || !strings.HasSuffix(rows[0], ",data,stream,payer_id,excerpt") || !strings.Contains(rows[3], "BillLinesRecorded") ||
 		!strings.HasSuffix(rows[4], ",payer-desa-pakatellu,desa-pakatellu,true") || !strings.Contains(rows[4], "1 month(s) billed, 1 paid") {
 		t.Fatalf("history participant --format csv: want registration, enrollment, her bill line and its payment:\n%s", timeline)
 	}
 
 	path := filepath.Join(t.TempDir(), "halimatus.zip")
-	if out, _, err := cli(t, "bundle", "participant", "6310064203820002", "--out", path); err != nil || !strings.Contains(out, "events in 2 streams") {
+	if out, _, err := cli(t, "bundle", "participant", "6310064203820002", "--out", path); err != nil || !strings.Contains(out, "events in 3 streams") { // hers, the payer's and its bill's
 		t.Fatalf("bundle: %q, %v", out, err)
 	}
 	if out, _, err := cli(t, "verify", "--bundle", path); err != nil || !strings.HasPrefix(out, "ok: bundle of participant") {

@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tanahbumbu/jaminan/adapters/bundle"
-	"github.com/tanahbumbu/jaminan/app"
 )
 
 func newBundleCommand() *cobra.Command {
@@ -51,7 +50,10 @@ jaminan verify --bundle FILE [--public-key HEX].`,
 				if err != nil {
 					return err
 				}
-				scope.ID, streams = member.ID, app.ParticipantStreams(member)
+				scope.ID = member.ID
+				if streams, err = built.application.ParticipantStreams(cmd.Context(), member); err != nil {
+					return err
+				}
 			} else {
 				if !built.application.Places().HasKecamatan(args[1]) {
 					return &usageError{fmt.Errorf("%q is not a kecamatan of Tanah Bumbu (%v)", args[1], built.application.Places().Kecamatan())}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -27,7 +28,7 @@ const projectionPoll = 250 * time.Millisecond
 func newDemoCommand() *cobra.Command {
 	var options demo.Options
 	var quiet bool
-	var statementPath string
+	var statementPath, cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Load the Tanah Bumbu demo through the command path, run the projections, and exit",
@@ -72,6 +73,18 @@ protected village workers, takes minutes:
 			if options.Workers < 0 || options.Months < 0 || options.Concurrency < 0 {
 				return &usageError{fmt.Errorf("--workers, --months and --concurrency must not be negative")}
 			}
+			if cpuProfile != "" {
+				// Where the time of a run goes (go tool pprof); not timed otherwise.
+				file, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer file.Close()
+				if err := pprof.StartCPUProfile(file); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
 			return runDemo(cmd, places, options, statementPath, quiet)
 		},
 	}
@@ -79,6 +92,7 @@ protected village workers, takes minutes:
 	cmd.Flags().Uint64Var(&options.Seed, "seed", 1, "random seed; the same seed gives the same demo")
 	cmd.Flags().IntVar(&options.Months, "months", 0, "months of contributions ending with this month (default 36, or back to January 2024 when longer, so the seed story is in)")
 	cmd.Flags().IntVar(&options.Concurrency, "concurrency", 0, "goroutines executing commands (default 6)")
+	cmd.Flags().StringVar(&cpuProfile, "cpu-profile", "", "write a CPU profile of the run here (go tool pprof)")
 	cmd.Flags().StringVar(&statementPath, "statement", "demo-statement.csv", "write the bank statement CSV here (\"\" for none)")
 	cmd.Flags().BoolVar(&quiet, "quiet", false, "no progress bar")
 	cmd.Flags().StringSliceVar(&options.Kecamatan, "kecamatan", nil, "kecamatan to populate (default all 12 of Tanah Bumbu)")

@@ -49,6 +49,9 @@ func (m Member) key() string {
 // the period, each computed by the rule book in force for the period. A
 // month is billed once it has begun; the next month only for non-wage
 // earners (BPU), whose contribution is due by the 15th of the month itself.
+// The bill is a ContributionsBilled for the payer's stream followed by its
+// lines, MaxLinesPerPart at a time, as BillLinesRecorded for the bill's
+// stream (BillParts tells them apart).
 func Assess(state State, c *command.AssessContributions, members []Member, library *rules.Library, today calendar.Date) ([]event.Event, error) {
 	if err := requireRegistered(state); err != nil {
 		return nil, err
@@ -69,7 +72,8 @@ func Assess(state State, c *command.AssessContributions, members []Member, libra
 		return nil, problem.Field("period", "no_rule_book", "%v", err)
 	}
 	sort.Slice(members, func(i, j int) bool { return members[i].key() < members[j].key() })
-	assessed := &ContributionsAssessed{Period: c.Period, RuleBook: book.ID(), AssessedOn: on}
+	var lines []BillLine
+	var dueDate calendar.Date
 	total := decimal.Zero
 	for _, member := range members {
 		if state.Billed(c.Period, member.key()) || len(member.Programmes) == 0 || (ahead && member.Segment != string(rules.SegmentBPU)) {
@@ -79,14 +83,14 @@ func Assess(state State, c *command.AssessContributions, members []Member, libra
 		if err != nil {
 			return nil, err
 		}
-		assessed.Lines = append(assessed.Lines, line)
+		lines = append(lines, line)
 		total = total.Add(line.Total.Decimal)
 		due := book.DueDate(rules.Segment(member.Segment), c.Period)
-		if assessed.DueDate.IsZero() || due.Before(assessed.DueDate) {
-			assessed.DueDate = due
+		if dueDate.IsZero() || due.Before(dueDate) {
+			dueDate = due
 		}
 	}
-	if len(assessed.Lines) == 0 {
+	if len(lines) == 0 {
 		if state.Bills[c.Period] != nil {
 			return nil, nil // every member is billed already
 		}
@@ -99,11 +103,71 @@ func Assess(state State, c *command.AssessContributions, members []Member, libra
 		// rm_bills.total is NUMERIC(18,2): each line is bounded, their number is not.
 		return nil, problem.Field("period", "bill_too_large", "the bill for %s would come to %s, more than a bill can hold; split the payer", c.Period, rupiah.FormatIDR(billed))
 	}
-	if bill := state.Bills[c.Period]; bill != nil {
-		assessed.DueDate = bill.DueDate // a supplement keeps the bill's due date
+	if parts := (len(lines) + MaxLinesPerPart - 1) / MaxLinesPerPart; parts > MaxPartsPerAssessment {
+		return nil, problem.Field("period", "bill_too_large", "%d lines to bill for %s, more than the %d one assessment holds; split the payer",
+			len(lines), c.Period, MaxPartsPerAssessment*MaxLinesPerPart)
 	}
-	assessed.Total = command.Money{Decimal: total}
-	return []event.Event{assessed}, nil
+	firstPart := 1
+	if bill := state.Bills[c.Period]; bill != nil {
+		dueDate = bill.DueDate // a supplement keeps the bill's due date
+		firstPart = bill.parts + 1
+	}
+	return billEvents(state.ID, c.Period, dueDate, on, book.ID(), firstPart, lines), nil
+}
+
+// billEvents splits a bill's lines into parts and summarises them for the payer's stream.
+func billEvents(payerID string, period calendar.Period, dueDate, assessedOn calendar.Date, ruleBook string, firstPart int, lines []BillLine) []event.Event {
+	billed := &ContributionsBilled{Period: period, DueDate: dueDate, AssessedOn: assessedOn, RuleBook: ruleBook, Lines: len(lines), FirstPart: firstPart}
+	events := []event.Event{billed}
+	segments := map[string]bool{}
+	programmes := map[string]*ProgrammeTotal{}
+	total := decimal.Zero
+	for start := 0; start < len(lines); start += MaxLinesPerPart {
+		part := &BillLinesRecorded{PayerID: payerID, Period: period, DueDate: dueDate, RuleBook: ruleBook, Part: firstPart + len(events) - 1,
+			Lines: lines[start:min(start+MaxLinesPerPart, len(lines))]}
+		partTotal := decimal.Zero
+		for _, line := range part.Lines {
+			partTotal = partTotal.Add(line.Total.Decimal)
+			segments[line.Segment] = true
+			for _, contribution := range line.Lines {
+				sum := programmes[contribution.Programme]
+				if sum == nil {
+					sum = &ProgrammeTotal{Programme: contribution.Programme}
+					programmes[contribution.Programme] = sum
+				}
+				sum.Employer.Decimal = sum.Employer.Add(contribution.Employer.Decimal)
+				sum.Worker.Decimal = sum.Worker.Add(contribution.Worker.Decimal)
+				sum.Total.Decimal = sum.Total.Add(contribution.Total.Decimal)
+			}
+		}
+		part.Total = command.Money{Decimal: partTotal}
+		total = total.Add(partTotal)
+		events = append(events, part)
+	}
+	billed.Parts = len(events) - 1
+	billed.Total = command.Money{Decimal: total}
+	for segment := range segments {
+		billed.Segments = append(billed.Segments, segment)
+	}
+	sort.Strings(billed.Segments)
+	for _, sum := range programmes {
+		billed.Programmes = append(billed.Programmes, *sum)
+	}
+	sort.Slice(billed.Programmes, func(i, j int) bool { return billed.Programmes[i].Programme < billed.Programmes[j].Programme })
+	return events
+}
+
+// BillParts separates what Assess decided: the events of the payer's stream
+// and those of the bill's stream.
+func BillParts(events []event.Event) (payerEvents, partEvents []event.Event) {
+	for _, e := range events {
+		if _, ok := e.(*BillLinesRecorded); ok {
+			partEvents = append(partEvents, e)
+			continue
+		}
+		payerEvents = append(payerEvents, e)
+	}
+	return payerEvents, partEvents
 }
 
 // assessedField and notBegun name a bill for a month that has not begun:
@@ -243,7 +307,7 @@ func openBills(state State, period calendar.Period) ([]*Bill, error) {
 }
 
 func latePenalty(library *rules.Library, bill *Bill, part decimal.Decimal, c *command.RecordPayment) (event.Event, error) {
-	if !c.PaidOn.After(bill.DueDate) || !hasSegment(bill, "PU") {
+	if !c.PaidOn.After(bill.DueDate) || !bill.HasSegment("PU") {
 		return nil, nil
 	}
 	book, err := library.ForPeriod(bill.Period)
@@ -261,22 +325,13 @@ func latePenalty(library *rules.Library, bill *Bill, part decimal.Decimal, c *co
 		PaidOn: c.PaidOn, MonthsLate: penalty.MonthsLate, Rate: penalty.Rate, Amount: command.Money{Decimal: penalty.Amount}, RuleBook: book.ID()}, nil
 }
 
-func hasSegment(bill *Bill, segment string) bool {
-	for _, line := range bill.Lines {
-		if line.Segment == segment {
-			return true
-		}
-	}
-	return false
-}
-
 // withinArrearsWindow drops non-wage earners' bills older than the arrears a
 // payment may still settle (docs/rulebook.md#non-wage-earners-bpu: at most 3 months back); naming such a
 // month is an error. Those months stay unpaid and uncovered.
 func withinArrearsWindow(open []*Bill, c *command.RecordPayment, library *rules.Library) ([]*Bill, error) {
 	var kept []*Bill
 	for _, bill := range open {
-		if hasSegment(bill, "PU") {
+		if bill.HasSegment("PU") {
 			kept = append(kept, bill)
 			continue
 		}

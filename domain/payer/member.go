@@ -107,7 +107,11 @@ type ReversalExcerpt struct {
 func (v MemberBills) Evolve(e event.Event) (MemberBills, any) {
 	switch e := e.(type) {
 	case *ContributionsAssessed:
-		return v.assessed(e)
+		return v.assessed(e.Period, e.DueDate, e.RuleBook, e.Lines, e.Total.Decimal)
+	case *ContributionsBilled:
+		return v, nil // its lines, and its total with them, come in its parts
+	case *BillLinesRecorded:
+		return v.assessed(e.Period, e.DueDate, e.RuleBook, e.Lines, e.Total.Decimal)
 	case *PaymentReceived:
 		next, lines := v.allocate(e.PaymentID, e.PaidOn, e.Allocations, 1)
 		if len(lines) == 0 {
@@ -135,24 +139,26 @@ func (v MemberBills) Evolve(e event.Event) (MemberBills, any) {
 	return v, nil
 }
 
-func (v MemberBills) assessed(e *ContributionsAssessed) (MemberBills, any) {
+// assessed folds lines of a bill (a whole ContributionsAssessed or one part
+// of a bill's stream, in billing order) and their total.
+func (v MemberBills) assessed(period calendar.Period, dueDate calendar.Date, ruleBook string, lines []BillLine, total decimal.Decimal) (MemberBills, any) {
 	next := v.clone()
-	month := next.months[e.Period]
+	month := next.months[period]
 	var excerpt any
 	running := month.billed
-	for _, line := range e.Lines {
+	for _, line := range lines {
 		// A construction worker's line is the line of the project that covers them.
 		if (line.ParticipantID == v.ParticipantID || slices.Contains(line.Workers, v.ParticipantID)) && !month.billedOn {
-			month.billedOn, month.before, month.line, month.dueDate = true, running, line, e.DueDate
-			excerpt = &AssessedExcerpt{Period: e.Period, DueDate: e.DueDate, RuleBook: e.RuleBook, Line: line}
+			month.billedOn, month.before, month.line, month.dueDate = true, running, line, dueDate
+			excerpt = &AssessedExcerpt{Period: period, DueDate: dueDate, RuleBook: ruleBook, Line: line}
 		}
 		running = running.Add(line.Total.Decimal)
 	}
 	if month.dueDate.IsZero() {
-		month.dueDate = e.DueDate
+		month.dueDate = dueDate
 	}
-	month.billed = month.billed.Add(e.Total.Decimal)
-	next.months[e.Period] = month
+	month.billed = month.billed.Add(total)
+	next.months[period] = month
 	return next, excerpt
 }
 

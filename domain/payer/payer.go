@@ -21,7 +21,43 @@ type Bill struct {
 	allocatedBy []allocationStep
 	// billed marks participants on the bill, so a second run only adds newcomers.
 	billed map[string]int // participant id -> index in Lines
+	// coveredThrough[i] is the total of Lines[0..i]: what must be allocated
+	// for line i to be paid (a lapse check asks this of thousands of lines).
+	coveredThrough []decimal.Decimal
+	// segments of the lines billed: a payment's decisions need them, not the lines.
+	segments map[string]bool
+	// parts is how many BillLinesRecorded the bill's stream holds by its
+	// ContributionsBilled events; folded, how many of them Lines holds, and
+	// fromParts how many of the Lines came from them (the rest from whole
+	// ContributionsAssessed events of the payer's stream).
+	parts, folded, fromParts int
 }
+
+// MissingParts is the first part of the bill's stream not folded into its
+// Lines yet, and whether any is: a state loaded for payer decisions alone
+// (payments, corrections) need not read its bills' lines.
+func (b *Bill) MissingParts() (int, bool) { return b.folded + 1, b.folded < b.parts }
+
+// PartsMissing counts the parts of bill streams not folded into the bills' Lines.
+func (s State) PartsMissing() int {
+	missing := 0
+	for _, bill := range s.Bills {
+		missing += bill.parts - bill.folded
+	}
+	return missing
+}
+
+// PartsOf is how many parts the period's bill stream holds (its version), by
+// the bill's ContributionsBilled events; 0 when there is no bill.
+func (s State) PartsOf(period calendar.Period) int64 {
+	if bill := s.Bills[period]; bill != nil {
+		return int64(bill.parts)
+	}
+	return 0
+}
+
+// HasSegment reports whether any line of the bill is of the segment.
+func (b *Bill) HasSegment(segment string) bool { return b.segments[segment] }
 
 type allocationStep struct {
 	paidOn     calendar.Date
@@ -52,7 +88,7 @@ type State struct {
 // EvolveVersion names the behaviour of Evolve. Bump it whenever Evolve or
 // the State it builds changes, so cached states built by older code are
 // thrown away rather than trusted.
-const EvolveVersion = 2 // 2: a construction project's line (BillLine.ProjectID, Workers), indexed by BillLine.Key
+const EvolveVersion = 3 // 2: a construction project's line (BillLine.ProjectID, Workers), indexed by BillLine.Key; 3: bills in their own streams (ContributionsBilled, BillLinesRecorded)
 
 // Evolve applies one event without touching the state passed in: the bills,
 // maps and slices it changes are copied first (only those it changes).
@@ -107,14 +143,43 @@ func (b *Builder) bill(period calendar.Period) *Bill {
 	b.writableBills()
 	copied := *bill
 	copied.Lines = append([]BillLine(nil), bill.Lines...)
+	copied.coveredThrough = append([]decimal.Decimal(nil), bill.coveredThrough...)
 	copied.allocatedBy = append([]allocationStep(nil), bill.allocatedBy...)
 	copied.billed = make(map[string]int, len(bill.billed))
 	for id, index := range bill.billed {
 		copied.billed[id] = index
 	}
+	copied.segments = cloneMap(bill.segments)
 	b.state.Bills[period] = &copied
 	b.ownBills[period] = true
 	return &copied
+}
+
+// openBill returns the period's bill to change, created when there is none.
+func (b *Builder) openBill(period calendar.Period, dueDate calendar.Date) *Bill {
+	bill := b.bill(period)
+	if bill == nil {
+		b.writableBills()
+		bill = &Bill{Period: period, DueDate: dueDate, billed: map[string]int{}, segments: map[string]bool{}}
+		b.state.Bills[period] = bill
+		b.ownBills[period] = true
+	}
+	return bill
+}
+
+// addLines appends lines after those billed before.
+func (bill *Bill) addLines(lines []BillLine) {
+	running := decimal.Zero
+	if n := len(bill.coveredThrough); n > 0 {
+		running = bill.coveredThrough[n-1]
+	}
+	for _, line := range lines {
+		bill.billed[line.Key()] = len(bill.Lines)
+		bill.Lines = append(bill.Lines, line)
+		bill.segments[line.Segment] = true
+		running = running.Add(line.Total.Decimal)
+		bill.coveredThrough = append(bill.coveredThrough, running)
+	}
 }
 
 func (b *Builder) writableBills() {
@@ -131,18 +196,27 @@ func (b *Builder) Apply(e event.Event) {
 	case *Registered:
 		state.ID, state.Name, state.Kind, state.RiskClass, state.Registered = e.PayerID, e.Name, e.Kind, e.RiskClass, true
 	case *ContributionsAssessed:
-		bill := b.bill(e.Period)
-		if bill == nil {
-			b.writableBills()
-			bill = &Bill{Period: e.Period, DueDate: e.DueDate, billed: map[string]int{}}
-			state.Bills[e.Period] = bill
-			b.ownBills[e.Period] = true
-		}
-		for _, line := range e.Lines {
-			bill.billed[line.Key()] = len(bill.Lines)
-			bill.Lines = append(bill.Lines, line)
-		}
+		bill := b.openBill(e.Period, e.DueDate)
+		bill.addLines(e.Lines)
 		bill.Total = bill.Total.Add(e.Total.Decimal)
+	case *ContributionsBilled:
+		bill := b.openBill(e.Period, e.DueDate)
+		for _, segment := range e.Segments {
+			bill.segments[segment] = true
+		}
+		bill.parts = max(bill.parts, e.FirstPart+e.Parts-1)
+		bill.Total = bill.Total.Add(e.Total.Decimal)
+	case *BillLinesRecorded:
+		// Parts come in order, each once; a part no ContributionsBilled
+		// counts yet (written ahead of it where streams are written one by
+		// one) waits until one does.
+		if bill := state.Bills[e.Period]; bill == nil || e.Part != bill.folded+1 || e.Part > bill.parts {
+			return
+		}
+		bill := b.bill(e.Period)
+		bill.addLines(e.Lines)
+		bill.folded = e.Part
+		bill.fromParts += len(e.Lines)
 	case *PaymentReceived:
 		for _, allocation := range e.Allocations {
 			bill := b.bill(allocation.Period)
@@ -220,11 +294,7 @@ func (s State) LinePaid(period calendar.Period, participantID string) bool {
 	if !ok {
 		return false
 	}
-	cumulative := decimal.Zero
-	for i := 0; i <= index; i++ {
-		cumulative = cumulative.Add(bill.Lines[i].Total.Decimal)
-	}
-	return !cumulative.GreaterThan(bill.Allocated)
+	return !bill.coveredThrough[index].GreaterThan(bill.Allocated)
 }
 
 // LinePaidOn reports whether the participant's line counts as paid on date d:
@@ -236,10 +306,7 @@ func (s State) LinePaidOn(period calendar.Period, participantID string, d calend
 	if bill == nil || !s.LinePaid(period, participantID) {
 		return false
 	}
-	needed := decimal.Zero
-	for i := 0; i <= bill.billed[participantID]; i++ {
-		needed = needed.Add(bill.Lines[i].Total.Decimal)
-	}
+	needed := bill.coveredThrough[bill.billed[participantID]]
 	cutoff := d
 	if bill.DueDate.After(cutoff) {
 		cutoff = bill.DueDate

@@ -39,12 +39,17 @@ type stateSnapshot struct {
 	Version    int64                      `json:"version"`
 }
 
-// billSnapshot is a Bill; billed is not written: it is the index of each
-// participant's or project's line (BillLine.Key), rebuilt from Lines exactly as Evolve builds it.
+// billSnapshot is a Bill as its payer's stream gives it: the lines of
+// whole ContributionsAssessed events, not those of the bill's own stream
+// (a load reads those, Bill.MissingParts); billed is not written: it is the
+// index of each participant's or project's line (BillLine.Key), rebuilt from Lines exactly as Evolve
+// builds it, and so are the segments of those lines.
 type billSnapshot struct {
 	Period      calendar.Period `json:"period"`
 	DueDate     calendar.Date   `json:"due_date"`
 	Lines       []BillLine      `json:"lines"`
+	Parts       int             `json:"parts,omitempty"`
+	Segments    []string        `json:"segments,omitempty"` // sorted
 	Total       exactDecimal    `json:"total"`
 	Allocated   exactDecimal    `json:"allocated"`
 	AllocatedBy []stepSnapshot  `json:"allocated_by"`
@@ -62,8 +67,12 @@ func (SnapshotCodec) Encode(state State) ([]byte, error) {
 		Reversed: state.Reversed, Version: state.Version}
 	for _, period := range state.Periods() {
 		bill := state.Bills[period]
-		encoded := billSnapshot{Period: bill.Period, DueDate: bill.DueDate, Lines: bill.Lines,
+		encoded := billSnapshot{Period: bill.Period, DueDate: bill.DueDate, Lines: bill.Lines[:len(bill.Lines)-bill.fromParts], Parts: bill.parts,
 			Total: exactDecimal(bill.Total), Allocated: exactDecimal(bill.Allocated)}
+		for segment := range bill.segments {
+			encoded.Segments = append(encoded.Segments, segment)
+		}
+		sort.Strings(encoded.Segments)
 		for _, step := range bill.allocatedBy {
 			encoded.AllocatedBy = append(encoded.AllocatedBy, stepSnapshot{PaidOn: step.paidOn, Cumulative: exactDecimal(step.cumulative)})
 		}
@@ -101,10 +110,11 @@ func (SnapshotCodec) Decode(data []byte) (State, error) {
 		state.Bills = make(map[calendar.Period]*Bill, len(s.Bills))
 	}
 	for _, encoded := range s.Bills {
-		bill := &Bill{Period: encoded.Period, DueDate: encoded.DueDate, Lines: encoded.Lines,
-			Total: decimal.Decimal(encoded.Total), Allocated: decimal.Decimal(encoded.Allocated), billed: make(map[string]int, len(encoded.Lines))}
-		for i, line := range bill.Lines {
-			bill.billed[line.Key()] = i
+		bill := &Bill{Period: encoded.Period, DueDate: encoded.DueDate, Total: decimal.Decimal(encoded.Total), Allocated: decimal.Decimal(encoded.Allocated),
+			billed: make(map[string]int, len(encoded.Lines)), segments: make(map[string]bool, len(encoded.Segments)), parts: encoded.Parts}
+		bill.addLines(encoded.Lines)
+		for _, segment := range encoded.Segments {
+			bill.segments[segment] = true
 		}
 		for _, step := range encoded.AllocatedBy {
 			bill.allocatedBy = append(bill.allocatedBy, allocationStep{paidOn: step.PaidOn, cumulative: decimal.Decimal(step.Cumulative)})

@@ -45,6 +45,59 @@ func (s *Store) Append(ctx context.Context, streamID string, expected eventstore
 		return eventstore.AppendResult{}, fmt.Errorf("%w: stream %s is not under the configured stream prefixes %q",
 			eventstore.ErrInvalidAppend, streamID, s.streams.prefixes)
 	}
+	if batches := bySize(events, s.maxAppendSize/2); len(batches) > 1 {
+		return s.appendBatches(ctx, streamID, expected, batches)
+	}
+	return s.appendBatch(ctx, streamID, expected, events)
+}
+
+// perEventOverhead is what the store adds to an event on the wire beside its
+// data, type and metadata values (hashes, version, envelope fields), and more.
+const perEventOverhead = 1 << 10
+
+// bySize cuts events into consecutive batches of at most budget bytes each
+// (eventstore.EventSize plus perEventOverhead), every batch at least one event.
+func bySize(events []eventstore.EventData, budget int) [][]eventstore.EventData {
+	var batches [][]eventstore.EventData
+	start, size := 0, 0
+	for i, event := range events {
+		add := eventstore.EventSize(event) + perEventOverhead
+		if i > start && size+add > budget {
+			batches = append(batches, events[start:i])
+			start, size = i, 0
+		}
+		size += add
+	}
+	return append(batches, events[start:])
+}
+
+// appendBatches writes an append larger than EventStoreDB takes in one write
+// (a bill of many parts) as consecutive writes to the stream, each behind
+// the version the previous one left. Like AppendEach across streams, it is
+// not atomic: a failure part way leaves the first batches stored, and the
+// same append again (the same event ids) finds them stored, as duplicates,
+// and writes the rest. Another writer appending to the stream in between
+// makes the next batch conflict.
+func (s *Store) appendBatches(ctx context.Context, streamID string, expected eventstore.ExpectedVersion, batches [][]eventstore.EventData) (eventstore.AppendResult, error) {
+	all := eventstore.AppendResult{Duplicate: true}
+	for _, batch := range batches {
+		result, err := s.appendBatch(ctx, streamID, expected, batch)
+		if err != nil {
+			if len(all.Events) > 0 {
+				err = fmt.Errorf("%w (the first %d events of the append are stored; the same append again completes it)", err, len(all.Events))
+			}
+			return eventstore.AppendResult{}, err
+		}
+		all.Events = append(all.Events, result.Events...)
+		all.NextExpectedVersion = result.NextExpectedVersion
+		all.Duplicate = all.Duplicate && result.Duplicate
+		expected = eventstore.Exact(result.NextExpectedVersion)
+	}
+	return all, nil
+}
+
+// appendBatch is one write, retried while an append with Any loses races.
+func (s *Store) appendBatch(ctx context.Context, streamID string, expected eventstore.ExpectedVersion, events []eventstore.EventData) (eventstore.AppendResult, error) {
 	pause := retryPauseMin
 	for range maxAppendAttempts {
 		result, err := s.appendOnce(ctx, streamID, expected, events)

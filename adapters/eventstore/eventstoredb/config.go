@@ -27,7 +27,7 @@ const (
 
 // DefaultStreamPrefixes are the streams jaminan writes (app/app.go names them).
 func DefaultStreamPrefixes() []string {
-	return []string{"participant-", "payer-", "claim-", "statement-"}
+	return []string{"participant-", "payer-", "bill-", "claim-", "statement-"}
 }
 
 // Config tunes a Store.

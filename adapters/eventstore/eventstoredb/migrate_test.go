@@ -3,16 +3,19 @@ package eventstoredb
 import (
 	"context"
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tanahbumbu/jaminan/adapters/eventstore"
 	"github.com/tanahbumbu/jaminan/adapters/eventstore/eventstoredb/esdbfake"
 	"github.com/tanahbumbu/jaminan/adapters/eventstore/eventstoretest"
 	"github.com/tanahbumbu/jaminan/adapters/eventstore/memory"
 	"github.com/tanahbumbu/jaminan/adapters/eventstore/migrate"
+	pgstore "github.com/tanahbumbu/jaminan/adapters/eventstore/postgres"
 	"github.com/tanahbumbu/jaminan/adapters/postgres/pgtest"
 )
 
@@ -98,4 +101,41 @@ func (f *failAfter) Import(ctx context.Context, streamID string, expected events
 		f.server.FailNext(esdbfake.OperationAppend, esdbfake.Unavailable())
 	}
 	return f.Target.Import(ctx, streamID, expected, events)
+}
+
+// TestMigrateALogIntoFakeServer copies the log of MIGRATE_SOURCE_URL (a
+// PostgreSQL database of jaminan's, such as the full demo's) into esdbfake
+// through the official client, as `jaminan migrate-log` does, and verifies
+// it. A measurement for docs/BENCHMARKS.md: skipped unless the variable is set.
+func TestMigrateALogIntoFakeServer(t *testing.T) {
+	sourceURL := os.Getenv("MIGRATE_SOURCE_URL")
+	if sourceURL == "" {
+		t.Skip("set MIGRATE_SOURCE_URL to copy a log")
+	}
+	ctx := t.Context()
+	pool, err := pgxpool.New(ctx, sourceURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	source, err := pgstore.New(pool, pgstore.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err := source.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := newFakeStore(t, newFakeServer(t))
+	started := time.Now()
+	report, err := migrate.Copy(ctx, migrate.Config{Source: source, Target: target})
+	if err != nil {
+		t.Fatal(err)
+	}
+	copied := time.Since(started)
+	started = time.Now()
+	if _, err := migrate.Verify(ctx, source, target, head, nil); err != nil {
+		t.Fatalf("verify the copy: %v", err)
+	}
+	t.Logf("copied %d events in %d imports in %s, verified in %s", report.Copied, report.Imports, copied.Round(time.Second), time.Since(started).Round(time.Second))
 }

@@ -310,46 +310,67 @@ func TestServerErrorsThroughTheClient(t *testing.T) {
 	}
 }
 
-// TestAppendTooLarge: EventStoreDB's maximum append size, counted as the
-// server counts it, is refused before anything is sent, naming the stream
-// and the size; a server whose limit is lower refuses on its own, and the
-// store says the same.
+// TestAppendTooLarge: an event is at most eventstore.MaxEventSize, a quarter
+// of EventStoreDB's default maximum append size, so an append larger than
+// the server takes in one write (a bill of many parts) goes in several, in
+// order, and the same append again answers as a duplicate. A store
+// configured below one event refuses it before anything is sent, counted as
+// the server counts it, naming the stream and the size; a server whose
+// limit is lower refuses on its own, and the store says the same.
 func TestAppendTooLarge(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	server := newFakeServer(t)
 	store := newFakeStore(t, server)
 	big := func(count, bytesEach int) []eventstore.EventData {
-		events := eventstoretest.Events("ContributionsAssessed", count)
+		events := eventstoretest.Events("BillLinesRecorded", count)
 		for i := range events {
 			events[i].Data = json.RawMessage(`{"lines":"` + strings.Repeat("x", bytesEach) + `"}`)
 		}
 		return events
 	}
 	sent := server.Counters().Appends
-	_, err := store.Append(ctx, "payer-1", eventstore.NoStream(), big(2, 600_000))
+	many := big(8, 200_000)
+	result, err := store.Append(ctx, "payer-1", eventstore.NoStream(), many)
+	if err != nil || len(result.Events) != 8 || result.NextExpectedVersion != 8 || result.Duplicate {
+		t.Fatalf("8 events of 200,000 bytes: %d stored up to version %d (%v)", len(result.Events), result.NextExpectedVersion, err)
+	}
+	if writes := server.Counters().Appends - sent; writes < 2 {
+		t.Errorf("1.6 MB went in %d write(s); the server takes 1 MiB a write", writes)
+	}
+	stored, err := store.ReadStream(ctx, "payer-1", 1, 10)
+	if err != nil || len(stored) != 8 {
+		t.Fatalf("read back %d events (%v), want 8", len(stored), err)
+	}
+	for i, event := range stored {
+		if event.EventID != many[i].EventID || event.Version != int64(i+1) {
+			t.Errorf("event %d: %s at version %d, want %s at %d", i, event.EventID, event.Version, many[i].EventID, i+1)
+		}
+	}
+	if again, err := store.Append(ctx, "payer-1", eventstore.NoStream(), many); err != nil || !again.Duplicate || len(again.Events) != 8 {
+		t.Errorf("the same append again: duplicate %t, %d events (%v); want the 8 stored, as a duplicate", again.Duplicate, len(again.Events), err)
+	}
+
+	config := testConfig(server.URL(), server.database.Pool)
+	config.MaxAppendSize = 100_000
+	small := open(t, config)
+	sent = server.Counters().Appends
+	_, err = small.Append(ctx, "payer-3", eventstore.NoStream(), big(1, 200_000))
 	var tooLarge *AppendTooLargeError
 	if !errors.Is(err, ErrAppendTooLarge) || !errors.Is(err, eventstore.ErrInvalidAppend) || !errors.As(err, &tooLarge) {
 		t.Fatalf("got %v, want ErrAppendTooLarge", err)
 	}
-	if tooLarge.StreamID != "payer-1" || tooLarge.Size <= 1_200_000 || tooLarge.Limit != 1<<20 ||
-		!strings.Contains(err.Error(), "payer-1") || !strings.Contains(err.Error(), "1048576 bytes") {
+	if tooLarge.StreamID != "payer-3" || tooLarge.Size <= 200_000 || tooLarge.Limit != 100_000 ||
+		!strings.Contains(err.Error(), "payer-3") || !strings.Contains(err.Error(), "100000 bytes") {
 		t.Errorf("the refusal says %q (%+v)", err, tooLarge)
 	}
-	if server.Counters().Appends != sent {
-		t.Error("the append was sent to the server")
-	}
 	// migrate-log's Import is held to the same limit, naming the stream.
-	records := chain("payer-3", 0, eventstore.ZeroHash(), big(2, 600_000), time.Now())
-	if _, err := store.Import(ctx, "payer-3", eventstore.NoStream(), records); !errors.Is(err, ErrAppendTooLarge) || !strings.Contains(err.Error(), "payer-3") {
+	records := chain("payer-4", 0, eventstore.ZeroHash(), big(1, 200_000), time.Now())
+	if _, err := small.Import(ctx, "payer-4", eventstore.NoStream(), records); !errors.Is(err, ErrAppendTooLarge) || !strings.Contains(err.Error(), "payer-4") {
 		t.Errorf("import: got %v, want ErrAppendTooLarge naming the stream", err)
 	}
 	if server.Counters().Appends != sent {
-		t.Error("the import was sent to the server")
-	}
-	// Under the limit with its metadata (about 600 bytes an event): stored.
-	if _, err := store.Append(ctx, "payer-1", eventstore.NoStream(), big(2, 500_000)); err != nil {
-		t.Fatalf("two events of 500,000 bytes: %v", err)
+		t.Error("an append or import over the limit was sent to the server")
 	}
 
 	// A server set below Config.MaxAppendSize refuses as soon as the running

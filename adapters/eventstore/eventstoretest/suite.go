@@ -90,6 +90,7 @@ func RunWithFeatures(t *testing.T, features Features, newStore func(t *testing.T
 		}},
 		{"AppendManyRetryIsIdempotent", testAppendManyRetry},
 		{"InvalidAppendManyIsRefused", testInvalidAppendMany},
+		{"EventsOverTheMaximumSizeAreRefused", testEventSizeLimit},
 	}
 	for _, test := range tests {
 		t.Run(test.name, func(t *testing.T) {
@@ -891,5 +892,54 @@ func testInvalidAppendMany(ctx context.Context, t *testing.T, store eventstore.S
 	}
 	if got := head(ctx, t, store); got != 0 {
 		t.Errorf("refused appends moved the head to %d", got)
+	}
+}
+
+// sizedEvent is a valid event of exactly size bytes by eventstore.EventSize.
+func sizedEvent(t *testing.T, size int) eventstore.EventData {
+	t.Helper()
+	event := Event("ContributionsBilled", 0)
+	event.Data = json.RawMessage(`{"pad":""}`)
+	pad := size - eventstore.EventSize(event)
+	if pad < 0 {
+		t.Fatalf("an event of %d bytes is smaller than an empty one", size)
+	}
+	event.Data = json.RawMessage(`{"pad":"` + string(bytes.Repeat([]byte("x"), pad)) + `"}`)
+	if got := eventstore.EventSize(event); got != size {
+		t.Fatalf("sized event is %d bytes, want %d", got, size)
+	}
+	return event
+}
+
+// testEventSizeLimit: an event of eventstore.MaxEventSize is stored; one byte
+// more is refused before anything is stored, by Append and by AppendMany,
+// with an error naming the stream and the size.
+func testEventSizeLimit(ctx context.Context, t *testing.T, store eventstore.Store) {
+	mustAppend(ctx, t, store, "payer-size", eventstore.NoStream(), []eventstore.EventData{sizedEvent(t, eventstore.MaxEventSize)})
+	head, err := store.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	over := sizedEvent(t, eventstore.MaxEventSize+1)
+	_, err = store.Append(ctx, "payer-size", eventstore.Exact(1), []eventstore.EventData{Event("PaymentReceived", 1), over})
+	var tooLarge *eventstore.EventTooLargeError
+	if !errors.Is(err, eventstore.ErrEventTooLarge) || !errors.Is(err, eventstore.ErrInvalidAppend) || !errors.As(err, &tooLarge) {
+		t.Fatalf("append of an event of %d bytes: got %v, want an EventTooLargeError", eventstore.MaxEventSize+1, err)
+	}
+	if tooLarge.StreamID != "payer-size" || tooLarge.Size != eventstore.MaxEventSize+1 || tooLarge.Index != 1 {
+		t.Errorf("the refusal names stream %q, event %d, %d bytes; want payer-size, 1, %d", tooLarge.StreamID, tooLarge.Index, tooLarge.Size, eventstore.MaxEventSize+1)
+	}
+	_, err = store.AppendMany(ctx, []eventstore.StreamAppend{
+		{StreamID: "participant-size", Expected: eventstore.NoStream(), Events: Events("ParticipantEnrolled", 1)},
+		{StreamID: "payer-size", Expected: eventstore.Exact(1), Events: []eventstore.EventData{over}},
+	})
+	if !errors.Is(err, eventstore.ErrEventTooLarge) {
+		t.Fatalf("append many with an event of %d bytes: got %v, want ErrEventTooLarge", eventstore.MaxEventSize+1, err)
+	}
+	if after, err := store.Head(ctx); err != nil || after != head {
+		t.Errorf("head after the refusals: %d (%v), want %d: nothing may be stored", after, err, head)
+	}
+	if got := len(readStream(ctx, t, store, "payer-size")) + len(readStream(ctx, t, store, "participant-size")); got != 1 {
+		t.Errorf("%d events stored, want the 1 of the right size", got)
 	}
 }

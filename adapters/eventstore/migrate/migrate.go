@@ -196,17 +196,30 @@ func readBatch(ctx context.Context, source eventstore.Store, after int64, limit 
 	return events, nil
 }
 
+// maxRunBytes bounds the bytes of one run (eventstore.EventSize plus
+// runEventOverhead an event): half of EventStoreDB's default maximum append
+// size, so a bill's parts, consecutive in the log, are imported in writes it takes.
+const (
+	maxRunBytes      = 512 << 10
+	runEventOverhead = 1 << 10
+)
+
 // runs splits events (in position order) into runs of consecutive events of
-// one stream, each at most eventstore.MaxEventsPerAppend: one Import each,
-// so the target places them in the same order.
+// one stream, each at most eventstore.MaxEventsPerAppend events and
+// maxRunBytes: one Import each, so the target places them in the same order.
 func runs(events []eventstore.RecordedEvent) [][]eventstore.RecordedEvent {
 	var out [][]eventstore.RecordedEvent
-	start := 0
-	for i := 1; i <= len(events); i++ {
-		if i == len(events) || events[i].StreamID != events[start].StreamID || i-start == eventstore.MaxEventsPerAppend {
-			out = append(out, events[start:i])
-			start = i
+	start, size := 0, 0
+	for i := 0; i <= len(events); i++ {
+		var add int
+		if i < len(events) {
+			add = eventstore.EventSize(eventstore.EventDataOf(events[i : i+1])[0]) + runEventOverhead
 		}
+		if i > start && (i == len(events) || events[i].StreamID != events[start].StreamID || i-start == eventstore.MaxEventsPerAppend || size+add > maxRunBytes) {
+			out = append(out, events[start:i])
+			start, size = i, 0
+		}
+		size += add
 	}
 	return out
 }
