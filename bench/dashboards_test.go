@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
-
-	"github.com/tanahbumbu/jaminan/adapters/postgres/pgtest"
 )
 
 // The issue's 100,000 participants over three years: 4,000 villages of 25
@@ -114,19 +112,14 @@ func TestDashboardsSmoke(t *testing.T) {
 		t.Skip("dashboards smoke run skipped in -short mode")
 	}
 	ctx := context.Background()
-	database := pgtest.New(t)
-	system, err := testWire(database.Pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := &scratch{System: system, name: database.Name, serverURL: database.URL, pool: database.Pool}
+	db := newTestScratch(t)
 	const participants = 2 * participantsPerVillage
 	built, err := prepareDashboards(ctx, db, participants, nil, t.Logf)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var members, lines int
-	if err := database.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM rm_participants), (SELECT count(*) FROM rm_contributions)`).Scan(&members, &lines); err != nil {
+	if err := db.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM rm_participants), (SELECT count(*) FROM rm_contributions)`).Scan(&members, &lines); err != nil {
 		t.Fatal(err)
 	}
 	// 50 participants × 36 months × 3 programmes (JKK, JKM, JHT) = 5,400 lines.
@@ -138,7 +131,7 @@ func TestDashboardsSmoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	var views int
-	if err := database.Pool.QueryRow(ctx, `SELECT count(*) FROM information_schema.views WHERE table_schema = 'dash'`).Scan(&views); err != nil {
+	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM information_schema.views WHERE table_schema = 'dash'`).Scan(&views); err != nil {
 		t.Fatal(err)
 	}
 	if want := 2 * (1 + len(dashAPIViews) + views + len(dashGrowingViews)); len(results) != want {
@@ -178,12 +171,7 @@ func TestScaledDashboardsAreWhatTheProjectionsWouldMake(t *testing.T) {
 		t.Skip("scaled dashboards skipped in -short mode")
 	}
 	ctx := context.Background()
-	database := pgtest.New(t)
-	system, err := testWire(database.Pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := &scratch{System: system, name: database.Name, serverURL: database.URL, pool: database.Pool}
+	db := newTestScratch(t)
 	const villages, factor = 2, 3
 	built, err := prepareDashboards(ctx, db, villages*participantsPerVillage, nil, t.Logf)
 	if err != nil {
@@ -197,7 +185,7 @@ func TestScaledDashboardsAreWhatTheProjectionsWouldMake(t *testing.T) {
 	var before, after [4]int64
 	var beforeMoney, afterMoney [3]string
 	var beforeCovered, afterCovered int64
-	if err := database.Pool.QueryRow(ctx, figures).Scan(&before[0], &before[1], &before[2], &before[3],
+	if err := db.pool.QueryRow(ctx, figures).Scan(&before[0], &before[1], &before[2], &before[3],
 		&beforeMoney[0], &beforeMoney[1], &beforeCovered, &beforeMoney[2]); err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +199,7 @@ func TestScaledDashboardsAreWhatTheProjectionsWouldMake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := database.Pool.QueryRow(ctx, figures).Scan(&after[0], &after[1], &after[2], &after[3],
+	if err := db.pool.QueryRow(ctx, figures).Scan(&after[0], &after[1], &after[2], &after[3],
 		&afterMoney[0], &afterMoney[1], &afterCovered, &afterMoney[2]); err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +219,7 @@ func TestScaledDashboardsAreWhatTheProjectionsWouldMake(t *testing.T) {
 	}
 	for _, definition := range scaledDefinitions {
 		var differ int64
-		if err := database.Pool.QueryRow(ctx, `SELECT count(*) FROM ((`+definition.summary+` EXCEPT ALL `+definition.detail+`)
+		if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM ((`+definition.summary+` EXCEPT ALL `+definition.detail+`)
 			UNION ALL (`+definition.detail+` EXCEPT ALL `+definition.summary+`)) d`).Scan(&differ); err != nil {
 			t.Fatal(err)
 		}
@@ -240,7 +228,7 @@ func TestScaledDashboardsAreWhatTheProjectionsWouldMake(t *testing.T) {
 		}
 	}
 	var balance string
-	if err := database.Pool.QueryRow(ctx, `SELECT sum(balance)::text FROM dash.trial_balance`).Scan(&balance); err != nil {
+	if err := db.pool.QueryRow(ctx, `SELECT sum(balance)::text FROM dash.trial_balance`).Scan(&balance); err != nil {
 		t.Fatal(err)
 	}
 	if !mustDecimal(t, balance).IsZero() {
@@ -248,7 +236,7 @@ func TestScaledDashboardsAreWhatTheProjectionsWouldMake(t *testing.T) {
 	}
 	// Every copy is a participant of its own, billed by a payer of its own.
 	var ids, payers, distinctPayers int64
-	if err := database.Pool.QueryRow(ctx, `SELECT count(DISTINCT participant_id), count(DISTINCT payer_id), (SELECT count(DISTINCT payer_id) FROM rm_bills)
+	if err := db.pool.QueryRow(ctx, `SELECT count(DISTINCT participant_id), count(DISTINCT payer_id), (SELECT count(DISTINCT payer_id) FROM rm_bills)
 		FROM rm_participants`).Scan(&ids, &payers, &distinctPayers); err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +248,7 @@ func TestScaledDashboardsAreWhatTheProjectionsWouldMake(t *testing.T) {
 	}
 	for _, p := range scaled.Participants {
 		var payerID string
-		if err := database.Pool.QueryRow(ctx, `SELECT payer_id FROM rm_participants WHERE participant_id = $1 AND nik = $2`, p.ID, p.NIK).Scan(&payerID); err != nil {
+		if err := db.pool.QueryRow(ctx, `SELECT payer_id FROM rm_participants WHERE participant_id = $1 AND nik = $2`, p.ID, p.NIK).Scan(&payerID); err != nil {
 			t.Fatalf("participant %s (%s): %v", p.ID, p.NIK, err)
 		}
 		if payerID != p.PayerID {

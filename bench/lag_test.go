@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/tanahbumbu/jaminan/adapters/postgres/pgtest"
 )
 
 // Each acknowledgement meets the first checkpoint that covers its position; an
@@ -47,12 +45,7 @@ func TestLiveLagSmoke(t *testing.T) {
 		t.Skip("live-lag smoke run skipped in -short mode")
 	}
 	ctx := context.Background()
-	database := pgtest.New(t)
-	system, err := testWire(database.Pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := &scratch{System: system, name: database.Name, pool: database.Pool}
+	db := newTestScratch(t)
 	const smoke = 2 * time.Second
 	results, err := LiveLag(ctx, db, 1, smoke)
 	if err != nil {
@@ -68,7 +61,7 @@ func TestLiveLagSmoke(t *testing.T) {
 		t.Logf("%s: %s (%s %s)", result.Name, formatValue(result.Value, result.Unit), result.BaselineName, formatValue(result.Baseline, result.Unit))
 	}
 	var applied int64
-	if err := database.Pool.QueryRow(ctx, `SELECT count(*) FROM rm_participants`).Scan(&applied); err != nil || applied == 0 {
+	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM rm_participants`).Scan(&applied); err != nil || applied == 0 {
 		t.Errorf("rm_participants has %d rows (%v): the live runner applied nothing", applied, err)
 	}
 }

@@ -3,8 +3,6 @@ package bench
 import (
 	"context"
 	"testing"
-
-	"github.com/tanahbumbu/jaminan/adapters/postgres/pgtest"
 )
 
 // The synthetic log must be a log the application accepts: intact chains,
@@ -12,12 +10,7 @@ import (
 // and every participant loadable with coverage on the history date.
 func TestSyntheticLogIsOneTheApplicationAccepts(t *testing.T) {
 	ctx := context.Background()
-	database := pgtest.New(t)
-	system, err := testWire(database.Pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := &scratch{System: system, name: database.Name, pool: database.Pool}
+	db := newTestScratch(t)
 	const villages = 2
 	built, err := BuildLog(ctx, db, villages*eventsPerVillage, t.Logf)
 	if err != nil {

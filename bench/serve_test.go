@@ -60,24 +60,19 @@ func TestServeAndRebuildMemorySmoke(t *testing.T) {
 		t.Fatalf("build: %v\n%s", err, output)
 	}
 	ctx := context.Background()
-	database := pgtest.New(t)
-	system, err := testWire(database.Pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := &scratch{System: system, name: database.Name, serverURL: database.URL, pool: database.Pool}
+	db := newTestScratch(t)
 	served, err := ServeMemory(ctx, db, binary, 2*time.Second, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var payers int64
-	if err := database.Pool.QueryRow(ctx, `SELECT count(DISTINCT stream_id) FROM events WHERE stream_id LIKE 'payer-serve-bench-%'`).Scan(&payers); err != nil {
+	if err := db.pool.QueryRow(ctx, `SELECT count(DISTINCT stream_id) FROM events WHERE stream_id LIKE 'payer-serve-bench-%'`).Scan(&payers); err != nil {
 		t.Fatal(err)
 	}
 	if payers == 0 {
 		t.Errorf("no payer streams: serve appended nothing")
 	}
-	rebuilt, err := RebuildMemory(ctx, binary, database.URL)
+	rebuilt, err := RebuildMemory(ctx, binary, db.serverURL)
 	if err != nil {
 		t.Fatal(err)
 	}

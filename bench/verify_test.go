@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tanahbumbu/jaminan/adapters/postgres/pgtest"
 	"github.com/tanahbumbu/jaminan/projections"
 )
 
@@ -17,12 +16,7 @@ func TestVerifyRowsSmoke(t *testing.T) {
 		t.Skip("verify smoke run skipped in -short mode")
 	}
 	ctx := context.Background()
-	database := pgtest.New(t)
-	system, err := testWire(database.Pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := &scratch{System: system, name: database.Name, serverURL: database.URL, pool: database.Pool}
+	db := newTestScratch(t)
 	built, err := BuildLog(ctx, db, minLogEvents, t.Logf)
 	if err != nil {
 		t.Fatal(err)

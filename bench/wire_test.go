@@ -1,7 +1,10 @@
 package bench
 
 import (
+	"testing"
+
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/tanahbumbu/jaminan/adapters/postgres/pgtest"
 
 	"github.com/tanahbumbu/jaminan/adapters/directory"
 	pgstore "github.com/tanahbumbu/jaminan/adapters/eventstore/postgres"
@@ -34,4 +37,16 @@ func testWire(pool *pgxpool.Pool) (System, error) {
 		return System{}, err
 	}
 	return System{Store: store, Application: application, Runner: runner}, nil
+}
+
+// newTestScratch is a scratch database of the test's own (pgtest), wired as
+// cmd/jaminan wires one.
+func newTestScratch(t *testing.T) *scratch {
+	t.Helper()
+	database := pgtest.New(t)
+	system, err := testWire(database.Pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &scratch{System: system, name: database.Name, serverURL: database.URL, pool: database.Pool}
 }
