@@ -87,6 +87,9 @@ type Wire func(pool *pgxpool.Pool) (System, error)
 type Config struct {
 	// ServerURL is any database URL on the server; scratch databases are created beside it.
 	ServerURL string
+	// Note says what else ran on the machine during the run, for the report
+	// (benchmarks share the server; a reader weighs the figures by it).
+	Note string
 	// Runs is how often each measurement runs; zero means DefaultRuns.
 	Runs int
 	// LogEvents is about how many events the log for rebuild and history holds; zero means DefaultLogEvents.
@@ -202,7 +205,9 @@ type Report struct {
 	LogEvents int64
 	// DashBudget is how long each dashboard query was timed per run.
 	DashBudget time.Duration
-	Results    []Result
+	// Note says what else ran on the machine during the run (Config.Note).
+	Note    string
+	Results []Result
 }
 
 // Run creates the scratch databases, runs every measurement config.Runs
@@ -216,7 +221,7 @@ func Run(ctx context.Context, config Config) (Report, error) {
 	say := func(format string, args ...any) {
 		fmt.Fprintf(config.Progress, "bench %s: "+format+"\n", append([]any{time.Since(started).Round(time.Second)}, args...)...)
 	}
-	report := Report{Started: started, Runs: config.Runs, DashBudget: config.DashBudget}
+	report := Report{Started: started, Runs: config.Runs, DashBudget: config.DashBudget, Note: config.Note}
 	var err error
 	if report.Machine, err = describeMachine(ctx); err != nil {
 		return Report{}, err
@@ -251,6 +256,7 @@ func Run(ctx context.Context, config Config) (Report, error) {
 		report.Results = append(report.Results, results...)
 	}
 	report.Elapsed = time.Since(report.Started)
+	report.Machine.LoadAtEnd = loadAverage()
 	return report, nil
 }
 

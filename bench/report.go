@@ -32,6 +32,19 @@ type Machine struct {
 	MemoryKiB int64
 	Uname     string
 	GoVersion string
+	// LoadAtStart and LoadAtEnd are /proc/loadavg's 1, 5 and 15 minute
+	// averages when the run began and ended: how busy the machine was.
+	LoadAtStart, LoadAtEnd string
+}
+
+// loadAverage is the first three fields of /proc/loadavg, or "" where there is none.
+func loadAverage() string {
+	content, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	fields := strings.Fields(string(content))
+	return strings.Join(fields[:min(3, len(fields))], " ")
 }
 
 // Postgres is the server and the settings that bound its write and read speed.
@@ -48,7 +61,7 @@ var postgresSettings = []string{"shared_buffers", "synchronous_commit", "fsync",
 	"work_mem", "max_wal_size", "checkpoint_timeout", "autovacuum", "autovacuum_naptime"}
 
 func describeMachine(ctx context.Context) (Machine, error) {
-	machine := Machine{CPUs: runtime.NumCPU(), GoVersion: runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH}
+	machine := Machine{CPUs: runtime.NumCPU(), GoVersion: runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH, LoadAtStart: loadAverage()}
 	uname, err := exec.CommandContext(ctx, "uname", "-a").Output()
 	if err != nil {
 		return Machine{}, fmt.Errorf("uname -a: %w", err)
@@ -130,6 +143,8 @@ func WriteMarkdown(w io.Writer, report Report, command string) error {
 	fmt.Fprintf(&b, "## Machine\n\n| | |\n|---|---|\n")
 	fmt.Fprintf(&b, "| CPUs | %d (%s) |\n| memory | %.1f GiB |\n| `uname -a` | `%s` |\n| Go | %s |\n\n",
 		report.Machine.CPUs, orDash(report.Machine.CPUModel), float64(report.Machine.MemoryKiB)/kibPerMiB/kibPerMiB, report.Machine.Uname, report.Machine.GoVersion)
+	fmt.Fprintf(&b, "What else ran: %s. Load average (1, 5, 15 min) at the start %s, at the end %s.\n\n",
+		orDash(report.Note), orDash(report.Machine.LoadAtStart), orDash(report.Machine.LoadAtEnd))
 	fmt.Fprintf(&b, "## PostgreSQL\n\n| | |\n|---|---|\n| version | %s |\n", report.Postgres.Version)
 	for _, setting := range report.Postgres.Settings {
 		fmt.Fprintf(&b, "| `%s` | %s |\n", setting[0], setting[1])

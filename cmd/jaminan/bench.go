@@ -21,7 +21,7 @@ func newBenchCommand() *cobra.Command {
 	var runs, events, participants int
 	var dashScaleTo []int
 	var serveDuration, lagDuration, dashBudget time.Duration
-	var out string
+	var out, note string
 	var only []string
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -44,7 +44,7 @@ it is never part of the tests.`,
 			}
 			defer cleanup()
 			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-			report, err := bench.Run(ctx, bench.Config{ServerURL: databaseURL(), Runs: runs, LogEvents: events, Progress: cmd.ErrOrStderr(),
+			report, err := bench.Run(ctx, bench.Config{ServerURL: databaseURL(), Note: note, Runs: runs, LogEvents: events, Progress: cmd.ErrOrStderr(),
 				Participants: participants, ServeDuration: serveDuration, LagDuration: lagDuration, DashScaleTo: dashScaleTo, DashBudget: dashBudget, Binary: binary, Phases: only,
 				Wire: func(pool *pgxpool.Pool) (bench.System, error) {
 					built, err := wire(pool, logger, time.Now)
@@ -80,6 +80,7 @@ it is never part of the tests.`,
 	cmd.Flags().DurationVar(&lagDuration, "lag-duration", bench.DefaultLagDuration, "how long the live-lag load runs")
 	cmd.Flags().DurationVar(&dashBudget, "dash-budget", bench.DefaultDashBudget, "how long each dashboard query is timed per run")
 	cmd.Flags().StringVar(&out, "out", "docs/BENCHMARKS.md", "where to write the report")
+	cmd.Flags().StringVar(&note, "note", "not said", "what else ran on the machine during the run, written into the report beside the load averages (benchmarks share the server)")
 	cmd.Flags().StringSliceVar(&only, "only", nil, "run only these phases ("+strings.Join(bench.Phases, ", ")+"); the report then holds only their rows")
 	return cmd
 }
