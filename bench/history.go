@@ -156,16 +156,25 @@ func lookupAndSelect(ctx context.Context, db *scratch, nik string, streams []str
 // selectStreams reads the streams' rows as ReadStream would, without decoding them.
 func selectStreams(ctx context.Context, db *scratch, streams []string) error {
 	for _, stream := range streams {
-		rows, err := db.pool.Query(ctx, streamRows, stream)
-		if err != nil {
-			return fmt.Errorf("select stream %s: %w", stream, err)
+		if err := drainRows(ctx, db, stream, streamRows, stream); err != nil {
+			return err
 		}
-		for rows.Next() {
-			_ = rows.RawValues()
-		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("select stream %s: %w", stream, err)
-		}
+	}
+	return nil
+}
+
+// drainRows runs a query of a stream's rows and reads them raw, as a baseline
+// reads what jaminan then decodes.
+func drainRows(ctx context.Context, db *scratch, stream, query string, args ...any) error {
+	rows, err := db.pool.Query(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("select stream %s: %w", stream, err)
+	}
+	for rows.Next() {
+		_ = rows.RawValues()
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("select stream %s: %w", stream, err)
 	}
 	return nil
 }

@@ -159,15 +159,5 @@ func selectStreamAfter(ctx context.Context, db *scratch, stream string, after in
 		query = `SELECT e.data, e.hash FROM events e WHERE e.stream_id = $1 AND e.version > (SELECT max(version) FROM events WHERE stream_id = $1) ORDER BY e.version`
 		args = args[:1]
 	}
-	rows, err := db.pool.Query(ctx, query, args...)
-	if err != nil {
-		return fmt.Errorf("select stream %s: %w", stream, err)
-	}
-	for rows.Next() {
-		_ = rows.RawValues()
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("select stream %s: %w", stream, err)
-	}
-	return nil
+	return drainRows(ctx, db, stream, query, args...)
 }
