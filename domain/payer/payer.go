@@ -11,8 +11,10 @@ import (
 
 // Bill is one month's contributions for the payer's participants.
 type Bill struct {
-	Period    calendar.Period
-	DueDate   calendar.Date
+	Period  calendar.Period
+	DueDate calendar.Date
+	// Lines are the bill's lines in billing order; those folded from the
+	// bill's stream hold only what decisions read (decisionLines).
 	Lines     []BillLine
 	Total     decimal.Decimal
 	Allocated decimal.Decimal
@@ -88,7 +90,7 @@ type State struct {
 // EvolveVersion names the behaviour of Evolve. Bump it whenever Evolve or
 // the State it builds changes, so cached states built by older code are
 // thrown away rather than trusted.
-const EvolveVersion = 3 // 2: a construction project's line (BillLine.ProjectID, Workers), indexed by BillLine.Key; 3: bills in their own streams (ContributionsBilled, BillLinesRecorded)
+const EvolveVersion = 4 // 4: a bill part's lines kept as decisionLines; 2: a construction project's line (BillLine.ProjectID, Workers), indexed by BillLine.Key; 3: bills in their own streams (ContributionsBilled, BillLinesRecorded)
 
 // Evolve applies one event without touching the state passed in: the bills,
 // maps and slices it changes are copied first (only those it changes).
@@ -167,6 +169,26 @@ func (b *Builder) openBill(period calendar.Period, dueDate calendar.Date) *Bill 
 	return bill
 }
 
+// decisionLines keeps of a bill part's lines what payer decisions read (who
+// is billed, the line's total, its JHT contribution for PaidContributions)
+// and drops the rest (the wage base, the other programmes' lines): a payer
+// cache holds every line of every bill, and a whole line costs about a
+// kilobyte. Histories and read models read the lines from the bill's stream,
+// never from State. Lines of whole ContributionsAssessed events are kept as
+// they are: snapshots write them.
+func decisionLines(lines []BillLine) []BillLine {
+	kept := make([]BillLine, len(lines))
+	for i, line := range lines {
+		kept[i] = BillLine{ParticipantID: line.ParticipantID, ProjectID: line.ProjectID, Workers: line.Workers, Segment: line.Segment, Total: line.Total}
+		for _, contribution := range line.Lines {
+			if contribution.Programme == "JHT" {
+				kept[i].Lines = []ContributionLine{contribution}
+			}
+		}
+	}
+	return kept
+}
+
 // addLines appends lines after those billed before.
 func (bill *Bill) addLines(lines []BillLine) {
 	running := decimal.Zero
@@ -214,7 +236,7 @@ func (b *Builder) Apply(e event.Event) {
 			return
 		}
 		bill := b.bill(e.Period)
-		bill.addLines(e.Lines)
+		bill.addLines(decisionLines(e.Lines))
 		bill.folded = e.Part
 		bill.fromParts += len(e.Lines)
 	case *PaymentReceived:

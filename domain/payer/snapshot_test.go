@@ -40,6 +40,14 @@ var stateShapes = map[int]string{
 		"Credit decimal.Decimal; Penalties decimal.Decimal; Closed map[calendar.Period]bool; " +
 		"Reversed map[string]PaymentReversed{PaymentID string; ReversedEventID string; Reason string; Note string; Amount command.Money; Allocations []Allocation; Credit command.Money; Penalties command.Money; ReversedOn calendar.Date}; " +
 		"PenaltyOf map[string]decimal.Decimal; Version int64}",
+	// 4: the same shape; a bill part's lines keep only what decisions read.
+	4: "State{ID string; Name string; Kind string; RiskClass int; Registered bool; Bills map[calendar.Period]*Bill{Period calendar.Period; DueDate calendar.Date; " +
+		"Lines []BillLine{ParticipantID string; ProjectID string; Workers []string; Segment string; WageBase command.Money; Lines []ContributionLine{Programme string; Rate string; Employer command.Money; Worker command.Money; Total command.Money}; Total command.Money}; " +
+		"Total decimal.Decimal; Allocated decimal.Decimal; allocatedBy []allocationStep{paidOn calendar.Date; cumulative decimal.Decimal}; billed map[string]int; coveredThrough []decimal.Decimal; segments map[string]bool; parts int; folded int; fromParts int}; " +
+		"Payments map[string]PaymentReceived{PaymentID string; Amount command.Money; PaidOn calendar.Date; BankReference string; Period calendar.Period; Allocations []Allocation{Period calendar.Period; Amount command.Money}; Credit command.Money}; " +
+		"Credit decimal.Decimal; Penalties decimal.Decimal; Closed map[calendar.Period]bool; " +
+		"Reversed map[string]PaymentReversed{PaymentID string; ReversedEventID string; Reason string; Note string; Amount command.Money; Allocations []Allocation; Credit command.Money; Penalties command.Money; ReversedOn calendar.Date}; " +
+		"PenaltyOf map[string]decimal.Decimal; Version int64}",
 }
 
 // shape describes a type as stateShapes does: structs of this package are
