@@ -183,6 +183,7 @@ func WriteMarkdown(w io.Writer, report Report, command string) error {
 	b.WriteString(lagMethod())
 	b.WriteString(dashMethod(report.DashBudget))
 	b.WriteString(serveMethod())
+	b.WriteString(outsideFigures)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -295,3 +296,17 @@ func orDash(text string) string {
 	}
 	return text
 }
+
+// outsideFigures points at the figures this run cannot take: they need the
+// full demo's log, or the gRPC EventStoreDB fake that lives in tests.
+const outsideFigures = `
+## Figures measured outside this run
+
+The full demo (` + "`/usr/bin/time -v jaminan demo --workers 10488`" + `: wall time and peak RSS), a payer of 100,000
+workers billed on the gRPC EventStoreDB fake through the official client
+(` + "`BILL_WORKERS=100000 go test -run TestAPayerOfManyWorkersIsBilledOnEveryStore -v ./app/`" + `), the assessment's cost at
+months 1–3 against 34–36 (` + "`ASSESS_WORKERS=5000 go test -run TestAssessmentCostOverHistory -v ./app/`" + `) and
+` + "`migrate-log`" + ` of the full demo's log into that fake
+(` + "`MIGRATE_SOURCE_URL=… go test -run TestMigrateALogIntoFakeServer ./adapters/eventstore/eventstoredb/`" + `) are measured by
+those commands; their figures, before and after, are in docs/loading.md ("Bills in their own streams: figures").
+`
