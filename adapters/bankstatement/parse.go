@@ -289,9 +289,9 @@ func parseAmount(text string, decimalComma, signed bool) (decimal.Decimal, error
 	if err != nil {
 		return decimal.Decimal{}, fmt.Errorf("%q is not an amount like %s: %w", text, example(decimalComma), err)
 	}
-	if value.GreaterThan(money.MaxAmount()) {
-		// ReconcileStatement refuses it; say so here, on its line and column.
-		return decimal.Decimal{}, fmt.Errorf("%q is more than the largest amount a bank line may carry, %s", text, money.FormatIDR(money.MaxAmount()))
+	if err := command.CheckMagnitude("amount", value); err != nil {
+		// ReconcileStatement would refuse it; say so here, on its line and column.
+		return decimal.Decimal{}, fmt.Errorf("%q: %w", text, err)
 	}
 	if negative {
 		value = value.Neg()

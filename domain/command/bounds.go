@@ -49,11 +49,12 @@ func checkAmount(field string, amount decimal.Decimal) error {
 	if amount.IsNegative() {
 		return problem.Field(field, "negative_amount", "must not be negative")
 	}
-	return checkMagnitude(field, amount)
+	return CheckMagnitude(field, amount)
 }
 
-// checkMagnitude is checkAmount for a signed amount.
-func checkMagnitude(field string, amount decimal.Decimal) error {
+// CheckMagnitude is checkAmount for a signed amount (a bank line parser holds
+// its lines to it too, so what it accepts ReconcileStatement takes).
+func CheckMagnitude(field string, amount decimal.Decimal) error {
 	if amount.Abs().GreaterThan(money.MaxAmount()) {
 		return problem.Field(field, "amount_too_large", "%s is more than the largest amount a command may carry, %s",
 			money.FormatIDR(amount), money.FormatIDR(money.MaxAmount()))

@@ -727,7 +727,7 @@ func (c *ReconcileStatement) validateLine(i int, seen map[int]bool, from, to cal
 	if line.Amount.IsZero() {
 		return problem.Field(prefix+".amount", "invalid_money", "must not be zero")
 	}
-	if err := checkMagnitude(prefix+".amount", line.Amount.Decimal); err != nil {
+	if err := CheckMagnitude(prefix+".amount", line.Amount.Decimal); err != nil {
 		return err
 	}
 	if line.Date.Before(from) || line.Date.After(to) {
