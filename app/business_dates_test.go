@@ -95,14 +95,7 @@ func wantField(t *testing.T, err error, field string) {
 // docs/examples/claim-history.jsonl loads a claim of 2022 on its real dates:
 // worked example 6 (one eye, W = 3,000,000: 84,000,000), paid on the bank's date.
 func TestClaimHistoryExampleLoads(t *testing.T) {
-	data, err := os.ReadFile("../docs/examples/claim-history.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	application := newApplication(t, memory.New())
-	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		mustRun(t, application, line)
-	}
+	application := loadExample(t, "claim-history.jsonl")
 	paid, err := application.LoadClaim(t.Context(), "jkk-2022-1")
 	if err != nil || paid.Status() != claim.StatusPaid || !paid.Approved.ApprovedOn.Equal(calendar.NewDate(2022, 10, 10)) {
 		t.Errorf("jkk-2022-1: %s approved on %v (%v), want paid, approved on 2022-10-10", paid.Status(), paid.Approved, err)
@@ -301,14 +294,7 @@ func TestNoDecisionInAClosedPeriod(t *testing.T) {
 // Rp80.000.000 with two workers: one line, 0.21 % × 80.000.000 = 168.000 JKK
 // + 0.03 % × 80.000.000 = 24.000 JKM = 192.000, paid in full.
 func TestConstructionProjectExampleLoads(t *testing.T) {
-	data, err := os.ReadFile("../docs/examples/construction-project.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	application := newApplication(t, memory.New())
-	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		mustRun(t, application, line)
-	}
+	application := loadExample(t, "construction-project.jsonl")
 	state, err := application.LoadPayer(t.Context(), "bumdes-pakatellu")
 	if err != nil {
 		t.Fatal(err)
@@ -333,4 +319,18 @@ func TestConstructionProjectExampleLoads(t *testing.T) {
 		!strings.Contains(string(entries[2].Data), `"project_id":"jalan-usaha-tani-2024"`) {
 		t.Errorf("Rahman's bills: %v (%s), want %s on the project's line", got, entries[2].Data, want)
 	}
+}
+
+// loadExample runs every command of a docs/examples file on a memory store.
+func loadExample(t *testing.T, name string) *app.Application {
+	t.Helper()
+	data, err := os.ReadFile("../docs/examples/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	application := newApplication(t, memory.New())
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		mustRun(t, application, line)
+	}
+	return application
 }
