@@ -28,6 +28,15 @@ type marker struct{}
 func (marker) EventType() string         { return "Marker" }
 func (marker) OccurredOn() calendar.Date { return calendar.NewDate(2026, 11, 28) }
 
+// poisoned is the failure of these tests' projections: every event of the
+// poison stream while broken is set.
+func poisoned(broken *atomic.Bool, stream string, decoded projections.Decoded) error {
+	if broken.Load() && decoded.Recorded.StreamID == stream {
+		return fmt.Errorf("cannot apply %s version %d", decoded.Recorded.StreamID, decoded.Recorded.Version)
+	}
+	return nil
+}
+
 // failOn is a projection made to fail on every event of one stream while
 // broken is set, the way a poison event stops a real one.
 type failOn struct {
@@ -39,8 +48,8 @@ func (p failOn) Name() string     { return p.name }
 func (p failOn) Tables() []string { return nil }
 func (p failOn) Apply(_ context.Context, _ pgx.Tx, events []projections.Decoded) error {
 	for _, decoded := range events {
-		if p.broken.Load() && decoded.Recorded.StreamID == p.stream {
-			return fmt.Errorf("cannot apply %s version %d", decoded.Recorded.StreamID, decoded.Recorded.Version)
+		if err := poisoned(p.broken, p.stream, decoded); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -144,8 +153,8 @@ func (p writesThenFails) Apply(ctx context.Context, tx pgx.Tx, events []projecti
 		if _, err := tx.Exec(ctx, `INSERT INTO `+p.name+`_rows (position) VALUES ($1)`, decoded.Recorded.Position); err != nil {
 			return err
 		}
-		if p.broken.Load() && decoded.Recorded.StreamID == p.stream {
-			return fmt.Errorf("cannot apply %s version %d", decoded.Recorded.StreamID, decoded.Recorded.Version)
+		if err := poisoned(p.broken, p.stream, decoded); err != nil {
+			return err
 		}
 	}
 	return nil
