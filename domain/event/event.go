@@ -3,7 +3,7 @@
 package event
 
 import (
-	"encoding/json"
+	json "github.com/goccy/go-json"
 	"fmt"
 
 	"github.com/tanahbumbu/jaminan/domain/calendar"
