@@ -2,10 +2,16 @@ package projections
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"strconv"
+	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
 )
 
 // copyMinRows is where COPY starts to pay: below it one INSERT … unnest queued
@@ -31,15 +37,180 @@ func useCopy(ctx context.Context, rows int) bool {
 }
 
 // copyInto writes rows into table (resolved on the search_path, so a scratch
-// schema's copy during a rebuild) with COPY, inside tx.
+// schema's copy during a rebuild) with COPY, inside tx. The rows are sent in
+// COPY's text format, encoded as they are sent (copyText): pgx's own
+// CopyFrom sends binary, and its NUMERIC encoder does big.Int arithmetic for
+// every amount, which made encoding the largest cost of a rebuild; the text
+// form of a decimal is its string, which PostgreSQL parses in C.
 func copyInto(ctx context.Context, tx pgx.Tx, table string, columns []string, rows [][]any) error {
-	copied, err := tx.CopyFrom(ctx, pgx.Identifier{table}, columns, pgx.CopyFromRows(rows))
-	if err != nil {
-		return fmt.Errorf("copy into %s: %w", table, err)
+	quoted := make([]string, len(columns))
+	for i, column := range columns {
+		quoted[i] = pgx.Identifier{column}.Sanitize()
 	}
-	if copied != int64(len(rows)) {
+	sql := "COPY " + pgx.Identifier{table}.Sanitize() + " (" + strings.Join(quoted, ", ") + ") FROM STDIN"
+	source := &copyText{table: table, columns: columns, rows: rows}
+	tag, err := tx.Conn().PgConn().CopyFrom(ctx, source, sql)
+	if err != nil {
+		return fmt.Errorf("copy into %s: %w", table, errors.Join(source.err, err))
+	}
+	if copied := tag.RowsAffected(); copied != int64(len(rows)) {
 		return fmt.Errorf("copy into %s: %d rows written of %d", table, copied, len(rows))
 	}
-	copiedRows.Add(copied)
+	copiedRows.Add(int64(len(rows)))
 	return nil
+}
+
+// copyChunkBytes is about how much copyText encodes per Read: rows are
+// encoded as COPY asks for them, so a batch of a million rows is never held
+// in memory twice.
+const copyChunkBytes = 64 << 10
+
+// copyText is an io.Reader of rows in COPY's text format: values separated
+// by tabs, rows ended by newlines, NULL as \N, and backslash, tab, newline
+// and carriage return escaped in text.
+type copyText struct {
+	table   string
+	columns []string
+	rows    [][]any
+	next    int
+	pending []byte
+	err     error
+}
+
+func (c *copyText) Read(p []byte) (int, error) {
+	for len(c.pending) == 0 {
+		if c.err != nil {
+			return 0, c.err
+		}
+		if c.next == len(c.rows) {
+			return 0, io.EOF
+		}
+		buf := c.pending[:0]
+		for c.next < len(c.rows) && len(buf) < copyChunkBytes {
+			row := c.rows[c.next]
+			if len(row) != len(c.columns) {
+				c.err = fmt.Errorf("row %d has %d values for %d columns", c.next, len(row), len(c.columns))
+				return 0, c.err
+			}
+			for i, value := range row {
+				if i > 0 {
+					buf = append(buf, '\t')
+				}
+				var err error
+				if buf, err = appendCopyValue(buf, value); err != nil {
+					c.err = fmt.Errorf("row %d, column %s: %w", c.next, c.columns[i], err)
+					return 0, c.err
+				}
+			}
+			buf = append(buf, '\n')
+			c.next++
+		}
+		c.pending = buf
+	}
+	n := copy(p, c.pending)
+	c.pending = c.pending[n:]
+	if len(c.pending) == 0 {
+		c.pending = c.pending[:0:cap(c.pending)]
+	}
+	return n, nil
+}
+
+// appendCopyValue appends value in COPY's text format. Times are written
+// with their offset (a date column takes the date as written, as pgx's
+// binary DATE takes the time's own calendar day).
+func appendCopyValue(buf []byte, value any) ([]byte, error) {
+	switch v := value.(type) {
+	case nil:
+		return append(buf, `\N`...), nil
+	case string:
+		return appendCopyString(buf, v), nil
+	case *string:
+		if v == nil {
+			return append(buf, `\N`...), nil
+		}
+		return appendCopyString(buf, *v), nil
+	case int:
+		return strconv.AppendInt(buf, int64(v), 10), nil
+	case int32:
+		return strconv.AppendInt(buf, int64(v), 10), nil
+	case int64:
+		return strconv.AppendInt(buf, v, 10), nil
+	case bool:
+		if v {
+			return append(buf, 't'), nil
+		}
+		return append(buf, 'f'), nil
+	case time.Time:
+		return appendCopyTime(buf, v)
+	case *time.Time:
+		if v == nil {
+			return append(buf, `\N`...), nil
+		}
+		return appendCopyTime(buf, *v)
+	case decimal.Decimal:
+		return appendDecimal(buf, v), nil
+	case *decimal.Decimal:
+		if v == nil {
+			return append(buf, `\N`...), nil
+		}
+		return appendDecimal(buf, *v), nil
+	default:
+		return buf, fmt.Errorf("COPY has no text form here for %T", value)
+	}
+}
+
+func appendCopyTime(buf []byte, t time.Time) ([]byte, error) {
+	if year := t.Year(); year < 1 || year > 9999 {
+		return buf, fmt.Errorf("year %d is outside 1 to 9999", year)
+	}
+	return t.AppendFormat(buf, time.RFC3339Nano), nil
+}
+
+func appendCopyString(buf []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		switch b := s[i]; b {
+		case '\\':
+			buf = append(buf, '\\', '\\')
+		case '\t':
+			buf = append(buf, '\\', 't')
+		case '\n':
+			buf = append(buf, '\\', 'n')
+		case '\r':
+			buf = append(buf, '\\', 'r')
+		default:
+			buf = append(buf, b)
+		}
+	}
+	return buf
+}
+
+// appendDecimal appends d as decimal.Decimal.String would, without its
+// allocations for a coefficient of up to 18 digits (every amount a
+// NUMERIC(18,2) column holds).
+func appendDecimal(buf []byte, d decimal.Decimal) []byte {
+	exponent := d.Exponent()
+	if d.NumDigits() > 18 || exponent > 0 || exponent < -18 {
+		return append(buf, d.String()...)
+	}
+	coefficient := d.CoefficientInt64()
+	if coefficient < 0 {
+		buf = append(buf, '-')
+		coefficient = -coefficient
+	}
+	var digits [20]byte
+	text := strconv.AppendUint(digits[:0], uint64(coefficient), 10)
+	scale := int(-exponent)
+	if scale == 0 {
+		return append(buf, text...)
+	}
+	if len(text) <= scale {
+		buf = append(buf, '0', '.')
+		for range scale - len(text) {
+			buf = append(buf, '0')
+		}
+		return append(buf, text...)
+	}
+	buf = append(buf, text[:len(text)-scale]...)
+	buf = append(buf, '.')
+	return append(buf, text[len(text)-scale:]...)
 }

@@ -128,12 +128,13 @@ func (Journal) Apply(ctx context.Context, tx pgx.Tx, events []Decoded) error {
 // journalColumns are the columns of journal_entries a batch writes.
 var journalColumns = []string{"position", "entry_no", "event_type", "occurred_on", "account", "debit", "credit", "memo"}
 
-// copyRows are the entries as COPY rows, money as exact decimals.
+// copyRows are the entries as COPY rows, money as the exact decimal text the
+// INSERT's numeric[] takes.
 func (rows *journalRows) copyRows() [][]any {
 	copied := make([][]any, len(rows.positions))
 	for i := range rows.positions {
 		copied[i] = []any{rows.positions[i], rows.numbers[i], rows.types[i], rows.dates[i], rows.accounts[i],
-			decimal.RequireFromString(rows.debits[i]), decimal.RequireFromString(rows.credits[i]), rows.memos[i]}
+			rows.debits[i], rows.credits[i], rows.memos[i]}
 	}
 	return copied
 }
