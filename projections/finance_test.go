@@ -386,7 +386,7 @@ func (h *history) replayUpTo(t *testing.T) {
 	}
 	head := h.count(t, `SELECT max(position) FROM events`)
 	for _, cut := range []int64{head / 3, 2 * head / 3} {
-		scratch, err := h.runner.NewScratch(ctx, "test", selected)
+		scratch, err := h.runner.NewScratch(ctx, "test", projections.ScratchToSwap, selected)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -47,7 +47,7 @@ func (r *Runner) RebuildSideBySide(ctx context.Context, names []string, batchSiz
 	if err != nil {
 		return RebuildReport{}, err
 	}
-	scratch, err := r.NewScratch(ctx, "rebuild", selected)
+	scratch, err := r.NewScratch(ctx, "rebuild", ScratchToSwap, selected)
 	if err != nil {
 		return RebuildReport{}, err
 	}

@@ -196,3 +196,38 @@ func TestVerifyFindsTampering(t *testing.T) {
 		t.Errorf("%d verify schemas left behind", schemas)
 	}
 }
+
+// A copy that may be swapped in is written to the WAL like the live tables
+// (it must survive a crash and reach replicas); verify's copy, only compared
+// and dropped, is UNLOGGED.
+func TestScratchCopiesAreLoggedOnlyWhenTheyMayBeSwappedIn(t *testing.T) {
+	ctx := context.Background()
+	built := newHistory(t)
+	selected, err := built.runner.Select(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, test := range []struct {
+		kind        projections.ScratchKind
+		persistence string
+	}{{projections.ScratchToSwap, "p"}, {projections.ScratchToDrop, "u"}} {
+		scratch, err := built.runner.NewScratch(ctx, "test", test.kind, selected)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tables, matching int
+		err = built.database.Pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE c.relpersistence = $2)
+			FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'`,
+			scratch.Schema, test.persistence).Scan(&tables, &matching)
+		if dropErr := scratch.Drop(ctx); dropErr != nil {
+			t.Fatal(dropErr)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := len(scratch.Tables()) + 1; tables != want || matching != tables {
+			t.Errorf("kind %d: %d of %d scratch tables have persistence %q, want all %d (the read models and the checkpoints)",
+				test.kind, matching, tables, test.persistence, want)
+		}
+	}
+}

@@ -23,16 +23,33 @@ type Scratch struct {
 	live        *pgxpool.Pool
 	pool        *pgxpool.Pool
 	projections []Projection
+	// unlogged tables write no WAL: for a copy that is thrown away (verify's).
+	unlogged bool
 }
+
+// ScratchKind says what a scratch copy is for.
+type ScratchKind int
+
+const (
+	// ScratchToSwap is a copy that may be swapped in (a rebuild): its tables
+	// are written to the WAL like the live ones, so they survive a crash of
+	// PostgreSQL and replicas have them.
+	ScratchToSwap ScratchKind = iota
+	// ScratchToDrop is a copy only compared and dropped (verify): UNLOGGED
+	// tables, which skip the WAL and cost PostgreSQL about half as much to
+	// fill; a crash of PostgreSQL empties them, and verify starts again.
+	ScratchToDrop
+)
 
 // NewScratch creates schema <prefix>_<random> with copies (LIKE … INCLUDING
 // ALL) of the projections' tables, and a Runner for it. Drop removes it.
-func (r *Runner) NewScratch(ctx context.Context, prefix string, projections []Projection) (*Scratch, error) {
+func (r *Runner) NewScratch(ctx context.Context, prefix string, kind ScratchKind, projections []Projection) (*Scratch, error) {
 	suffix := make([]byte, 6)
 	if _, err := rand.Read(suffix); err != nil {
 		return nil, err
 	}
-	scratch := &Scratch{Schema: prefix + "_" + hex.EncodeToString(suffix), live: r.config.Pool, projections: projections}
+	scratch := &Scratch{Schema: prefix + "_" + hex.EncodeToString(suffix), live: r.config.Pool, projections: projections,
+		unlogged: kind == ScratchToDrop}
 	if err := scratch.create(ctx); err != nil {
 		return nil, err
 	}
@@ -66,9 +83,13 @@ func (s *Scratch) create(ctx context.Context) error {
 	if _, err := tx.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
 		return fmt.Errorf("create scratch schema: %w", err)
 	}
+	create := "CREATE TABLE "
+	if s.unlogged {
+		create = "CREATE UNLOGGED TABLE "
+	}
 	for _, table := range append(s.Tables(), "projection_checkpoints") {
 		name := pgx.Identifier{table}.Sanitize()
-		if _, err := tx.Exec(ctx, "CREATE TABLE "+schema+"."+name+" (LIKE public."+name+" INCLUDING ALL EXCLUDING INDEXES)"); err != nil {
+		if _, err := tx.Exec(ctx, create+schema+"."+name+" (LIKE public."+name+" INCLUDING ALL EXCLUDING INDEXES)"); err != nil {
 			return fmt.Errorf("copy table %s into %s: %w", table, s.Schema, err)
 		}
 		// The unique indexes now (the projections' upserts and the log's

@@ -89,7 +89,7 @@ func (r *Runner) Verify(ctx context.Context, names []string, progress func(event
 	if err != nil {
 		return VerifyReport{}, err
 	}
-	scratch, err := r.NewScratch(ctx, "verify", selected)
+	scratch, err := r.NewScratch(ctx, "verify", ScratchToDrop, selected)
 	if err != nil {
 		return VerifyReport{}, err
 	}

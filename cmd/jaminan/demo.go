@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"runtime/pprof"
 	"time"
 
@@ -23,10 +22,6 @@ import (
 // fullDemoWorkers is the regency's figure: 10.488 village workers protected.
 const fullDemoWorkers = 10_488
 
-// defaultDemoMemoryLimitMiB is the demo's soft memory limit: above the live
-// heap of the full demo (--workers 10488), below the 500 MB it must stay under.
-const defaultDemoMemoryLimitMiB = 400
-
 // projectionPoll is how often the projections' progress bar looks at the checkpoints.
 const projectionPoll = 250 * time.Millisecond
 
@@ -34,7 +29,7 @@ func newDemoCommand() *cobra.Command {
 	var options demo.Options
 	var quiet bool
 	var statementPath, cpuProfile string
-	var memoryLimitMiB int64
+	var memory *memoryLimit
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Load the Tanah Bumbu demo through the command path, run the projections, and exit",
@@ -76,14 +71,11 @@ protected village workers, takes minutes:
 					return &usageError{fmt.Errorf("--kecamatan: %q is not a kecamatan of Tanah Bumbu (%v)", kecamatan, places.Kecamatan())}
 				}
 			}
-			if options.Workers < 0 || options.Months < 0 || options.Concurrency < 0 || memoryLimitMiB < 0 {
-				return &usageError{fmt.Errorf("--workers, --months, --concurrency and --memory-limit-mib must not be negative")}
+			if options.Workers < 0 || options.Months < 0 || options.Concurrency < 0 {
+				return &usageError{fmt.Errorf("--workers, --months and --concurrency must not be negative")}
 			}
-			if _, set := os.LookupEnv("GOMEMLIMIT"); !set && memoryLimitMiB > 0 {
-				// The live heap of the full demo is a few hundred MiB (the
-				// payer cache); without a limit the collector lets the heap
-				// grow to twice that before it runs. GOMEMLIMIT, when set, wins.
-				debug.SetMemoryLimit(memoryLimitMiB << 20)
+			if err := memory.apply(); err != nil {
+				return err
 			}
 			if cpuProfile != "" {
 				// Where the time of a run goes (go tool pprof); not timed otherwise.
@@ -105,7 +97,7 @@ protected village workers, takes minutes:
 	cmd.Flags().IntVar(&options.Months, "months", 0, "months of contributions ending with this month (default 36, or back to January 2024 when longer, so the seed story is in)")
 	cmd.Flags().IntVar(&options.Concurrency, "concurrency", 0, "goroutines executing commands (default 6)")
 	cmd.Flags().StringVar(&cpuProfile, "cpu-profile", "", "write a CPU profile of the run here (go tool pprof)")
-	cmd.Flags().Int64Var(&memoryLimitMiB, "memory-limit-mib", defaultDemoMemoryLimitMiB, "soft memory limit of the run in MiB (Go's runtime/debug.SetMemoryLimit; 0 for none; GOMEMLIMIT, when set, wins)")
+	memory = addMemoryLimitFlag(cmd)
 	cmd.Flags().StringVar(&statementPath, "statement", "demo-statement.csv", "write the bank statement CSV here (\"\" for none)")
 	cmd.Flags().BoolVar(&quiet, "quiet", false, "no progress bar")
 	cmd.Flags().StringSliceVar(&options.Kecamatan, "kecamatan", nil, "kecamatan to populate (default all 12 of Tanah Bumbu)")

@@ -24,6 +24,7 @@ type rebuildOptions struct {
 
 func newRebuildCommand() *cobra.Command {
 	var options rebuildOptions
+	var memory *memoryLimit
 	cmd := &cobra.Command{
 		Use:   "rebuild [NAME...]",
 		Short: "Rebuild read models from the log (all projections, or those named)",
@@ -40,6 +41,9 @@ again; readers see them empty meanwhile.`,
 			if options.batchSize < 1 || options.batchSize > eventstore.MaxReadLimit {
 				return &usageError{fmt.Errorf("--batch must be 1 to %d", eventstore.MaxReadLimit)}
 			}
+			if err := memory.apply(); err != nil {
+				return err
+			}
 			built, err := open(cmd.Context())
 			if err != nil {
 				return err
@@ -54,6 +58,7 @@ again; readers see them empty meanwhile.`,
 	cmd.Flags().BoolVar(&options.inPlace, "in-place", false, "empty the live tables and rebuild them where they are (no blue/green swap)")
 	cmd.Flags().IntVar(&options.batchSize, "batch", projections.DefaultReplayBatch, "events read from the log per batch")
 	cmd.Flags().BoolVar(&options.quiet, "quiet", false, "no progress bar")
+	memory = addMemoryLimitFlag(cmd)
 	return cmd
 }
 

@@ -10,6 +10,7 @@ import (
 func newVerifyCommand() *cobra.Command {
 	var quiet, logOnly bool
 	var bundlePath, publicKey string
+	var memory *memoryLimit
 	cmd := &cobra.Command{
 		Use:   "verify",
 		Short: "Prove the log was not altered and every read model follows from it",
@@ -38,6 +39,9 @@ the manifest's signature, the digest of its events and every stream's chain.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if bundlePath != "" {
 				return verifyBundle(cmd, bundlePath, publicKey)
+			}
+			if err := memory.apply(); err != nil {
+				return err
 			}
 			built, err := open(cmd.Context())
 			if err != nil {
@@ -97,6 +101,7 @@ the manifest's signature, the digest of its events and every stream's chain.`,
 	cmd.Flags().StringVar(&bundlePath, "bundle", "", "check this audit bundle (from jaminan bundle) offline")
 	cmd.Flags().StringVar(&publicKey, "public-key", "", "with --bundle: the ledger's public key (hex) the bundle must be signed with")
 	cmd.Flags().BoolVar(&logOnly, "log-only", false, "check the hash chains only, not the read models")
+	memory = addMemoryLimitFlag(cmd)
 	return cmd
 }
 
