@@ -3,8 +3,8 @@
 package event
 
 import (
-	json "github.com/goccy/go-json"
 	"fmt"
+	json "github.com/goccy/go-json"
 
 	"github.com/tanahbumbu/jaminan/domain/calendar"
 )
