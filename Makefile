@@ -80,17 +80,20 @@ BENCH_DASH_BUDGET ?= 5s
 BENCH_DASH_SCALE ?=
 # What else ran on the machine during the run, written into the report.
 BENCH_NOTE ?= not said
+# Phases to run (comma-separated: appends, log, lag, dashboards, serve, apply, payer, bill); empty is all.
+BENCH_ONLY ?=
 
 bench: build ## measure appends, rebuild, history, serve and apply against raw PostgreSQL (small log); writes docs/BENCHMARKS.md (not part of test)
 	@url="$(SERVER_URL)"; [ -n "$$url" ] || exit 1; \
 	DATABASE_URL="$$url" ./$(BIN) bench --runs $(BENCH_RUNS) --events $(BENCH_EVENTS) --participants $(BENCH_PARTICIPANTS) \
 		--serve-duration $(BENCH_LOAD) --lag-duration $(BENCH_LOAD) --dash-budget $(BENCH_DASH_BUDGET) \
-		$(if $(BENCH_DASH_SCALE),--dash-scale-to $(BENCH_DASH_SCALE)) --note "$(BENCH_NOTE)" --out docs/BENCHMARKS.md
+		$(if $(BENCH_DASH_SCALE),--dash-scale-to $(BENCH_DASH_SCALE)) $(if $(BENCH_ONLY),--only $(BENCH_ONLY)) --note "$(BENCH_NOTE)" --out docs/BENCHMARKS.md
 
-bench-full: build ## make bench over a log of 1,000,000 events and 100,000 participants (the dashboards again at 1,000,000, scaled in SQL), loads of a minute, one run (about an hour)
+bench-full: build ## make bench over a log of 1,000,000 events and 100,000 participants (the dashboards again at 1,000,000, scaled in SQL), loads of a minute, one run (about an hour); writes docs/BENCHMARKS-full.md
 	@url="$(SERVER_URL)"; [ -n "$$url" ] || exit 1; \
 	DATABASE_URL="$$url" ./$(BIN) bench --runs 1 --events 1000000 --participants 100000 \
-		--serve-duration 60s --lag-duration 60s --dash-budget 20s --dash-scale-to 1000000 --note "$(BENCH_NOTE)" --out docs/BENCHMARKS.md
+		--serve-duration 60s --lag-duration 60s --dash-budget 20s --dash-scale-to 1000000 $(if $(BENCH_ONLY),--only $(BENCH_ONLY)) \
+		--note "$(BENCH_NOTE)" --out docs/BENCHMARKS-full.md
 
 lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
