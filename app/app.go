@@ -182,6 +182,13 @@ func (a *Application) Decode(recorded eventstore.RecordedEvent) (event.Event, er
 	return a.decoders.decode(recorded)
 }
 
+// DecodeTransient decodes as Decode does, faster, for an event dropped after
+// use, such as a projection's batch: its strings share one copy of its data
+// (event.Registry.DecodeTransient), so it is not for events kept in memory.
+func (a *Application) DecodeTransient(recorded eventstore.RecordedEvent) (event.Event, error) {
+	return a.decoders.decodeTransient(recorded)
+}
+
 func (a *Application) today() calendar.Date { return calendar.DateOf(a.config.Now()) }
 
 // Today is the application's date: what the command path judges business dates against.

@@ -25,12 +25,28 @@ func newDecoders() *decoders {
 }
 
 func (d *decoders) decode(recorded eventstore.RecordedEvent) (event.Event, error) {
+	registry, err := d.registry(recorded.Type)
+	if err != nil {
+		return nil, err
+	}
+	return registry.Decode(recorded.Type, recorded.SchemaVersion, recorded.Data)
+}
+
+func (d *decoders) decodeTransient(recorded eventstore.RecordedEvent) (event.Event, error) {
+	registry, err := d.registry(recorded.Type)
+	if err != nil {
+		return nil, err
+	}
+	return registry.DecodeTransient(recorded.Type, recorded.SchemaVersion, recorded.Data)
+}
+
+func (d *decoders) registry(eventType string) (*event.Registry, error) {
 	for _, registry := range d.registries {
-		if registry.Knows(recorded.Type) {
-			return registry.Decode(recorded.Type, recorded.SchemaVersion, recorded.Data)
+		if registry.Knows(eventType) {
+			return registry, nil
 		}
 	}
-	return nil, fmt.Errorf("unknown event type %q", recorded.Type)
+	return nil, fmt.Errorf("unknown event type %q", eventType)
 }
 
 // version is the schema version new events of a type are written with.

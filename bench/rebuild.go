@@ -152,7 +152,7 @@ func (readOnly) Apply(context.Context, pgx.Tx, []projections.Decoded) error {
 // runner's default batches, and decoding), against COPY of the same rows to
 // the client: what any rebuild pays before it writes a row.
 func ReadFloor(ctx context.Context, db *scratch, events int64) ([]Result, error) {
-	runner, err := projections.NewRunner(projections.Config{Pool: db.pool, Store: db.Store, Decode: db.Application.Decode,
+	runner, err := projections.NewRunner(projections.Config{Pool: db.pool, Store: db.Store, Decode: db.Application.DecodeTransient,
 		Projections: []projections.Projection{readOnly{}}})
 	if err != nil {
 		return nil, err
@@ -208,6 +208,11 @@ func CopyIntoTable(ctx context.Context, db *scratch, events int64) (float64, err
 // the rows it wrote. A rebuild writes these rows and more (its indexes, the
 // changed rows it updates), so it cannot beat this figure on this server.
 func ReadModelRows(ctx context.Context, db *scratch, events int64) (rate float64, rows int64, err error) {
+	defer func() {
+		if _, dropErr := db.pool.Exec(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS bench_rows`); dropErr != nil && err == nil {
+			err = dropErr
+		}
+	}()
 	var elapsed time.Duration
 	for _, projection := range projections.All() {
 		for _, table := range projection.Tables() {
@@ -229,9 +234,6 @@ func ReadModelRows(ctx context.Context, db *scratch, events int64) (rate float64
 			}
 			elapsed, rows = elapsed+took, rows+count
 		}
-	}
-	if _, err := db.pool.Exec(ctx, `DROP TABLE IF EXISTS bench_rows`); err != nil {
-		return 0, 0, err
 	}
 	if rows == 0 {
 		return 0, 0, errors.New("the read models hold no rows: rebuild before measuring their rows")

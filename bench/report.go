@@ -207,13 +207,15 @@ func method() string {
   enrolled and given one wage change. The bills, payments and penalties are decided by the domain's own %[15]s and
   %[16]s; each stream is appended in one %[2]s call, from %[17]d goroutines. Before each rebuild every projection is
   %[18]s (not timed; nothing is vacuumed or analyzed in between, as on a live server). Timed: the live runner's
-  %[19]s with %[20]s (the live path: each batch of the runner's batch size read and decoded once for every projection,
-  one transaction per batch, statements per event); %[21]s, what %[22]s does, and the blue/green rebuild of
+  %[19]s with %[20]s (the live path: each batch read and decoded once for every projection, one transaction per batch;
+  a catch-up that starts this far behind goes in the replay's large batches with the bulk writes until it is near the
+  head); %[21]s, what %[22]s does, and the blue/green rebuild of
   `+"`jaminan rebuild`"+` (`+"`RebuildSideBySide`"+`: scratch tables loaded without their secondary indexes, built before the swap),
   both the bulk path in batches of %[23]s events (folded in memory, written with COPY and set-based updates); and, as the
   floor under all, the %[19]s of a projection that writes nothing (reading and decoding only). Rates are log events per second.
   Baselines: %[24]s of the columns %[25]s reads, discarded in this process (the raw read limit), and the same COPY
-  piped into %[26]s (a plain table without indexes).
+  piped into %[26]s (a plain table without indexes); for the blue/green rebuild also the rows it wrote, every row of
+  every read model piped by COPY into tables of the same columns without indexes (the raw write limit).
 - **History** (%[27]s): %[28]s random participants per run over the big log: %[29]s (%[30]s, decode, replay), and
   the coverage as of a date as the API answers it (the participant, the payer's stream for the bills paid,
   %[31]s). Baseline: a SELECT of the same streams' rows with the same columns, not decoded.
@@ -243,7 +245,7 @@ own work dominates), and a lone client pays for the lock and the chain. Separate
 command at a time, so their groups hold one command each and they take turns on the log lock.
 
 A rebuild reads more than COPY does and writes much more. Every path reads and decodes the log once for all
-projections (docs/scaling.md); the bulk path also writes set-wise. Decoding the JSON, the money amounts in particular, is most
+projections (docs/scaling.md, "What a rebuild costs"); the bulk path also writes set-wise. Decoding the JSON is most
 of the floor row's time, and a bill's lines (%[37]s, on the bill's own stream) carry a line per worker and programme. Every bill becomes one
 %[38]s row per line and one journal entry per account, and every payment updates those rows again, so the
 contributions projection writes tens of rows per event where the COPY baselines write one. The coverage as of a date

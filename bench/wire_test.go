@@ -32,7 +32,7 @@ func testWire(pool *pgxpool.Pool) (System, error) {
 	if err != nil {
 		return System{}, err
 	}
-	runner, err := projections.NewRunner(projections.Config{Pool: pool, Store: store, Decode: application.Decode, Projections: projections.All()})
+	runner, err := projections.NewRunner(projections.Config{Pool: pool, Store: store, Decode: application.DecodeTransient, Projections: projections.All()})
 	if err != nil {
 		return System{}, err
 	}

@@ -87,3 +87,53 @@ func changeWage(t *testing.T, built *history) {
 		t.Fatal(err)
 	}
 }
+
+// A live runner that finds its projections far behind the head (reset here,
+// FarBehind lowered to a few events) catches up as a replay does: one large
+// batch folded and written by COPY. It ends with every read model equal, row
+// for row, to the one built event by event, and events appended after it are
+// taken in live batches again. Near the head it never takes the bulk path.
+// Not parallel: it lowers the COPY threshold so every batch that may take the
+// bulk path does.
+func TestCatchUpFarBehindGoesAsAReplay(t *testing.T) {
+	restore := projections.ForceCopy()
+	defer restore()
+	ctx := context.Background()
+	built := newHistory(t)
+	addSupplement(t, built)
+	changeWage(t, built)
+	live := built.fingerprints(t)
+	head := built.count(t, `SELECT max(position) FROM events`)
+	for _, test := range []struct {
+		farBehind int64
+		bulk      bool
+	}{{farBehind: head + 1, bulk: false}, {farBehind: 25, bulk: true}} {
+		runner, err := projections.NewRunner(projections.Config{Pool: built.database.Pool, Store: built.store,
+			Decode: built.application.DecodeTransient, Projections: projections.All(), BatchSize: 7, FarBehind: test.farBehind})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range runner.Names() {
+			if err := runner.Reset(ctx, name); err != nil {
+				t.Fatal(err)
+			}
+		}
+		copied := projections.CopiedRows()
+		if _, err := runner.CatchUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if bulk := projections.CopiedRows() > copied; bulk != test.bulk {
+			t.Errorf("FarBehind %d over %d events: bulk path taken %v, want %v", test.farBehind, head, bulk, test.bulk)
+		}
+		built.assertSameReadModels(t, live)
+		statuses, err := runner.Status(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, status := range statuses {
+			if status.State != projections.StateCurrent {
+				t.Errorf("FarBehind %d: %s is %s at %d of %d", test.farBehind, status.Name, status.State, status.Position, status.Head)
+			}
+		}
+	}
+}

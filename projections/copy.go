@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/shopspring/decimal"
 )
 
@@ -25,9 +26,10 @@ var copiedRows atomic.Int64
 
 type bulkKey struct{}
 
-// withBulk marks ctx as a replay into fresh tables (rebuild, verify): the
-// projections write their large inserts with COPY. The live runner never sets
-// it, so live batches keep their single round trip.
+// withBulk marks ctx as a replay (rebuild, verify, or a catch-up far behind
+// the head): the projections fold large batches in memory and write their
+// large inserts with COPY. A live catch-up near the head never sets it, so
+// its small batches keep their single round trip.
 func withBulk(ctx context.Context) context.Context { return context.WithValue(ctx, bulkKey{}, true) }
 
 // useCopy: a replay writing at least copyMinRows rows into one table.
@@ -51,7 +53,13 @@ func copyInto(ctx context.Context, tx pgx.Tx, table string, columns []string, ro
 	source := &copyText{table: table, columns: columns, rows: rows}
 	tag, err := tx.Conn().PgConn().CopyFrom(ctx, source, sql)
 	if err != nil {
-		return fmt.Errorf("copy into %s: %w", table, errors.Join(source.err, err))
+		// The server's answer to a COPY that failed on our side carries our
+		// error; pgconn has stopped reading source only then (it may still
+		// be reading it after a connection error).
+		if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) && source.err != nil {
+			err = fmt.Errorf("%w (%w)", source.err, err)
+		}
+		return fmt.Errorf("copy into %s: %w", table, err)
 	}
 	if copied := tag.RowsAffected(); copied != int64(len(rows)) {
 		return fmt.Errorf("copy into %s: %d rows written of %d", table, copied, len(rows))
@@ -73,7 +81,8 @@ type copyText struct {
 	columns []string
 	rows    [][]any
 	next    int
-	pending []byte
+	buf     []byte // encoded rows, reused chunk after chunk
+	pending []byte // what of buf Read has not handed out yet
 	err     error
 }
 
@@ -85,7 +94,7 @@ func (c *copyText) Read(p []byte) (int, error) {
 		if c.next == len(c.rows) {
 			return 0, io.EOF
 		}
-		buf := c.pending[:0]
+		buf := c.buf[:0]
 		for c.next < len(c.rows) && len(buf) < copyChunkBytes {
 			row := c.rows[c.next]
 			if len(row) != len(c.columns) {
@@ -105,13 +114,10 @@ func (c *copyText) Read(p []byte) (int, error) {
 			buf = append(buf, '\n')
 			c.next++
 		}
-		c.pending = buf
+		c.buf, c.pending = buf, buf
 	}
 	n := copy(p, c.pending)
 	c.pending = c.pending[n:]
-	if len(c.pending) == 0 {
-		c.pending = c.pending[:0:cap(c.pending)]
-	}
 	return n, nil
 }
 
@@ -159,11 +165,22 @@ func appendCopyValue(buf []byte, value any) ([]byte, error) {
 	}
 }
 
+// appendCopyTime writes t with its offset; a year before 1 (which a stored
+// date may hold, and pgx's binary encoding writes) in PostgreSQL's BC form,
+// where 1 BC is year 0.
 func appendCopyTime(buf []byte, t time.Time) ([]byte, error) {
-	if year := t.Year(); year < 1 || year > 9999 {
-		return buf, fmt.Errorf("year %d is outside 1 to 9999", year)
+	year := t.Year()
+	switch {
+	case year > 9999:
+		return buf, fmt.Errorf("year %d is after 9999", year)
+	case year >= 1:
+		return t.AppendFormat(buf, time.RFC3339Nano), nil
+	case year <= -9998:
+		return buf, fmt.Errorf("year %d is before 9999 BC", year)
 	}
-	return t.AppendFormat(buf, time.RFC3339Nano), nil
+	buf = fmt.Appendf(buf, "%04d", 1-year)
+	buf = t.AppendFormat(buf, "-01-02T15:04:05.999999999Z07:00")
+	return append(buf, " BC"...), nil
 }
 
 func appendCopyString(buf []byte, s string) []byte {

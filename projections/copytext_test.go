@@ -44,12 +44,14 @@ func TestCopyTextRoundTrip(t *testing.T) {
 	}
 	jakarta := time.FixedZone("WIB", 7*3600)
 	late := time.Date(2024, time.January, 31, 23, 30, 0, 500_000_000, jakarta)
+	yearZero := time.Date(0, time.March, 1, 0, 0, 0, 0, time.UTC) // a stored date may say 0000
 	note := `back\slash`
 	rows := [][]any{
 		{"tab\there", &note, time.Date(2024, time.February, 29, 0, 0, 0, 0, time.UTC), late,
 			decimal.RequireFromString("122550.00"), int32(7), int64(1) << 40, true},
 		{"line\nbreak\r\\N", (*string)(nil), (*time.Time)(nil), nil, decimal.RequireFromString("-0.05"), int32(-1), int64(0), false},
 		{"Siti Aminah", nil, late, late, decimal.RequireFromString("9999999999999999.99"), int32(0), int64(-3), false},
+		{"year 0", nil, yearZero, nil, decimal.Zero, int32(0), int64(-10), false},
 	}
 	tx, err := database.Pool.Begin(ctx)
 	if err != nil {
@@ -81,10 +83,10 @@ func TestCopyTextRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(read) != 3 {
-		t.Fatalf("%d rows back, want 3", len(read))
+	if len(read) != 4 {
+		t.Fatalf("%d rows back, want 4", len(read))
 	}
-	first, second, third := read[0], read[1], read[2]
+	first, second, third, fourth := read[0], read[1], read[2], read[3]
 	if first.name != "tab\there" || first.note == nil || *first.note != note || first.day == nil || *first.day != "2024-02-29" ||
 		first.at == nil || !first.at.Equal(late) || first.amount != "122550.00" || first.count != 7 || !first.flag {
 		t.Errorf("first row came back as %+v", first)
@@ -95,6 +97,14 @@ func TestCopyTextRoundTrip(t *testing.T) {
 	// A date column takes the day as written in the time's own zone, as pgx's binary DATE does.
 	if third.day == nil || *third.day != "2024-01-31" || third.amount != "9999999999999999.99" {
 		t.Errorf("third row came back as %+v", third)
+	}
+	// Year 0 is 1 BC, as the live path's INSERT (pgx's binary DATE) writes it.
+	var inserted string
+	if err := tx.QueryRow(ctx, `SELECT $1::date::text`, yearZero).Scan(&inserted); err != nil {
+		t.Fatal(err)
+	}
+	if fourth.day == nil || *fourth.day != inserted || inserted != "0001-03-01 BC" {
+		t.Errorf("year 0 came back as %v by COPY and %q by INSERT, want both 0001-03-01 BC", fourth.day, inserted)
 	}
 }
 
@@ -112,7 +122,7 @@ func TestCopyTextRefusesWhatItCannotWrite(t *testing.T) {
 	}{
 		{rows: [][]any{{"a", decimal.NewFromInt(1)}, {"b", 1.5}}, want: "row 1, column amount: COPY has no text form here for float64"},
 		{rows: [][]any{{"a"}}, want: "row 0 has 1 values for 2 columns"},
-		{rows: [][]any{{"a", decimal.NewFromInt(1)}, {time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC), nil}}, want: "row 1, column name: year 0 is outside 1 to 9999"},
+		{rows: [][]any{{"a", decimal.NewFromInt(1)}, {time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), nil}}, want: "row 1, column name: year 10000 is after 9999"},
 	} {
 		tx, err := database.Pool.Begin(ctx)
 		if err != nil {

@@ -59,7 +59,17 @@ func (p failOn) Apply(_ context.Context, _ pgx.Tx, events []projections.Decoded)
 // the runner records the error and that event's position with the
 // checkpoint, where Status reads it; other projections are not held back.
 // Once the projection applies the event, the error is gone.
+// It holds as well when the catch-up starts far behind the head and goes
+// as a replay does (FarBehind 1: one large batch, written in bulk).
 func TestRunnerRecordsTheErrorAProjectionStopsOn(t *testing.T) {
+	for _, farBehind := range []int64{0, 1} {
+		t.Run(fmt.Sprintf("far behind from %d events", farBehind), func(t *testing.T) {
+			runnerRecordsTheError(t, farBehind)
+		})
+	}
+}
+
+func runnerRecordsTheError(t *testing.T, farBehind int64) {
 	ctx := context.Background()
 	database := pgtest.New(t)
 	store, err := pgstore.New(database.Pool, pgstore.Config{})
@@ -71,7 +81,7 @@ func TestRunnerRecordsTheErrorAProjectionStopsOn(t *testing.T) {
 	}
 	broken := &atomic.Bool{}
 	broken.Store(true)
-	runner, err := projections.NewRunner(projections.Config{Pool: database.Pool, Store: store, BatchSize: 4,
+	runner, err := projections.NewRunner(projections.Config{Pool: database.Pool, Store: store, BatchSize: 4, FarBehind: farBehind,
 		Decode:      func(eventstore.RecordedEvent) (event.Event, error) { return marker{}, nil },
 		Projections: []projections.Projection{failOn{name: "fragile", stream: "poison-1", broken: broken}, failOn{name: "sturdy", stream: "none", broken: broken}},
 		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil))})

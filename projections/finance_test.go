@@ -13,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/tanahbumbu/jaminan/adapters/directory"
+	"github.com/tanahbumbu/jaminan/adapters/eventstore"
 	pgstore "github.com/tanahbumbu/jaminan/adapters/eventstore/postgres"
 	"github.com/tanahbumbu/jaminan/adapters/postgres/pgtest"
 	"github.com/tanahbumbu/jaminan/app"
@@ -30,6 +31,7 @@ type history struct {
 	database    *pgtest.Database
 	application *app.Application
 	runner      *projections.Runner
+	store       eventstore.Store
 	reversed    string // payment id of the reversed payment
 }
 
@@ -79,12 +81,12 @@ func newHistory(t *testing.T) *history {
 			t.Fatalf("%s: %v", line, err)
 		}
 	}
-	runner, err := projections.NewRunner(projections.Config{Pool: database.Pool, Store: store, Decode: application.Decode,
+	runner, err := projections.NewRunner(projections.Config{Pool: database.Pool, Store: store, Decode: application.DecodeTransient,
 		Projections: projections.All(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	built := &history{database: database, application: application, runner: runner}
+	built := &history{database: database, application: application, runner: runner, store: store}
 	built.reversed = reverseOnePayment(t, built)
 	if _, err := runner.CatchUp(ctx); err != nil {
 		t.Fatal(err)

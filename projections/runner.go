@@ -43,12 +43,20 @@ type Config struct {
 	Projections []Projection
 	// BatchSize is how many events one transaction applies; zero means 500.
 	BatchSize int
+	// FarBehind is how far behind the head (in events) the projections of a
+	// catch-up must be for it to go as a replay does: batches of
+	// DefaultReplayBatch events, read ahead, folded and written with COPY.
+	// Zero means DefaultReplayBatch.
+	FarBehind int64
 	Logger    *slog.Logger
 }
 
 func (c *Config) setDefaults() {
 	if c.BatchSize == 0 {
 		c.BatchSize = 500
+	}
+	if c.FarBehind == 0 {
+		c.FarBehind = DefaultReplayBatch
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -69,6 +77,9 @@ func (c Config) Validate() error {
 	}
 	if c.BatchSize < 0 || c.BatchSize > eventstore.MaxReadLimit {
 		errs = append(errs, fmt.Errorf("projections: BatchSize must be 1 to %d", eventstore.MaxReadLimit))
+	}
+	if c.FarBehind < 0 {
+		errs = append(errs, errors.New("projections: FarBehind must not be negative"))
 	}
 	return errors.Join(errs...)
 }
@@ -196,19 +207,39 @@ func checkpoint(ctx context.Context, queryer interface {
 // apply and records that event and the error with its checkpoint; while the
 // error stays recorded the shared batches pass it by. The errors are returned
 // together.
+//
+// A catch-up that starts FarBehind events or more behind the head (a
+// projection just reset, a runner back after a long stop) goes as a replay
+// does until it is near: batches of DefaultReplayBatch events, the next one
+// read while the current one is applied, folded and written with COPY. Its
+// transactions, savepoints and checkpoints are the same; only larger.
 func (r *Runner) CatchUp(ctx context.Context) (int64, error) {
 	var applied int64
 	var errs []error
 	alone := map[string]bool{}
+	reader := &logReader{runner: r}
+	defer reader.close()
+	far, err := r.farBehind(ctx)
+	if err != nil {
+		return 0, err
+	}
 	for batch := 0; batch < maxBatchesPerCatchUp; batch++ {
-		outcome, err := r.applyShared(ctx, &logReader{runner: r}, r.config.Projections, alone, nil, r.config.BatchSize)
+		batchCtx, limit := ctx, r.config.BatchSize
+		if far {
+			batchCtx, limit, reader.ahead = withBulk(ctx), DefaultReplayBatch, true
+		}
+		outcome, err := r.applyShared(batchCtx, reader, r.config.Projections, alone, nil, limit)
 		applied += outcome.applied
 		if err != nil {
 			errs = append(errs, err)
 			break
 		}
-		if outcome.read < r.config.BatchSize {
-			break
+		if outcome.read < limit {
+			if !far {
+				break
+			}
+			far, reader.ahead = false, false // near the head: live batches again
+			reader.close()
 		}
 	}
 	for _, projection := range r.config.Projections {
@@ -226,6 +257,23 @@ func (r *Runner) CatchUp(ctx context.Context) (int64, error) {
 		}
 	}
 	return applied, errors.Join(errs...)
+}
+
+// farBehind reports whether the projections of a catch-up (those not
+// stopped on an error) are, at the lowest, FarBehind events or more behind the head.
+func (r *Runner) farBehind(ctx context.Context) (bool, error) {
+	head, err := r.config.Store.Head(ctx)
+	if err != nil {
+		return false, err
+	}
+	var lowest *int64
+	names := r.Names()
+	err = r.config.Pool.QueryRow(ctx, `SELECT min(coalesce(c.position, 0)) FROM unnest($1::text[]) AS p(projection)
+		LEFT JOIN projection_checkpoints c USING (projection) WHERE c.error IS NULL`, names).Scan(&lowest)
+	if err != nil {
+		return false, fmt.Errorf("read the checkpoints: %w", err)
+	}
+	return lowest != nil && head-*lowest >= r.config.FarBehind, nil
 }
 
 // maxBatchesPerCatchUp bounds one catch-up so a live runner yields now and then.

@@ -51,7 +51,7 @@ func TestOldSchemaVersionsAreUpcastOnRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runner, err := projections.NewRunner(projections.Config{Pool: database.Pool, Store: store, Decode: application.Decode,
+	runner, err := projections.NewRunner(projections.Config{Pool: database.Pool, Store: store, Decode: application.DecodeTransient,
 		Projections: []projections.Projection{projections.Participants{}}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)

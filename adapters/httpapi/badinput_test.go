@@ -85,7 +85,7 @@ func badInputApplication(t *testing.T, pool *pgxpool.Pool) (*app.Application, *p
 	if err != nil {
 		t.Fatal(err)
 	}
-	runner, err := projections.NewRunner(projections.Config{Pool: pool, Store: store, Decode: application.Decode, Projections: projections.All()})
+	runner, err := projections.NewRunner(projections.Config{Pool: pool, Store: store, Decode: application.DecodeTransient, Projections: projections.All()})
 	if err != nil {
 		t.Fatal(err)
 	}

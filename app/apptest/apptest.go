@@ -61,7 +61,7 @@ func New(t testing.TB, pool *pgxpool.Pool, now time.Time) *System {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runner, err = projections.NewRunner(projections.Config{Pool: pool, Store: store, Decode: application.Decode,
+	runner, err = projections.NewRunner(projections.Config{Pool: pool, Store: store, Decode: application.DecodeTransient,
 		Projections: projections.All(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)

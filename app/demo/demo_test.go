@@ -61,7 +61,7 @@ func load(t *testing.T, workers int) *loaded {
 		t.Fatal(err)
 	}
 	t.Logf("first run: %+v", summary)
-	runner, err := projections.NewRunner(projections.Config{Pool: database.Pool, Store: store, Decode: application.Decode,
+	runner, err := projections.NewRunner(projections.Config{Pool: database.Pool, Store: store, Decode: application.DecodeTransient,
 		Projections: projections.All(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)

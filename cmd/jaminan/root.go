@@ -136,7 +136,7 @@ func wire(pool *pgxpool.Pool, logger *slog.Logger, now func() time.Time) (*syste
 	if err != nil {
 		return nil, err
 	}
-	runner, err = projections.NewRunner(projections.Config{Pool: pool, Store: store, Decode: application.Decode,
+	runner, err = projections.NewRunner(projections.Config{Pool: pool, Store: store, Decode: application.DecodeTransient,
 		Projections: projections.All(), Logger: logger, BatchSize: projectionBatchSize()})
 	if err != nil {
 		return nil, err
