@@ -88,11 +88,13 @@ func changeWage(t *testing.T, built *history) {
 	}
 }
 
-// A live runner that finds its projections far behind the head (reset here,
-// FarBehind lowered to a few events) catches up as a replay does: one large
-// batch folded and written by COPY. It ends with every read model equal, row
-// for row, to the one built event by event, and events appended after it are
-// taken in live batches again. Near the head it never takes the bulk path.
+// A live runner that finds its projections far behind the head catches up
+// as a replay does: large batches, read ahead, folded and written by COPY,
+// until a batch comes back short; then live batches again. It ends with
+// every read model equal, row for row, to the one built event by event:
+// from empty tables in one batch, and from tables that already hold the
+// first third of the log in batches of 41 events. Near the head it never
+// takes the bulk path.
 // Not parallel: it lowers the COPY threshold so every batch that may take the
 // bulk path does.
 func TestCatchUpFarBehindGoesAsAReplay(t *testing.T) {
@@ -105,16 +107,30 @@ func TestCatchUpFarBehindGoesAsAReplay(t *testing.T) {
 	live := built.fingerprints(t)
 	head := built.count(t, `SELECT max(position) FROM events`)
 	for _, test := range []struct {
-		farBehind int64
-		bulk      bool
-	}{{farBehind: head + 1, bulk: false}, {farBehind: 25, bulk: true}} {
+		farBehind   int64
+		replayBatch int
+		from        int64 // where the projections are before the catch-up
+		bulk        bool
+	}{
+		{farBehind: head + 1, bulk: false},
+		{farBehind: 25, bulk: true},
+		{farBehind: 25, replayBatch: 41, from: head / 3, bulk: true},
+	} {
 		runner, err := projections.NewRunner(projections.Config{Pool: built.database.Pool, Store: built.store,
-			Decode: built.application.DecodeTransient, Projections: projections.All(), BatchSize: 7, FarBehind: test.farBehind})
+			Decode: built.application.DecodeTransient, Projections: projections.All(), BatchSize: 7,
+			FarBehind: test.farBehind, ReplayBatch: test.replayBatch})
 		if err != nil {
 			t.Fatal(err)
 		}
+		targets := map[string]int64{}
 		for _, name := range runner.Names() {
 			if err := runner.Reset(ctx, name); err != nil {
+				t.Fatal(err)
+			}
+			targets[name] = test.from
+		}
+		if test.from > 0 {
+			if _, err := runner.ReplayTo(ctx, targets, 7, nil); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -123,7 +139,7 @@ func TestCatchUpFarBehindGoesAsAReplay(t *testing.T) {
 			t.Fatal(err)
 		}
 		if bulk := projections.CopiedRows() > copied; bulk != test.bulk {
-			t.Errorf("FarBehind %d over %d events: bulk path taken %v, want %v", test.farBehind, head, bulk, test.bulk)
+			t.Errorf("FarBehind %d over %d events from %d: bulk path taken %v, want %v", test.farBehind, head, test.from, bulk, test.bulk)
 		}
 		built.assertSameReadModels(t, live)
 		statuses, err := runner.Status(ctx)
@@ -132,7 +148,7 @@ func TestCatchUpFarBehindGoesAsAReplay(t *testing.T) {
 		}
 		for _, status := range statuses {
 			if status.State != projections.StateCurrent {
-				t.Errorf("FarBehind %d: %s is %s at %d of %d", test.farBehind, status.Name, status.State, status.Position, status.Head)
+				t.Errorf("FarBehind %d from %d: %s is %s at %d of %d", test.farBehind, test.from, status.Name, status.State, status.Position, status.Head)
 			}
 		}
 	}

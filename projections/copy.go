@@ -175,8 +175,8 @@ func appendCopyTime(buf []byte, t time.Time) ([]byte, error) {
 		return buf, fmt.Errorf("year %d is after 9999", year)
 	case year >= 1:
 		return t.AppendFormat(buf, time.RFC3339Nano), nil
-	case year <= -9998:
-		return buf, fmt.Errorf("year %d is before 9999 BC", year)
+	case year < -4712:
+		return buf, fmt.Errorf("year %d is before 4713 BC, PostgreSQL's first", year)
 	}
 	buf = fmt.Appendf(buf, "%04d", 1-year)
 	buf = t.AppendFormat(buf, "-01-02T15:04:05.999999999Z07:00")

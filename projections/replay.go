@@ -65,7 +65,7 @@ func (r *Runner) ReplayTo(ctx context.Context, targets map[string]int64, batchSi
 	if batchSize < 1 || batchSize > eventstore.MaxReadLimit {
 		return 0, fmt.Errorf("replay batch size %d: must be 1 to %d", batchSize, eventstore.MaxReadLimit)
 	}
-	ctx = withBulk(ctx) // fresh tables: large inserts go by COPY
+	ctx = withBulk(ctx) // large batches: folded in memory, large inserts by COPY
 	names := make([]string, 0, len(targets))
 	for name := range targets {
 		names = append(names, name)

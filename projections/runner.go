@@ -48,7 +48,9 @@ type Config struct {
 	// DefaultReplayBatch events, read ahead, folded and written with COPY.
 	// Zero means DefaultReplayBatch.
 	FarBehind int64
-	Logger    *slog.Logger
+	// ReplayBatch is the batch of a catch-up far behind; zero means DefaultReplayBatch.
+	ReplayBatch int
+	Logger      *slog.Logger
 }
 
 func (c *Config) setDefaults() {
@@ -57,6 +59,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.FarBehind == 0 {
 		c.FarBehind = DefaultReplayBatch
+	}
+	if c.ReplayBatch == 0 {
+		c.ReplayBatch = DefaultReplayBatch
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -80,6 +85,9 @@ func (c Config) Validate() error {
 	}
 	if c.FarBehind < 0 {
 		errs = append(errs, errors.New("projections: FarBehind must not be negative"))
+	}
+	if c.ReplayBatch < 0 || c.ReplayBatch > eventstore.MaxReadLimit {
+		errs = append(errs, fmt.Errorf("projections: ReplayBatch must be 1 to %d", eventstore.MaxReadLimit))
 	}
 	return errors.Join(errs...)
 }
@@ -208,25 +216,26 @@ func checkpoint(ctx context.Context, queryer interface {
 // error stays recorded the shared batches pass it by. The errors are returned
 // together.
 //
-// A catch-up that starts FarBehind events or more behind the head (a
-// projection just reset, a runner back after a long stop) goes as a replay
-// does until it is near: batches of DefaultReplayBatch events, the next one
-// read while the current one is applied, folded and written with COPY. Its
-// transactions, savepoints and checkpoints are the same; only larger.
+// A catch-up whose first batch comes back full and which then finds its
+// projections FarBehind events or more behind the head (a projection just
+// reset, a runner back after a long stop) goes as a replay does until it is
+// near: batches of ReplayBatch events, the next one read while the current
+// one is applied, folded and written with COPY. Its transactions,
+// savepoints and checkpoints are the same; only larger.
 func (r *Runner) CatchUp(ctx context.Context) (int64, error) {
 	var applied int64
 	var errs []error
 	alone := map[string]bool{}
 	reader := &logReader{runner: r}
 	defer reader.close()
-	far, err := r.farBehind(ctx)
-	if err != nil {
-		return 0, err
-	}
+	// Whether it is far behind is asked once, and only when a first live
+	// batch comes back full: a live wake, which finds a few events, pays
+	// nothing for it.
+	far, asked := false, false
 	for batch := 0; batch < maxBatchesPerCatchUp; batch++ {
 		batchCtx, limit := ctx, r.config.BatchSize
 		if far {
-			batchCtx, limit, reader.ahead = withBulk(ctx), DefaultReplayBatch, true
+			batchCtx, limit, reader.ahead = withBulk(ctx), r.config.ReplayBatch, true
 		}
 		outcome, err := r.applyShared(batchCtx, reader, r.config.Projections, alone, nil, limit)
 		applied += outcome.applied
@@ -240,6 +249,14 @@ func (r *Runner) CatchUp(ctx context.Context) (int64, error) {
 			}
 			far, reader.ahead = false, false // near the head: live batches again
 			reader.close()
+			continue
+		}
+		if !far && !asked {
+			asked = true
+			if far, err = r.farBehind(ctx, r.Names(), true); err != nil {
+				errs = append(errs, err)
+				break
+			}
 		}
 	}
 	for _, projection := range r.config.Projections {
@@ -259,17 +276,17 @@ func (r *Runner) CatchUp(ctx context.Context) (int64, error) {
 	return applied, errors.Join(errs...)
 }
 
-// farBehind reports whether the projections of a catch-up (those not
-// stopped on an error) are, at the lowest, FarBehind events or more behind the head.
-func (r *Runner) farBehind(ctx context.Context) (bool, error) {
+// farBehind reports whether the projections named (without those stopped
+// on an error, when skipFailing) are, at the lowest, FarBehind events or
+// more behind the head.
+func (r *Runner) farBehind(ctx context.Context, names []string, skipFailing bool) (bool, error) {
 	head, err := r.config.Store.Head(ctx)
 	if err != nil {
 		return false, err
 	}
 	var lowest *int64
-	names := r.Names()
 	err = r.config.Pool.QueryRow(ctx, `SELECT min(coalesce(c.position, 0)) FROM unnest($1::text[]) AS p(projection)
-		LEFT JOIN projection_checkpoints c USING (projection) WHERE c.error IS NULL`, names).Scan(&lowest)
+		LEFT JOIN projection_checkpoints c USING (projection) WHERE NOT $2 OR c.error IS NULL`, names, skipFailing).Scan(&lowest)
 	if err != nil {
 		return false, fmt.Errorf("read the checkpoints: %w", err)
 	}
@@ -279,16 +296,26 @@ func (r *Runner) farBehind(ctx context.Context) (bool, error) {
 // maxBatchesPerCatchUp bounds one catch-up so a live runner yields now and then.
 const maxBatchesPerCatchUp = 1_000_000
 
-// catchUpOne applies batches until the head. When a batch cannot be applied
-// it is applied again one event at a time, so the projection moves up to the
-// event it cannot take, and that event's position is recorded with the error.
+// catchUpOne applies batches until the head: the replay's when it starts far
+// behind, until a batch fails. When a batch cannot be applied it is applied
+// again one event at a time, so the projection moves up to the event it
+// cannot take, and that event's position is recorded with the error.
 func (r *Runner) catchUpOne(ctx context.Context, projection Projection) (int64, error) {
 	var applied int64
+	far, err := r.farBehind(ctx, []string{projection.Name()}, false)
+	if err != nil {
+		return 0, err
+	}
 	for batch := 0; batch < maxBatchesPerCatchUp; batch++ {
-		count, err := r.applyBatch(ctx, projection, r.config.BatchSize)
+		batchCtx, limit := ctx, r.config.BatchSize
+		if far {
+			batchCtx, limit = withBulk(ctx), r.config.ReplayBatch
+		}
+		count, err := r.applyBatch(batchCtx, projection, limit)
 		applied += int64(count)
 		var failed *ApplyError
 		if errors.As(err, &failed) && r.config.BatchSize > 1 && ctx.Err() == nil {
+			far, limit = false, r.config.BatchSize // the part that fails goes in live batches
 			count, err = r.applyOneByOne(ctx, projection)
 			applied += int64(count)
 		}
@@ -297,7 +324,7 @@ func (r *Runner) catchUpOne(ctx context.Context, projection Projection) (int64, 
 				return applied, errors.Join(err, recordErr)
 			}
 		}
-		if err != nil || count < r.config.BatchSize {
+		if err != nil || count < limit {
 			return applied, err
 		}
 	}
@@ -433,11 +460,18 @@ func (r *Runner) Reset(ctx context.Context, name string) error {
 			return err
 		}
 		defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+		// The checkpoint row first, as every runner and the swap lock the
+		// checkpoints before the tables: a reset never holds a table a
+		// runner waits for while it waits for that runner's checkpoint.
+		if _, _, err := lockCheckpoints(ctx, tx, []Projection{projection}); err != nil {
+			return err
+		}
 		// TRUNCATE, not DELETE: the refill starts on empty files and indexes
 		// instead of beside every old row left dead until a vacuum (a rebuild
 		// in place of 113,501 events: 6,700–7,300 events/s against
 		// 5,800–6,000 after a DELETE). It waits for the tables' readers and
-		// holds new ones off until the commit.
+		// holds new ones off until the commit; a repeatable-read reader that
+		// began before it sees the tables empty (docs/scaling.md).
 		tables := make([]string, 0, len(projection.Tables()))
 		for _, table := range projection.Tables() {
 			tables = append(tables, pgx.Identifier{table}.Sanitize())
