@@ -12,18 +12,8 @@ import (
 // of the log and beside the rows it wrote, piped by COPY into tables without
 // indexes; that second baseline counts every read-model row, and only them.
 func TestRebuildRowsSmoke(t *testing.T) {
-	if testing.Short() {
-		t.Skip("rebuild smoke run skipped in -short mode")
-	}
 	ctx := context.Background()
-	db := newTestScratch(t)
-	built, err := BuildLog(ctx, db, minLogEvents, t.Logf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := prepareRebuild(ctx, db); err != nil {
-		t.Fatal(err)
-	}
+	db, built := smokeLog(t)
 	results, err := RebuildSideBySide(ctx, db, built.Events)
 	if err != nil {
 		t.Fatal(err)

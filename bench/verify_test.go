@@ -12,18 +12,8 @@ import (
 // whose read models the rebuild made, each beside COPY out, the last held to
 // the pace (1,000,000 events in 120 s: 8,334 events/s).
 func TestVerifyRowsSmoke(t *testing.T) {
-	if testing.Short() {
-		t.Skip("verify smoke run skipped in -short mode")
-	}
 	ctx := context.Background()
-	db := newTestScratch(t)
-	built, err := BuildLog(ctx, db, minLogEvents, t.Logf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := prepareRebuild(ctx, db); err != nil {
-		t.Fatal(err)
-	}
+	db, built := smokeLog(t)
 	if _, err := db.Runner.RebuildInPlace(ctx, nil, projections.DefaultReplayBatch, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -46,4 +36,23 @@ func TestVerifyRowsSmoke(t *testing.T) {
 	if !both.Target.Met(Result{Value: 8_334}) || both.Target.Met(Result{Value: 8_333}) || !strings.Contains(both.Target.Text, "8,334") {
 		t.Errorf("target %q: 8,334 events/s must meet it and 8,333 not", both.Target.Text)
 	}
+}
+
+// smokeLog is the smallest bench log, built on real PostgreSQL and prepared
+// as a rebuild measurement finds it; skipped in -short mode.
+func smokeLog(t *testing.T) (*scratch, Log) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("smoke run skipped in -short mode")
+	}
+	ctx := context.Background()
+	db := newTestScratch(t)
+	built, err := BuildLog(ctx, db, minLogEvents, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := prepareRebuild(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	return db, built
 }

@@ -24,10 +24,7 @@ func TestBulkRebuildEqualsLiveApply(t *testing.T) {
 	restore := projections.ForceCopy()
 	defer restore()
 	ctx := context.Background()
-	built := newHistory(t)
-	addSupplement(t, built)
-	changeWage(t, built)
-	live := built.fingerprints(t)
+	built, live := newBulkHistory(t)
 	if built.count(t, `SELECT count(*) FROM rm_payments WHERE status = 'reversed'`) == 0 {
 		t.Fatal("the log has no reversed payment")
 	}
@@ -58,6 +55,16 @@ func TestBulkRebuildEqualsLiveApply(t *testing.T) {
 	if after := schemaShape(t, built); after != shape {
 		t.Errorf("indexes and constraints after the swap:\n%s\nbefore:\n%s", after, shape)
 	}
+}
+
+// newBulkHistory is finance_test's history with a supplementary bill and a
+// wage change after it, and the fingerprints of its live read models.
+func newBulkHistory(t *testing.T) (*history, map[string]string) {
+	t.Helper()
+	built := newHistory(t)
+	addSupplement(t, built)
+	changeWage(t, built)
+	return built, built.fingerprints(t)
 }
 
 // schemaShape lists the public schema's indexes and constraints, with their definitions.
@@ -101,10 +108,7 @@ func TestCatchUpFarBehindGoesAsAReplay(t *testing.T) {
 	restore := projections.ForceCopy()
 	defer restore()
 	ctx := context.Background()
-	built := newHistory(t)
-	addSupplement(t, built)
-	changeWage(t, built)
-	live := built.fingerprints(t)
+	built, live := newBulkHistory(t)
 	head := built.count(t, `SELECT max(position) FROM events`)
 	for _, test := range []struct {
 		farBehind   int64
