@@ -311,4 +311,7 @@ months 1–3 against 34–36 (` + "`ASSESS_WORKERS=5000 go test -run TestAssessm
 ` + "`migrate-log`" + ` of the full demo's log into that fake
 (` + "`MIGRATE_SOURCE_URL=… go test -run TestMigrateALogIntoFakeServer ./adapters/eventstore/eventstoredb/`" + `) are measured by
 those commands; their figures, before and after, are in docs/loading.md ("Bills in their own streams: figures").
+The same measurements over a log of a million events, and the dashboards at 100,000 and 1,000,000 participants,
+are ` + "`make bench-full`" + ` (docs/BENCHMARKS-full.md); what bounds a rebuild at that size is in docs/scaling.md
+("What a rebuild costs, and what bounds it").
 `
