@@ -84,7 +84,7 @@ func (r *Runner) ReplayTo(ctx context.Context, targets map[string]int64, batchSi
 	}
 	var read int64
 	maxBatches := (to-from)/int64(batchSize) + 2
-	reader := &logReader{runner: r, ahead: true}
+	reader := &logReader{runner: r, ahead: true, takes: takesAny(selected)}
 	defer reader.close()
 	for batch := int64(0); batch < maxBatches; batch++ {
 		outcome, err := r.applyShared(ctx, reader, selected, nil, targets, batchSize)

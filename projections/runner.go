@@ -23,6 +23,8 @@ import (
 type Decoded struct {
 	Recorded eventstore.RecordedEvent
 	Event    event.Event
+	// undecoded: a replay did not decode it, no projection it feeds takes it.
+	undecoded bool
 }
 
 // Projection is one read model.

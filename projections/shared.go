@@ -104,7 +104,12 @@ func (r *Runner) applyShared(ctx context.Context, reader *logReader, projections
 		if len(subset) == 0 {
 			continue
 		}
-		if err := applyUnderSavepoint(ctx, tx, projection, subset); err != nil {
+		// Events a replay left undecoded are not given; the checkpoint moves past them.
+		var applyErr error
+		if given := decodedOnly(subset); len(given) > 0 {
+			applyErr = applyUnderSavepoint(ctx, tx, projection, given)
+		}
+		if err := applyErr; err != nil {
 			if alone == nil || ctx.Err() != nil {
 				return outcome, fmt.Errorf("projection %s: %w", name, err)
 			}
@@ -202,13 +207,17 @@ func (e *decodeError) Unwrap() error { return e.err }
 // readOnce reads up to limit events after the position and decodes them,
 // each once; at an event it cannot decode it returns those before it with a
 // *decodeError.
-func (r *Runner) readOnce(ctx context.Context, after int64, limit int) ([]Decoded, error) {
+func (r *Runner) readOnce(ctx context.Context, after int64, limit int, takes func(string) bool) ([]Decoded, error) {
 	recorded, err := r.config.Store.ReadAll(ctx, after, limit)
 	if err != nil {
 		return nil, err
 	}
 	decoded := make([]Decoded, 0, len(recorded))
 	for _, event := range recorded {
+		if takes != nil && !takes(event.Type) {
+			decoded = append(decoded, Decoded{Recorded: event, undecoded: true}) // its position counts; nobody reads it
+			continue
+		}
 		value, err := r.config.Decode(event)
 		if err != nil {
 			return decoded, &decodeError{position: event.Position, err: err}
@@ -226,7 +235,10 @@ func (r *Runner) readOnce(ctx context.Context, after int64, limit int) ([]Decode
 type logReader struct {
 	runner *Runner
 	ahead  bool
-	next   *pendingRead
+	// takes, when not nil, says which event types to decode (takesAny);
+	// the others come marked undecoded and are given to no projection.
+	takes func(string) bool
+	next  *pendingRead
 }
 
 type pendingRead struct {
@@ -243,20 +255,25 @@ func (rd *logReader) read(ctx context.Context, after int64, limit int) ([]Decode
 	if pending := rd.next; pending != nil {
 		rd.next = nil
 		<-pending.done
-		if pending.after == after && pending.limit == limit {
+		if pending.after == after && pending.limit >= limit {
+			// The last batch of a replay asks for fewer (its target is
+			// near): the events read ahead, up to its limit, are those.
 			decoded, err = pending.decoded, pending.err
+			if len(decoded) >= limit {
+				decoded, err = decoded[:limit], nil
+			}
 		} else {
-			decoded, err = rd.runner.readOnce(ctx, after, limit)
+			decoded, err = rd.runner.readOnce(ctx, after, limit, rd.takes)
 		}
 	} else {
-		decoded, err = rd.runner.readOnce(ctx, after, limit)
+		decoded, err = rd.runner.readOnce(ctx, after, limit, rd.takes)
 	}
 	if rd.ahead && err == nil && len(decoded) == limit {
 		pending := &pendingRead{after: decoded[len(decoded)-1].Recorded.Position, limit: limit, done: make(chan struct{})}
 		rd.next = pending
 		go func() {
 			defer close(pending.done)
-			pending.decoded, pending.err = rd.runner.readOnce(ctx, pending.after, pending.limit)
+			pending.decoded, pending.err = rd.runner.readOnce(ctx, pending.after, pending.limit, rd.takes)
 		}()
 	}
 	return decoded, err

@@ -1,0 +1,97 @@
+package projections
+
+import (
+	"github.com/tanahbumbu/jaminan/domain/claim"
+	"github.com/tanahbumbu/jaminan/domain/event"
+	"github.com/tanahbumbu/jaminan/domain/participant"
+	"github.com/tanahbumbu/jaminan/domain/payer"
+	"github.com/tanahbumbu/jaminan/domain/reconciliation"
+)
+
+// Selective is a projection that reads the events of some aggregates only.
+// A replay decodes an event only when a projection it feeds takes it (or
+// does not say): `jaminan rebuild participants` does not decode a single
+// bill. Live batches decode every event.
+type Selective interface {
+	Takes(eventType string) bool
+}
+
+// The aggregates' event types, read-only after start.
+var (
+	participantEvents    = participant.Events()
+	payerEvents          = payer.Events()
+	claimEvents          = claim.Events()
+	reconciliationEvents = reconciliation.Events()
+)
+
+// takesFrom reports whether eventType is one of the aggregates'.
+func takesFrom(eventType string, aggregates ...*event.Registry) bool {
+	for _, registry := range aggregates {
+		if registry.Knows(eventType) {
+			return true
+		}
+	}
+	return false
+}
+
+// Takes the participants' events.
+func (Participants) Takes(eventType string) bool { return takesFrom(eventType, participantEvents) }
+
+// Takes the claims' events.
+func (Claims) Takes(eventType string) bool { return takesFrom(eventType, claimEvents) }
+
+// Takes the payers' events (bills and their parts among them) and the participants' (JHT credits and debits).
+func (Contributions) Takes(eventType string) bool {
+	return takesFrom(eventType, payerEvents, participantEvents)
+}
+
+// Takes the claims' events.
+func (Scholarships) Takes(eventType string) bool { return takesFrom(eventType, claimEvents) }
+
+// Takes every event that moves money: the payers', the participants' and the claims'.
+func (Journal) Takes(eventType string) bool {
+	return takesFrom(eventType, payerEvents, participantEvents, claimEvents)
+}
+
+// Takes the bank statements' events.
+func (Reconciliation) Takes(eventType string) bool {
+	return takesFrom(eventType, reconciliationEvents)
+}
+
+// takesAny is the filter of a replay feeding projections: nil (decode
+// everything) when one of them does not say what it takes.
+func takesAny(projections []Projection) func(string) bool {
+	selective := make([]Selective, 0, len(projections))
+	for _, projection := range projections {
+		taker, ok := projection.(Selective)
+		if !ok {
+			return nil
+		}
+		selective = append(selective, taker)
+	}
+	return func(eventType string) bool {
+		for _, taker := range selective {
+			if taker.Takes(eventType) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// decodedOnly is events without those a replay left undecoded (no
+// projection it feeds takes them); the same slice when there are none.
+func decodedOnly(events []Decoded) []Decoded {
+	for i := range events {
+		if events[i].undecoded {
+			kept := append([]Decoded(nil), events[:i]...)
+			for _, decoded := range events[i+1:] {
+				if !decoded.undecoded {
+					kept = append(kept, decoded)
+				}
+			}
+			return kept
+		}
+	}
+	return events
+}
