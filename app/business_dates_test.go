@@ -62,11 +62,7 @@ func TestBusinessDatesOutOfOrderAreRefused(t *testing.T) {
 	for _, test := range tests {
 		t.Run(test.name, func(t *testing.T) {
 			result, err := run(t, application, test.line)
-			wantCode(t, err, test.code)
-			wantField(t, err, test.field)
-			if len(result.Events) != 0 {
-				t.Errorf("stored %d events", len(result.Events))
-			}
+			wantRefused(t, result, err, test.code, test.field)
 		})
 	}
 	state, err := application.LoadClaim(t.Context(), "k")
@@ -89,6 +85,16 @@ func wantField(t *testing.T, err error, field string) {
 	t.Helper()
 	if domainError, ok := problem.As(err); !ok || domainError.Field != field {
 		t.Errorf("got %v, want an error on %s", err, field)
+	}
+}
+
+// wantRefused checks a command refused with code on field, with nothing stored.
+func wantRefused(t *testing.T, result app.Result, err error, code, field string) {
+	t.Helper()
+	wantCode(t, err, code)
+	wantField(t, err, field)
+	if len(result.Events) != 0 {
+		t.Errorf("stored %d events", len(result.Events))
 	}
 }
 
@@ -201,11 +207,7 @@ func TestEveryDecisionOnItsBusinessDate(t *testing.T) {
 	for _, test := range tests {
 		t.Run(test.name, func(t *testing.T) {
 			result, err := run(t, application, test.line)
-			wantCode(t, err, test.code)
-			wantField(t, err, test.field)
-			if len(result.Events) != 0 {
-				t.Errorf("stored %d events", len(result.Events))
-			}
+			wantRefused(t, result, err, test.code, test.field)
 		})
 	}
 	schedule := func(on string) (app.Result, error) {
@@ -217,11 +219,7 @@ func TestEveryDecisionOnItsBusinessDate(t *testing.T) {
 	}
 	for on, code := range map[string]string{"2026-11-29": "future_date", "2024-11-19": "before_approval"} {
 		result, err := schedule(on)
-		wantCode(t, err, code)
-		wantField(t, err, "scheduled_on")
-		if len(result.Events) != 0 {
-			t.Errorf("scheduled on %s: stored %d events", on, len(result.Events))
-		}
+		wantRefused(t, result, err, code, "scheduled_on")
 	}
 
 	// On their dates, each is stored with the date given.
@@ -272,11 +270,7 @@ func TestNoDecisionInAClosedPeriod(t *testing.T) {
 	for _, test := range tests {
 		t.Run(test.name, func(t *testing.T) {
 			result, err := run(t, application, test.line)
-			wantCode(t, err, "period_closed")
-			wantField(t, err, test.field)
-			if len(result.Events) != 0 {
-				t.Errorf("stored %d events", len(result.Events))
-			}
+			wantRefused(t, result, err, "period_closed", test.field)
 		})
 	}
 	if state, err := application.LoadClaim(t.Context(), "k-open"); err != nil || state.Status() != claim.StatusFiled {

@@ -198,11 +198,7 @@ func TestConstructionProject(t *testing.T) {
 	for _, test := range refused {
 		t.Run(test.name, func(t *testing.T) {
 			result, err := run(t, application, test.line)
-			wantCode(t, err, test.code)
-			wantField(t, err, test.field)
-			if len(result.Events) != 0 {
-				t.Errorf("stored %d events", len(result.Events))
-			}
+			wantRefused(t, result, err, test.code, test.field)
 		})
 	}
 	mustRun(t, application, enroll(workers[0], "jalan-pakatellu", "2024-03-01"))

@@ -49,6 +49,29 @@ func resetAll(ctx context.Context, db *scratch) error {
 	return nil
 }
 
+// copyOutName names the COPY out baseline of every rebuild row.
+const copyOutName = "COPY (SELECT … FROM events ORDER BY position) TO STDOUT"
+
+// timeRebuild times rebuild (watched as what), then COPY out of the same
+// log: the rebuild's row, held to the issue's target, beside that baseline.
+func timeRebuild(ctx context.Context, db *scratch, events int64, name, what string, rebuild func(context.Context) error) (Result, error) {
+	stop := db.watch(ctx, what)
+	started := time.Now()
+	err := rebuild(ctx)
+	elapsed := time.Since(started)
+	stop()
+	if err != nil {
+		return Result{}, fmt.Errorf("%s: %w", what, err)
+	}
+	rate := float64(events) / elapsed.Seconds()
+	copyOut, err := CopyOut(ctx, db, events)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Name: name, Value: rate, Unit: unitRate, Baseline: copyOut, BaselineName: copyOutName,
+		Ratio: ratio(rate, copyOut), Target: ratioAndValueAtLeast(rebuildTargetRatio, rebuildTargetRate, unitRate)}, nil
+}
+
 // Rebuild is the live runner re-projecting the whole log: every projection
 // Reset (untimed), then CatchUp (projections.All, the runner's batch size),
 // in log events per second, against COPY of the same rows to the client and
@@ -57,16 +80,10 @@ func Rebuild(ctx context.Context, db *scratch, events int64) ([]Result, error) {
 	if err := resetAll(ctx, db); err != nil {
 		return nil, err
 	}
-	stop := db.watch(ctx, "CatchUp")
-	started := time.Now()
-	_, err := db.Runner.CatchUp(ctx)
-	elapsed := time.Since(started)
-	stop()
-	if err != nil {
-		return nil, fmt.Errorf("rebuild with CatchUp: %w", err)
-	}
-	rate := float64(events) / elapsed.Seconds()
-	copyOut, err := CopyOut(ctx, db, events)
+	row, err := timeRebuild(ctx, db, events, "rebuild: CatchUp after Reset, all projections", "CatchUp", func(ctx context.Context) error {
+		_, err := db.Runner.CatchUp(ctx)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -74,13 +91,8 @@ func Rebuild(ctx context.Context, db *scratch, events int64) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	name := "rebuild: CatchUp after Reset, all projections"
-	return []Result{
-		{Name: name, Value: rate, Unit: unitRate, Baseline: copyOut, BaselineName: "COPY (SELECT … FROM events ORDER BY position) TO STDOUT",
-			Ratio: ratio(rate, copyOut), Target: ratioAndValueAtLeast(rebuildTargetRatio, rebuildTargetRate, unitRate)},
-		{Name: name, Value: rate, Unit: unitRate, Baseline: copyIn, BaselineName: "the same COPY piped into COPY bench_copy FROM STDIN",
-			Ratio: ratio(rate, copyIn)},
-	}, nil
+	return []Result{row, {Name: row.Name, Value: row.Value, Unit: unitRate, Baseline: copyIn,
+		BaselineName: "the same COPY piped into COPY bench_copy FROM STDIN", Ratio: ratio(row.Value, copyIn)}}, nil
 }
 
 // RebuildInPlace is `jaminan rebuild --in-place`: the log read once in
@@ -90,38 +102,25 @@ func RebuildInPlace(ctx context.Context, db *scratch, events int64) ([]Result, e
 	if err := resetAll(ctx, db); err != nil {
 		return nil, err
 	}
-	stop := db.watch(ctx, "RebuildInPlace")
-	started := time.Now()
-	_, err := db.Runner.RebuildInPlace(ctx, nil, projections.DefaultReplayBatch, nil)
-	elapsed := time.Since(started)
-	stop()
-	if err != nil {
-		return nil, fmt.Errorf("rebuild in place: %w", err)
-	}
-	rate := float64(events) / elapsed.Seconds()
-	copyOut, err := CopyOut(ctx, db, events)
+	row, err := timeRebuild(ctx, db, events, "rebuild: RebuildInPlace (jaminan rebuild --in-place)", "RebuildInPlace", func(ctx context.Context) error {
+		_, err := db.Runner.RebuildInPlace(ctx, nil, projections.DefaultReplayBatch, nil)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	return []Result{{Name: "rebuild: RebuildInPlace (jaminan rebuild --in-place)", Value: rate, Unit: unitRate,
-		Baseline: copyOut, BaselineName: "COPY (SELECT … FROM events ORDER BY position) TO STDOUT", Ratio: ratio(rate, copyOut),
-		Target: ratioAndValueAtLeast(rebuildTargetRatio, rebuildTargetRate, unitRate)}}, nil
+	return []Result{row}, nil
 }
 
 // RebuildSideBySide is `jaminan rebuild`: the blue/green rebuild into a
 // scratch schema (bulk path, secondary indexes built at the end) and the
-// swap, against COPY of the same rows to the client.
+// swap, against COPY of the same rows to the client and against the rows it
+// wrote, piped by COPY into tables without indexes.
 func RebuildSideBySide(ctx context.Context, db *scratch, events int64) ([]Result, error) {
-	stop := db.watch(ctx, "RebuildSideBySide")
-	started := time.Now()
-	_, err := db.Runner.RebuildSideBySide(ctx, nil, projections.DefaultReplayBatch, nil)
-	elapsed := time.Since(started)
-	stop()
-	if err != nil {
-		return nil, fmt.Errorf("rebuild side by side: %w", err)
-	}
-	rate := float64(events) / elapsed.Seconds()
-	copyOut, err := CopyOut(ctx, db, events)
+	row, err := timeRebuild(ctx, db, events, "rebuild: RebuildSideBySide (jaminan rebuild, blue/green)", "RebuildSideBySide", func(ctx context.Context) error {
+		_, err := db.Runner.RebuildSideBySide(ctx, nil, projections.DefaultReplayBatch, nil)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -129,12 +128,8 @@ func RebuildSideBySide(ctx context.Context, db *scratch, events int64) ([]Result
 	if err != nil {
 		return nil, err
 	}
-	name := "rebuild: RebuildSideBySide (jaminan rebuild, blue/green)"
-	return []Result{
-		{Name: name, Value: rate, Unit: unitRate, Baseline: copyOut, BaselineName: "COPY (SELECT … FROM events ORDER BY position) TO STDOUT",
-			Ratio: ratio(rate, copyOut), Target: ratioAndValueAtLeast(rebuildTargetRatio, rebuildTargetRate, unitRate)},
-		{Name: name, Value: rate, Unit: unitRate, Baseline: rowsRate, Ratio: ratio(rate, rowsRate),
-			BaselineName: fmt.Sprintf("the rows it writes (%s, %.1f per event) by COPY into tables without indexes", thousands(float64(rows)), float64(rows)/float64(events))},
+	return []Result{row, {Name: row.Name, Value: row.Value, Unit: unitRate, Baseline: rowsRate, Ratio: ratio(row.Value, rowsRate),
+		BaselineName: fmt.Sprintf("the rows it writes (%s, %.1f per event) by COPY into tables without indexes", thousands(float64(rows)), float64(rows)/float64(events))},
 	}, nil
 }
 
@@ -170,7 +165,7 @@ func ReadFloor(ctx context.Context, db *scratch, events int64) ([]Result, error)
 		return nil, err
 	}
 	return []Result{{Name: "rebuild floor: CatchUp of a projection that writes nothing", Value: rate, Unit: unitRate,
-		Baseline: copyOut, BaselineName: "COPY (SELECT … FROM events ORDER BY position) TO STDOUT", Ratio: ratio(rate, copyOut)}}, nil
+		Baseline: copyOut, BaselineName: copyOutName, Ratio: ratio(rate, copyOut)}}, nil
 }
 
 // CopyOut is the raw read limit: the log's rows by COPY to this process, discarded, in rows per second.

@@ -256,7 +256,7 @@ loads the payer's stream too, with the lines of a year of those bills from their
 		code("bench/rebuild.go"), participantsPerVillage, monthsPerVillage, latePaymentOneIn, code("payer.Assess"),
 		code("payer.RecordPayment"), buildWorkers, code("Reset"), code("CatchUp"), code("projections.All()"),
 		code("RebuildInPlace"), code("jaminan rebuild --in-place"), thousands(projections.DefaultReplayBatch),
-		code("COPY (SELECT … FROM events ORDER BY position) TO STDOUT"), code("ReadAll"),
+		code(copyOutName), code("ReadAll"),
 		code("COPY bench_copy FROM STDIN"), code("bench/history.go"), thousands(historySamples), code("LoadParticipant"),
 		code("ReadStream"), code("CoverageOn"), code("VmHWM"), code("/proc/self/clear_refs"),
 		code("UPDATE log_head"), code("SELECT … FROM log_head FOR UPDATE"), code("pg_notify"), code("BillLinesRecorded"),

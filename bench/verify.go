@@ -43,7 +43,7 @@ func Verify(ctx context.Context, db *scratch, events int64) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	const baseline = "COPY (SELECT … FROM events ORDER BY position) TO STDOUT"
+	baseline := copyOutName
 	rate := func(elapsed time.Duration) float64 { return float64(events) / elapsed.Seconds() }
 	target := float64(verifyTargetEvents) / verifyTargetSeconds
 	results := []Result{

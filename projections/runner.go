@@ -235,10 +235,8 @@ func (r *Runner) CatchUp(ctx context.Context) (int64, error) {
 	// nothing for it.
 	far, asked := false, false
 	for batch := 0; batch < maxBatchesPerCatchUp; batch++ {
-		batchCtx, limit := ctx, r.config.BatchSize
-		if far {
-			batchCtx, limit, reader.ahead = withBulk(ctx), r.config.ReplayBatch, true
-		}
+		batchCtx, limit := r.batchOf(ctx, far)
+		reader.ahead = reader.ahead || far
 		outcome, err := r.applyShared(batchCtx, reader, r.config.Projections, alone, nil, limit)
 		applied += outcome.applied
 		if err != nil {
@@ -278,6 +276,15 @@ func (r *Runner) CatchUp(ctx context.Context) (int64, error) {
 	return applied, errors.Join(errs...)
 }
 
+// batchOf is a catch-up's next batch: a replay's (bulk, ReplayBatch events)
+// when it is far behind, else a live one (BatchSize events).
+func (r *Runner) batchOf(ctx context.Context, far bool) (context.Context, int) {
+	if far {
+		return withBulk(ctx), r.config.ReplayBatch
+	}
+	return ctx, r.config.BatchSize
+}
+
 // farBehind reports whether the projections named (without those stopped
 // on an error, when skipFailing) are, at the lowest, FarBehind events or
 // more behind the head.
@@ -309,10 +316,7 @@ func (r *Runner) catchUpOne(ctx context.Context, projection Projection) (int64, 
 		return 0, err
 	}
 	for batch := 0; batch < maxBatchesPerCatchUp; batch++ {
-		batchCtx, limit := ctx, r.config.BatchSize
-		if far {
-			batchCtx, limit = withBulk(ctx), r.config.ReplayBatch
-		}
+		batchCtx, limit := r.batchOf(ctx, far)
 		count, err := r.applyBatch(batchCtx, projection, limit)
 		applied += int64(count)
 		var failed *ApplyError
