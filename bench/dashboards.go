@@ -307,7 +307,8 @@ func dashMethod(budget time.Duration) string {
 
 Where the dashboards' time goes: the aggregate views read summary tables the projections keep by increments
 (`+"`sum_*`"+`, docs/dashboards.md), a few rows each whatever the size of the log: `+"`dash.fund_totals`"+` no longer sums
-`+"`rm_contributions`"+` (%[1]s participants × %[2]d months × 3 = %[3]s rows at the default size), and
+`+"`rm_contributions`"+` (%[1]s participants × %[2]d months × 3 = %[3]s rows at the default size: a view over
+`+"`rm_bill_lines`"+`, a row per participant and month), and
 `+"`dash.trial_balance`"+` has a row per control account, every member's JHT account rolled up into `+"`jht_liability`"+`.
 The synthetic villages lie in the reference list's 157 desa in turn and their workers take the 11 categories in
 turn, so `+"`coverage_by_area`"+` holds at most 157 × 11 × 3 rows at any size. What still grows is what has a row

@@ -247,8 +247,9 @@ command at a time, so their groups hold one command each and they take turns on 
 A rebuild reads more than COPY does and writes much more. Every path reads and decodes the log once for all
 projections (docs/scaling.md, "What a rebuild costs"); the bulk path also writes set-wise. Decoding the JSON is most
 of the floor row's time, and a bill's lines (%[37]s, on the bill's own stream) carry a line per worker and programme. Every bill becomes one
-%[38]s row per line and one journal entry per account, and every payment updates those rows again, so the
-contributions projection writes tens of rows per event where the COPY baselines write one. The coverage as of a date
+%[38]s row per worker (its programmes side by side) and one journal entry per account (a payment moves its bill's
+row only: whether a line is paid is derived from the bill), so the contributions projection writes tens of rows per
+event where the COPY baselines write one. The coverage as of a date
 loads the payer's stream too, with the lines of a year of those bills from their streams.
 `,
 		code("bench/appends.go"), code("store.Append"), code("NoStream"), code("Exact"), appendWarmup, appendWindow,
@@ -260,7 +261,7 @@ loads the payer's stream too, with the lines of a year of those bills from their
 		code("COPY bench_copy FROM STDIN"), code("bench/history.go"), thousands(historySamples), code("LoadParticipant"),
 		code("ReadStream"), code("CoverageOn"), code("VmHWM"), code("/proc/self/clear_refs"),
 		code("UPDATE log_head"), code("SELECT … FROM log_head FOR UPDATE"), code("pg_notify"), code("BillLinesRecorded"),
-		code("rm_contributions"), code("jaminan apply"))
+		code("rm_bill_lines"), code("jaminan apply"))
 }
 
 // formatValue prints a figure in its unit.

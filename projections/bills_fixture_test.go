@@ -27,7 +27,12 @@ import (
 // every assessment one ContributionsAssessed on the payer's stream, lines
 // and all. Its golden file holds what that code made of it: a digest of
 // every read model's rows and of every payer's state. Written once by the
-// code of that time; never regenerate it.
+// code of that time; never regenerate it. An entry "T without C" is T's rows
+// with column C left out, added by the same code (its release, 910c755) when
+// migration 013 changed what C means: rm_contributions became a view whose
+// position is the event that billed the line, where the table's was the
+// last payment that moved its paid flag. Such a table's full entry is kept
+// but compared in its reduced form only (changedColumns).
 const (
 	billsBeforeSplitLog    = "testdata/bills-before-split.jsonl"
 	billsBeforeSplitGolden = "testdata/bills-before-split.golden.json"
@@ -73,8 +78,18 @@ func TestBillsWrittenBeforeTheSplitStillLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	for table, digest := range want.ReadModels {
-		if got.ReadModels[table] != digest {
-			t.Errorf("%s from the log before the split: %s, the code of that time made %s", table, got.ReadModels[table], digest)
+		if _, changed := changedColumns[table]; changed {
+			continue
+		}
+		got := got.ReadModels[table]
+		if relation, column, reduced := strings.Cut(table, " without "); reduced {
+			if changedColumns[relation] != column {
+				t.Fatalf("the golden file's %q leaves out a column changedColumns does not name", table)
+			}
+			got = built.digest(t, relation, column)
+		}
+		if got != digest {
+			t.Errorf("%s from the log before the split: %s, the code of that time made %s", table, got, digest)
 		}
 	}
 	if len(want.Payers) == 0 {
@@ -86,6 +101,10 @@ func TestBillsWrittenBeforeTheSplitStillLoad(t *testing.T) {
 		}
 	}
 }
+
+// changedColumns are the read models whose column changed meaning since the
+// golden file was written, and that column.
+var changedColumns = map[string]string{"rm_contributions": "position"}
 
 // payerDigests digests each payer's state as decisions see it: each bill's
 // due date, total, allocation and lines, and each line's paid flags.

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
@@ -15,11 +16,13 @@ import (
 	"github.com/tanahbumbu/jaminan/domain/payer"
 )
 
-// Contributions projects rm_bills, rm_contributions, rm_payments and
+// Contributions projects rm_bills, rm_bill_lines, rm_payments and
 // rm_jht_balances. A bill's allocated total decides which of its lines are
-// paid (lines fill in billed order; a line is paid only when wholly covered),
-// and a JHT line turning paid or unpaid moves the participant's JHT balance,
-// so the four tables live in one projection and never disagree.
+// paid (lines fill in billed order; a line is paid only when wholly covered:
+// its covered_through is at most the bill's allocated total, which the view
+// rm_contributions derives), and a JHT line turning paid or unpaid moves the
+// participant's JHT balance, so the four tables live in one projection and
+// never disagree. A payment moves one bill row, never its lines.
 //
 // It keeps their summaries where the rows change: sum_contributions (lines
 // billed and paid per programme), sum_collections (bills per month) and
@@ -31,7 +34,7 @@ func (Contributions) Name() string { return "contributions" }
 
 // Tables it owns.
 func (Contributions) Tables() []string {
-	return []string{"rm_bills", "rm_contributions", "rm_payments", "rm_jht_balances", "sum_contributions", "sum_collections", "sum_arrears"}
+	return []string{"rm_bills", "rm_bill_lines", "rm_payments", "rm_jht_balances", "sum_contributions", "sum_collections", "sum_arrears"}
 }
 
 // Apply writes payer events and the participants' JHT credits and debits, in
@@ -48,7 +51,7 @@ func (Contributions) Apply(ctx context.Context, tx pgx.Tx, events []Decoded) err
 	for _, decoded := range events {
 		position := decoded.Recorded.Position
 		if payerID, assessed, ok := billLines(decoded); ok {
-			if useCopy(ctx, contributionRows(assessed)) {
+			if useCopy(ctx, len(assessed.Lines)) {
 				// A large bill: what is queued runs first, then its lines go in by COPY.
 				if err := sendBatch(ctx, tx, batch, "contributions"); err != nil {
 					return err
@@ -123,14 +126,15 @@ func queuePayerFinance(batch *pgx.Batch, sums *contributionSums, payerID string,
 
 // queueAssessed adds a bill's (or a supplement's) lines after the lines billed
 // before, then the bill's totals. Statements of a batch run in order, so the
-// insert reads the bill as it was before this event.
+// insert reads the bill as it was before this event. The lines go as one
+// flat list of programme entries, gathered back into a row per line.
 func queueAssessed(batch *pgx.Batch, sums *contributionSums, payerID string, position int64, e *payer.ContributionsAssessed) {
 	var participants, programmes, segments, rates, covered, employers, workers, totals []string
 	var lineNumbers []int32
 	running := decimal.Zero
 	for index, line := range e.Lines {
 		running = running.Add(line.Total.Decimal)
-		for _, contribution := range line.Lines {
+		for _, contribution := range programmeOrder(line) {
 			participants = append(participants, line.Key())
 			programmes = append(programmes, contribution.Programme)
 			segments = append(segments, line.Segment)
@@ -143,15 +147,31 @@ func queueAssessed(batch *pgx.Batch, sums *contributionSums, payerID string, pos
 		}
 	}
 	period := e.Period.String()
-	batch.Queue(`INSERT INTO rm_contributions (payer_id, period, participant_id, programme, line_no, covered_through, segment, rate,
-			employer, worker, total, paid, due_date, position)
-		SELECT $1, $2, l.participant_id, l.programme, coalesce(b.lines, 0) + l.line_no, coalesce(b.total, 0) + l.covered, l.segment, l.rate,
-			l.employer, l.worker, l.total, false, $3, $4
-		FROM unnest($5::text[], $6::text[], $7::int[], $8::numeric[], $9::text[], $10::text[], $11::numeric[], $12::numeric[], $13::numeric[])
-			AS l(participant_id, programme, line_no, covered, segment, rate, employer, worker, total)
+	batch.Queue(`INSERT INTO rm_bill_lines (payer_id, period, participant_id, line_no, covered_through, segment,
+			programmes, rates, employers, workers, totals, due_date, position)
+		SELECT $1, $2, l.participant_id, coalesce(b.lines, 0) + l.line_no, coalesce(b.total, 0) + l.covered, l.segment,
+			l.programmes, l.rates, l.employers, l.workers, l.totals, $3, $4
+		FROM (SELECT u.line_no, u.participant_id, u.covered, u.segment, array_agg(u.programme ORDER BY u.entry) AS programmes,
+				array_agg(u.rate ORDER BY u.entry) AS rates, array_agg(u.employer ORDER BY u.entry) AS employers,
+				array_agg(u.worker ORDER BY u.entry) AS workers, array_agg(u.total ORDER BY u.entry) AS totals
+			FROM unnest($5::text[], $6::text[], $7::int[], $8::numeric[], $9::text[], $10::text[], $11::numeric[], $12::numeric[], $13::numeric[])
+				WITH ORDINALITY AS u(participant_id, programme, line_no, covered, segment, rate, employer, worker, total, entry)
+			GROUP BY u.line_no, u.participant_id, u.covered, u.segment) l
 		LEFT JOIN rm_bills b ON b.payer_id = $1 AND b.period = $2`,
 		payerID, period, e.DueDate.Time(), position, participants, programmes, lineNumbers, covered, segments, rates, employers, workers, totals)
 	queueBillTotals(batch, sums, payerID, position, e)
+}
+
+// programmeOrder is a line's contributions in programme order, the order
+// rm_bill_lines keeps them in whatever order an event listed them.
+func programmeOrder(line payer.BillLine) []payer.ContributionLine {
+	byProgramme := func(a, b payer.ContributionLine) int { return strings.Compare(a.Programme, b.Programme) }
+	if slices.IsSortedFunc(line.Lines, byProgramme) {
+		return line.Lines
+	}
+	sorted := slices.Clone(line.Lines)
+	slices.SortStableFunc(sorted, byProgramme)
+	return sorted
 }
 
 // queueBillTotals adds an assessment's lines and total to its bill, and to the summaries.
@@ -170,18 +190,25 @@ func queueBillTotals(batch *pgx.Batch, sums *contributionSums, payerID string, p
 		payerID, e.Period.String(), e.DueDate.Time(), int32(len(e.Lines)), total, position)
 }
 
-// contributionRows is how many rm_contributions rows an assessment writes.
-func contributionRows(e *payer.ContributionsAssessed) int {
-	rows := 0
-	for _, line := range e.Lines {
-		rows += len(line.Lines)
-	}
-	return rows
-}
+// billLineColumns are the columns of rm_bill_lines an assessment writes.
+var billLineColumns = []string{"payer_id", "period", "participant_id", "line_no", "covered_through", "segment",
+	"programmes", "rates", "employers", "workers", "totals", "due_date", "position"}
 
-// contributionColumns are the columns of rm_contributions an assessment writes.
-var contributionColumns = []string{"payer_id", "period", "participant_id", "programme", "line_no", "covered_through", "segment", "rate",
-	"employer", "worker", "total", "paid", "due_date", "position"}
+// billLineRow is one line's row of rm_bill_lines, or nil for a line with no
+// programme (which writes nothing, as it writes no contribution).
+func billLineRow(payerID, period string, lineNo int32, coveredThrough decimal.Decimal, line payer.BillLine, dueDate time.Time, position int64) []any {
+	if len(line.Lines) == 0 {
+		return nil
+	}
+	contributions := programmeOrder(line)
+	programmes, rates := make([]string, len(contributions)), make([]string, len(contributions))
+	employers, workers, totals := make([]decimal.Decimal, len(contributions)), make([]decimal.Decimal, len(contributions)), make([]decimal.Decimal, len(contributions))
+	for i, contribution := range contributions {
+		programmes[i], rates[i] = contribution.Programme, contribution.Rate
+		employers[i], workers[i], totals[i] = contribution.Employer.Decimal, contribution.Worker.Decimal, contribution.Total.Decimal
+	}
+	return []any{payerID, period, line.Key(), lineNo, coveredThrough, line.Segment, programmes, rates, employers, workers, totals, dueDate, position}
+}
 
 // copyAssessed writes an assessment's lines with COPY: the same rows as
 // queueAssessed's INSERT, numbered and running on after the lines the bill
@@ -194,17 +221,15 @@ func copyAssessed(ctx context.Context, tx pgx.Tx, payerID string, position int64
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("read bill %s %s: %w", payerID, period, err)
 	}
-	rows := make([][]any, 0, contributionRows(e))
+	rows := make([][]any, 0, len(e.Lines))
 	running := totalBefore
 	for index, line := range e.Lines {
 		running = running.Add(line.Total.Decimal)
-		for _, contribution := range line.Lines {
-			rows = append(rows, []any{payerID, period, line.Key(), contribution.Programme, linesBefore + int32(index+1), running,
-				line.Segment, contribution.Rate, contribution.Employer.Decimal, contribution.Worker.Decimal, contribution.Total.Decimal,
-				false, e.DueDate.Time(), position})
+		if row := billLineRow(payerID, period, linesBefore+int32(index+1), running, line, e.DueDate.Time(), position); row != nil {
+			rows = append(rows, row)
 		}
 	}
-	return copyInto(ctx, tx, "rm_contributions", contributionColumns, rows)
+	return copyInto(ctx, tx, "rm_bill_lines", billLineColumns, rows)
 }
 
 // totalText scans numeric text into a decimal exactly.
@@ -220,25 +245,28 @@ func (t *totalText) Scan(src any) error {
 	return err
 }
 
-// queueAllocation moves a bill's allocated total (negative for a reversal),
-// then sets the paid flag of exactly the lines it covers now, and moves the
-// JHT balance of every participant whose JHT line changed.
+// queueAllocation moves a bill's allocated total (negative for a reversal)
+// and, in the same statement, finds the lines whose paid state that moves
+// (covered_through between the totals before and after), moves the JHT
+// balance of every participant whose JHT line changed, and reports the
+// amounts turned paid (or unpaid) per programme. The lines themselves are
+// never written: paid is derived from the bill.
 func queueAllocation(batch *pgx.Batch, sums *contributionSums, payerID, period string, amount decimal.Decimal, position int64) {
 	sums.month(period, decimal.Zero, amount)
-	batch.Queue(`UPDATE rm_bills SET allocated = allocated + $3, position = $4 WHERE payer_id = $1 AND period = $2`,
-		payerID, period, amount, position)
-	batch.Queue(`WITH changed AS (
-			UPDATE rm_contributions c SET paid = (c.covered_through <= b.allocated), position = $3
-			FROM rm_bills b
-			WHERE b.payer_id = $1 AND b.period = $2 AND c.payer_id = b.payer_id AND c.period = b.period
-				AND c.paid <> (c.covered_through <= b.allocated)
-			RETURNING c.participant_id, c.programme, c.total, c.paid),
+	batch.Queue(`WITH bill AS (
+			UPDATE rm_bills SET allocated = allocated + $3, position = $4 WHERE payer_id = $1 AND period = $2
+			RETURNING allocated - $3::numeric AS before, allocated AS after),
+		changed AS (
+			SELECT l.participant_id, c.programme, c.total, l.covered_through <= bill.after AS paid
+			FROM bill JOIN rm_bill_lines l ON l.payer_id = $1 AND l.period = $2
+				AND l.covered_through > least(bill.before, bill.after) AND l.covered_through <= greatest(bill.before, bill.after)
+			CROSS JOIN LATERAL unnest(l.programmes, l.totals) AS c(programme, total)),
 		jht AS (
 			INSERT INTO rm_jht_balances AS j (participant_id, contributions, position)
-			SELECT participant_id, sum(CASE WHEN paid THEN total ELSE -total END), $3 FROM changed WHERE programme = 'JHT' GROUP BY participant_id
+			SELECT participant_id, sum(CASE WHEN paid THEN total ELSE -total END), $4 FROM changed WHERE programme = 'JHT' GROUP BY participant_id
 			ON CONFLICT (participant_id) DO UPDATE SET contributions = j.contributions + EXCLUDED.contributions, position = EXCLUDED.position)
 		SELECT programme, sum(CASE WHEN paid THEN total ELSE -total END)::text FROM changed GROUP BY programme`,
-		payerID, period, position).Query(sums.paidLines)
+		payerID, period, amount, position).Query(sums.paidLines)
 }
 
 func queueJHT(batch *pgx.Batch, participantID string, position int64, decoded Decoded) {

@@ -19,8 +19,8 @@ import (
 // already, with their lines when an allocation moves them), lines, payments
 // and JHT credits move event by event exactly as the statements of
 // queuePayerFinance move them, and are written at the end: new rows with
-// COPY, changed rows with one UPDATE … FROM unnest per table, the JHT
-// balances with one upsert. Any other payer (an event kind the fold does not
+// COPY, changed bills and payments with one UPDATE … FROM unnest each (a
+// line, once written, never changes), the JHT balances with one upsert. Any other payer (an event kind the fold does not
 // know) and the participants' JHT events keep the statement path, run first;
 // they touch other rows, and the sums and balances they share add up in any
 // order. The arrears are taken out before the first statement and put back
@@ -99,27 +99,27 @@ func foldablePayers(events []Decoded) map[string]bool {
 type billKey struct{ payerID, period string }
 
 type foldedBill struct {
-	key                billKey
-	dueDate            time.Time
-	lines              int32
-	total, allocated   decimal.Decimal
-	closed             bool
-	position           int64
-	stored, changed    bool // in the table before the batch; moved by it
-	contributions      []*foldedLine
-	contributionsTaken bool // the stored lines are read (or there are none)
+	key              billKey
+	dueDate          time.Time
+	lines            int32
+	total, allocated decimal.Decimal
+	closed           bool
+	position         int64
+	stored, changed  bool // in the table before the batch; moved by it
+	billLines        []*foldedLine
+	billLinesTaken   bool // the stored lines are read (or there are none)
 }
 
+// foldedLine is one line of a bill: a new one with all it writes, or a
+// stored one read back with what a change of its paid state moves
+// (participant, covered_through, each programme's total). Its paid state is
+// never stored: it is coveredThrough <= the bill's allocated total.
 type foldedLine struct {
-	participantID, programme string
-	lineNo                   int32
-	coveredThrough           decimal.Decimal
-	segment, rate            string
-	employer, worker, total  decimal.Decimal
-	paid                     bool
-	dueDate                  time.Time
-	position                 int64
-	stored, changed          bool
+	participantID  string
+	coveredThrough decimal.Decimal
+	programmes     []string
+	totals         []decimal.Decimal
+	row            []any // rm_bill_lines' row of a new line; nil for a stored one
 }
 
 type foldedPayment struct {
@@ -229,31 +229,39 @@ func (f *contributionFold) readBills(ctx context.Context, tx pgx.Tx) error {
 
 // readLines reads a stored bill's lines, once, before an allocation moves them.
 func (f *contributionFold) readLines(ctx context.Context, tx pgx.Tx, bill *foldedBill) error {
-	if bill.contributionsTaken {
+	if bill.billLinesTaken {
 		return nil
 	}
-	bill.contributionsTaken = true
+	bill.billLinesTaken = true
 	if !bill.stored {
 		return nil
 	}
-	rows, err := tx.Query(ctx, `SELECT participant_id, programme, covered_through::text, total::text, paid, position
-		FROM rm_contributions WHERE payer_id = $1 AND period = $2`, bill.key.payerID, bill.key.period)
+	rows, err := tx.Query(ctx, `SELECT participant_id, covered_through::text, programmes, totals::text[]
+		FROM rm_bill_lines WHERE payer_id = $1 AND period = $2`, bill.key.payerID, bill.key.period)
 	if err != nil {
 		return fmt.Errorf("read the lines of bill %s %s: %w", bill.key.payerID, bill.key.period, err)
 	}
 	var stored []*foldedLine
-	line := foldedLine{}
-	_, err = pgx.ForEachRow(rows, []any{&line.participantID, &line.programme, &totalText{&line.coveredThrough}, &totalText{&line.total},
-		&line.paid, &line.position}, func() error {
-		copied := line
-		copied.stored = true
-		stored = append(stored, &copied)
+	var participantID string
+	var coveredThrough decimal.Decimal
+	var programmes, totals []string
+	_, err = pgx.ForEachRow(rows, []any{&participantID, &totalText{&coveredThrough}, &programmes, &totals}, func() error {
+		line := &foldedLine{participantID: participantID, coveredThrough: coveredThrough, programmes: programmes, totals: make([]decimal.Decimal, len(totals))}
+		for i, total := range totals {
+			amount, err := decimal.NewFromString(total)
+			if err != nil {
+				return fmt.Errorf("line %s, %s total %q: %w", participantID, programmes[i], total, err)
+			}
+			line.totals[i] = amount
+		}
+		stored = append(stored, line)
+		programmes, totals = nil, nil // scanned into afresh, never shared with the line kept
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("read the lines of bill %s %s: %w", bill.key.payerID, bill.key.period, err)
 	}
-	bill.contributions = append(stored, bill.contributions...)
+	bill.billLines = append(stored, bill.billLines...)
 	return nil
 }
 
@@ -311,27 +319,32 @@ func (f *contributionFold) assess(payerID string, position int64, e *payer.Contr
 	key := billKey{payerID, e.Period.String()}
 	bill, ok := f.bills[key]
 	if !ok {
-		bill = &foldedBill{key: key, dueDate: e.DueDate.Time(), contributionsTaken: true}
+		bill = &foldedBill{key: key, dueDate: e.DueDate.Time(), billLinesTaken: true}
 		f.bills[key], f.order = bill, append(f.order, key)
 	}
 	running, total := bill.total, decimal.Zero
 	for index, line := range e.Lines {
 		running, total = running.Add(line.Total.Decimal), total.Add(line.Total.Decimal)
-		for _, contribution := range line.Lines {
-			bill.contributions = append(bill.contributions, &foldedLine{participantID: line.Key(), programme: contribution.Programme,
-				lineNo: bill.lines + int32(index+1), coveredThrough: running, segment: line.Segment, rate: contribution.Rate,
-				employer: contribution.Employer.Decimal, worker: contribution.Worker.Decimal, total: contribution.Total.Decimal,
-				dueDate: e.DueDate.Time(), position: position})
+		row := billLineRow(payerID, key.period, bill.lines+int32(index+1), running, line, e.DueDate.Time(), position)
+		if row == nil {
+			continue
+		}
+		folded := &foldedLine{participantID: line.Key(), coveredThrough: running, row: row}
+		for _, contribution := range programmeOrder(line) {
+			folded.programmes = append(folded.programmes, contribution.Programme)
+			folded.totals = append(folded.totals, contribution.Total.Decimal)
 			f.sums.billed(contribution.Programme, contribution.Total.Decimal)
 		}
+		bill.billLines = append(bill.billLines, folded)
 	}
 	f.sums.month(key.period, total, decimal.Zero)
 	bill.lines += int32(len(e.Lines))
 	bill.total, bill.position, bill.changed = bill.total.Add(total), position, true
 }
 
-// allocate moves a bill's allocated total, then the paid flag of exactly the
-// lines it covers now, and the JHT balances of the lines that changed.
+// allocate moves a bill's allocated total; the lines whose paid state that
+// moves (covered_through between the totals before and after) move the
+// summaries and their participants' JHT balances.
 func (f *contributionFold) allocate(ctx context.Context, tx pgx.Tx, payerID, period string, amount decimal.Decimal, position int64) error {
 	f.sums.month(period, decimal.Zero, amount)
 	bill, ok := f.bills[billKey{payerID, period}]
@@ -341,24 +354,26 @@ func (f *contributionFold) allocate(ctx context.Context, tx pgx.Tx, payerID, per
 	if err := f.readLines(ctx, tx, bill); err != nil {
 		return err
 	}
+	before := bill.allocated
 	bill.allocated, bill.position, bill.changed = bill.allocated.Add(amount), position, true
-	for _, line := range bill.contributions {
+	for _, line := range bill.billLines {
 		paid := line.coveredThrough.LessThanOrEqual(bill.allocated)
-		if paid == line.paid {
+		if paid == line.coveredThrough.LessThanOrEqual(before) {
 			continue
 		}
-		line.paid, line.position, line.changed = paid, position, true
-		moved := line.total
-		if !paid {
-			moved = moved.Neg()
-		}
-		f.sums.paidByProgramme[line.programme] = f.sums.paidByProgramme[line.programme].Add(moved)
-		if line.programme == "JHT" {
-			before, seen := f.jht[line.participantID]
-			if !seen {
-				f.jhtOrder = append(f.jhtOrder, line.participantID)
+		for i, programme := range line.programmes {
+			moved := line.totals[i]
+			if !paid {
+				moved = moved.Neg()
 			}
-			f.jht[line.participantID] = jhtMove{amount: before.amount.Add(moved), position: position}
+			f.sums.paidByProgramme[programme] = f.sums.paidByProgramme[programme].Add(moved)
+			if programme == "JHT" {
+				balance, seen := f.jht[line.participantID]
+				if !seen {
+					f.jhtOrder = append(f.jhtOrder, line.participantID)
+				}
+				f.jht[line.participantID] = jhtMove{amount: balance.amount.Add(moved), position: position}
+			}
 		}
 	}
 	return nil
@@ -378,11 +393,6 @@ func (f *contributionFold) write(ctx context.Context, tx pgx.Tx) error {
 		closed                             []bool
 		positions                          []int64
 	}
-	var moved struct {
-		payers, periods, participants, programmes []string
-		paid                                      []bool
-		positions                                 []int64
-	}
 	for _, key := range f.order {
 		bill := f.bills[key]
 		if !bill.stored {
@@ -393,15 +403,9 @@ func (f *contributionFold) write(ctx context.Context, tx pgx.Tx) error {
 			changed.allocated, changed.closed = append(changed.allocated, moneyText(bill.allocated)), append(changed.closed, bill.closed)
 			changed.positions = append(changed.positions, bill.position)
 		}
-		for _, line := range bill.contributions {
-			switch {
-			case !line.stored:
-				newLines = append(newLines, []any{key.payerID, key.period, line.participantID, line.programme, line.lineNo, line.coveredThrough,
-					line.segment, line.rate, line.employer, line.worker, line.total, line.paid, line.dueDate, line.position})
-			case line.changed:
-				moved.payers, moved.periods = append(moved.payers, key.payerID), append(moved.periods, key.period)
-				moved.participants, moved.programmes = append(moved.participants, line.participantID), append(moved.programmes, line.programme)
-				moved.paid, moved.positions = append(moved.paid, line.paid), append(moved.positions, line.position)
+		for _, line := range bill.billLines {
+			if line.row != nil {
+				newLines = append(newLines, line.row)
 			}
 		}
 	}
@@ -414,7 +418,7 @@ func (f *contributionFold) write(ctx context.Context, tx pgx.Tx) error {
 		table   string
 		columns []string
 		rows    [][]any
-	}{{"rm_bills", billColumns, newBills}, {"rm_contributions", contributionColumns, newLines}, {"rm_payments", paymentColumns, newPayments}} {
+	}{{"rm_bills", billColumns, newBills}, {"rm_bill_lines", billLineColumns, newLines}, {"rm_payments", paymentColumns, newPayments}} {
 		if len(copied.rows) == 0 {
 			continue
 		}
@@ -429,12 +433,6 @@ func (f *contributionFold) write(ctx context.Context, tx pgx.Tx) error {
 				AS u(payer_id, period, lines, total, allocated, closed, position)
 			WHERE b.payer_id = u.payer_id AND b.period = u.period`,
 			changed.payers, changed.periods, changed.lines, changed.totals, changed.allocated, changed.closed, changed.positions)
-	}
-	if len(moved.payers) > 0 {
-		batch.Queue(`UPDATE rm_contributions c SET paid = u.paid, position = u.position
-			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bool[], $6::bigint[]) AS u(payer_id, period, participant_id, programme, paid, position)
-			WHERE c.payer_id = u.payer_id AND c.period = u.period AND c.participant_id = u.participant_id AND c.programme = u.programme`,
-			moved.payers, moved.periods, moved.participants, moved.programmes, moved.paid, moved.positions)
 	}
 	if len(f.jhtOrder) > 0 {
 		amounts, positions := make([]string, 0, len(f.jhtOrder)), make([]int64, 0, len(f.jhtOrder))

@@ -160,9 +160,46 @@ func appendCopyValue(buf []byte, value any) ([]byte, error) {
 			return append(buf, `\N`...), nil
 		}
 		return appendDecimal(buf, *v), nil
+	case []string:
+		return appendCopyTextArray(buf, v), nil
+	case []decimal.Decimal:
+		buf = append(buf, '{')
+		for i, d := range v {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = appendDecimal(buf, d)
+		}
+		return append(buf, '}'), nil
 	default:
 		return buf, fmt.Errorf("COPY has no text form here for %T", value)
 	}
+}
+
+// appendCopyTextArray writes a text[] literal, every element quoted (so an
+// empty one, NULL, commas and braces stay text): inside the quotes a double
+// quote and a backslash take a backslash, and then the literal as a whole is
+// escaped for COPY like any text.
+func appendCopyTextArray(buf []byte, elements []string) []byte {
+	buf = append(buf, '{')
+	for i, element := range elements {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, '"')
+		for j := 0; j < len(element); j++ {
+			switch b := element[j]; b {
+			case '"':
+				buf = append(buf, '\\', '\\', '"') // \" in the literal, its backslash doubled for COPY
+			case '\\':
+				buf = append(buf, '\\', '\\', '\\', '\\') // \\ in the literal, each backslash doubled for COPY
+			default:
+				buf = appendCopyString(buf, element[j:j+1])
+			}
+		}
+		buf = append(buf, '"')
+	}
+	return append(buf, '}')
 }
 
 // appendCopyTime writes t with its offset; a year before 1 (which a stored

@@ -13,7 +13,7 @@ import (
 )
 
 // The live runner writes with INSERTs; a replay writes journal_entries and
-// rm_contributions with COPY. Both give the same rows: verify (a COPY replay
+// rm_bill_lines with COPY. Both give the same rows: verify (a COPY replay
 // into a scratch schema, compared EXCEPT ALL both ways) finds no difference,
 // and the blue/green rebuild swaps in tables equal to the live ones row for row.
 // Not parallel: it lowers the COPY threshold so every bill goes by COPY.
@@ -41,7 +41,7 @@ func TestCopyReplayEqualsLiveRowForRow(t *testing.T) {
 		t.Fatal(err)
 	}
 	built.assertSameReadModels(t, before)
-	for _, table := range []string{"journal_entries", "rm_contributions"} {
+	for _, table := range []string{"journal_entries", "rm_bill_lines"} {
 		if rows := built.count(t, `SELECT count(*) FROM `+table); rows == 0 {
 			t.Errorf("%s is empty after the rebuild", table)
 		}

@@ -108,6 +108,45 @@ func TestCopyTextRoundTrip(t *testing.T) {
 	}
 }
 
+// Arrays go by COPY's text form exactly as pgx binds them to an INSERT:
+// elements with quotes, backslashes, commas, braces, tabs, the word NULL and
+// nothing at all stay the text they were, amounts stay exact.
+func TestCopyTextArraysRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	database := pgtest.New(t)
+	if _, err := database.Pool.Exec(ctx, `CREATE TABLE copy_probe (id integer, names text[], amounts numeric(18,2)[])`); err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"JKK", `say "hi"`, `back\slash`, "a,b", "{x}", "tab\there\nline", "NULL", "", " spaced "}
+	amounts := []decimal.Decimal{decimal.RequireFromString("0.05"), decimal.RequireFromString("-122550.00"),
+		decimal.RequireFromString("9999999999999999.99"), decimal.Zero}
+	tx, err := database.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	if err := copyInto(ctx, tx, "copy_probe", []string{"id", "names", "amounts"}, [][]any{{int32(1), names, amounts}, {int32(2), []string{}, []decimal.Decimal{}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO copy_probe VALUES (3, $1, $2::numeric[])`, names, []string{"0.05", "-122550.00", "9999999999999999.99", "0.00"}); err != nil {
+		t.Fatal(err)
+	}
+	var same bool
+	var copied []string
+	var copiedAmounts []string
+	if err := tx.QueryRow(ctx, `SELECT a.names = b.names AND a.amounts = b.amounts, a.names, a.amounts::text[]
+		FROM copy_probe a, copy_probe b WHERE a.id = 1 AND b.id = 3`).Scan(&same, &copied, &copiedAmounts); err != nil {
+		t.Fatal(err)
+	}
+	if !same || strings.Join(copied, "|") != strings.Join(names, "|") || strings.Join(copiedAmounts, "|") != "0.05|-122550.00|9999999999999999.99|0.00" {
+		t.Errorf("by COPY %q %q, want %q and the amounts as bound by INSERT", copied, copiedAmounts, names)
+	}
+	var empty int
+	if err := tx.QueryRow(ctx, `SELECT cardinality(names) + cardinality(amounts) FROM copy_probe WHERE id = 2`).Scan(&empty); err != nil || empty != 0 {
+		t.Errorf("empty arrays came back with %d elements (%v)", empty, err)
+	}
+}
+
 // A value COPY's text form does not know, or a row of the wrong width, fails
 // the copy naming the table, the row and the column; nothing is written.
 func TestCopyTextRefusesWhatItCannotWrite(t *testing.T) {

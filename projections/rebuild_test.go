@@ -20,16 +20,23 @@ func (h *history) fingerprints(t *testing.T) map[string]string {
 	prints := map[string]string{}
 	for _, projection := range projections.All() {
 		for _, table := range projection.Tables() {
-			var digest string
-			err := h.database.Pool.QueryRow(context.Background(),
-				`SELECT count(*) || ':' || coalesce(md5(string_agg(r, ',' ORDER BY r)), '') FROM (SELECT to_jsonb(t)::text AS r FROM `+table+` t) x`).Scan(&digest)
-			if err != nil {
-				t.Fatal(err)
-			}
-			prints[table] = digest
+			prints[table] = h.digest(t, table)
 		}
 	}
 	return prints
+}
+
+// digest is a table's or view's row count and the md5 of its rows as JSON
+// in order, the columns named in without left out.
+func (h *history) digest(t *testing.T, relation string, without ...string) string {
+	t.Helper()
+	var digest string
+	err := h.database.Pool.QueryRow(context.Background(), `SELECT count(*) || ':' || coalesce(md5(string_agg(r, ',' ORDER BY r)), '')
+		FROM (SELECT (to_jsonb(t) - $1::text[])::text AS r FROM `+relation+` t) x`, append([]string{}, without...)).Scan(&digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return digest
 }
 
 func (h *history) assertSameReadModels(t *testing.T, before map[string]string) {
@@ -100,7 +107,7 @@ func TestRebuildSideBySide(t *testing.T) {
 		t.Errorf("verify after the rebuild: %d differences (%v), want 0", verified.Differences(), err)
 	}
 	added := built.count(t, `SELECT count(*) FROM rm_participants`) - participants
-	if count := built.count(t, `SELECT count(*) FROM pg_indexes WHERE schemaname = 'public' AND indexname IN ('rm_participants_place', 'journal_entries_account', 'rm_contributions_participant')`); count != 3 {
+	if count := built.count(t, `SELECT count(*) FROM pg_indexes WHERE schemaname = 'public' AND indexname IN ('rm_participants_place', 'journal_entries_account', 'rm_bill_lines_participant')`); count != 3 {
 		t.Errorf("index names after the swap: %d of 3 kept", count)
 	}
 	if schemas := built.count(t, `SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'rebuild%'`); schemas != 0 {

@@ -21,8 +21,8 @@ func Streams(ctx context.Context, pool *pgxpool.Pool, scope Scope) ([]string, er
 	query := `SELECT 'participant-' || participant_id FROM rm_participants WHERE kecamatan = $1
 		UNION SELECT 'claim-' || c.claim_id FROM rm_claims c JOIN rm_participants p USING (participant_id) WHERE p.kecamatan = $1
 		UNION SELECT DISTINCT 'payer-' || payer_id FROM rm_participants WHERE kecamatan = $1
-		UNION SELECT DISTINCT 'payer-' || c.payer_id FROM rm_contributions c JOIN rm_participants p USING (participant_id) WHERE p.kecamatan = $1
-		UNION SELECT DISTINCT 'bill-' || c.payer_id || '-' || c.period FROM rm_contributions c JOIN rm_participants p USING (participant_id) WHERE p.kecamatan = $1`
+		UNION SELECT DISTINCT 'payer-' || c.payer_id FROM rm_bill_lines c JOIN rm_participants p USING (participant_id) WHERE p.kecamatan = $1
+		UNION SELECT DISTINCT 'bill-' || c.payer_id || '-' || c.period FROM rm_bill_lines c JOIN rm_participants p USING (participant_id) WHERE p.kecamatan = $1`
 	rows, err := pool.Query(ctx, query, scope.ID)
 	if err != nil {
 		return nil, fmt.Errorf("list the streams of %s %s: %w", scope.Kind, scope.ID, err)

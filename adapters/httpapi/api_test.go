@@ -387,36 +387,51 @@ func checkHistoryAsOfADateAndAtAPosition(t *testing.T, f *apiFixture) {
 	}
 }
 
-// TestListsPageByKeyset: following next_cursor visits every participant once.
+// TestListsPageByKeyset: following next_cursor visits every participant once,
+// and every contribution once (pages of 1 row, so cursors fall between a
+// line's programmes: rm_contributions is a view over a row per line).
 func checkListsPageByKeyset(t *testing.T, f *apiFixture) {
-	var want int
-	if err := f.database.Pool.QueryRow(context.Background(), `SELECT count(*) FROM rm_participants`).Scan(&want); err != nil {
-		t.Fatal(err)
-	}
-	seen := map[string]bool{}
-	cursor := ""
-	for pages := 0; pages < 100; pages++ {
-		var page struct {
-			Rows       []map[string]any `json:"rows"`
-			NextCursor string           `json:"next_cursor"`
+	for _, list := range []struct {
+		path, table string
+		key         []string
+		limit       int
+	}{
+		{"participants", "rm_participants", []string{"participant_id"}, 3},
+		{"contributions", "rm_contributions", []string{"payer_id", "period", "participant_id", "programme"}, 1},
+	} {
+		var want int
+		if err := f.database.Pool.QueryRow(context.Background(), `SELECT count(*) FROM `+list.table).Scan(&want); err != nil {
+			t.Fatal(err)
 		}
-		status, _, text := f.do(t, access.Auditor, http.MethodGet, "/api/v1/participants?limit=3&after="+cursor, "")
-		if status != http.StatusOK || json.Unmarshal(text, &page) != nil {
-			t.Fatalf("page %d: %d %s", pages, status, text)
-		}
-		for _, row := range page.Rows {
-			id := row["participant_id"].(string)
-			if seen[id] {
-				t.Fatalf("participant %s on two pages", id)
+		seen := map[string]bool{}
+		cursor := ""
+		for pages := 0; pages < 10_000; pages++ {
+			var page struct {
+				Rows       []map[string]any `json:"rows"`
+				NextCursor string           `json:"next_cursor"`
 			}
-			seen[id] = true
+			status, _, text := f.do(t, access.Auditor, http.MethodGet, fmt.Sprintf("/api/v1/%s?limit=%d&after=%s", list.path, list.limit, cursor), "")
+			if status != http.StatusOK || json.Unmarshal(text, &page) != nil {
+				t.Fatalf("%s page %d: %d %s", list.path, pages, status, text)
+			}
+			for _, row := range page.Rows {
+				var key []string
+				for _, column := range list.key {
+					key = append(key, row[column].(string))
+				}
+				id := strings.Join(key, "/")
+				if seen[id] {
+					t.Fatalf("%s %s on two pages", list.path, id)
+				}
+				seen[id] = true
+			}
+			if cursor = page.NextCursor; cursor == "" {
+				break
+			}
 		}
-		if cursor = page.NextCursor; cursor == "" {
-			break
+		if len(seen) != want || want < 5 {
+			t.Fatalf("pages held %d %s, the read model %d", len(seen), list.path, want)
 		}
-	}
-	if len(seen) != want || want < 5 {
-		t.Fatalf("pages held %d participants, the read model %d", len(seen), want)
 	}
 	var claims struct {
 		Rows []map[string]any `json:"rows"`

@@ -73,8 +73,12 @@ type listing struct {
 	Summary    string
 	Permission access.Permission
 	Key        []string
-	Columns    []column
-	Filters    []string // columns that may be filtered on, by name
+	// Seek is a prefix of Key that an index of the rows under a view can
+	// seek when Key cannot (rm_contributions: a line's programmes come out
+	// of an array); the page's cursor bounds it too.
+	Seek    []string
+	Columns []column
+	Filters []string // columns that may be filtered on, by name
 }
 
 func (l listing) queryParameters() []parameter {
@@ -122,7 +126,7 @@ func listings() []listing {
 			Columns: []column{{"payer_id", text}, {"period", text}, {"due_date", date}, {"lines", integer}, {"total", amount}, {"allocated", amount},
 				{"outstanding", amount}, {"closed", boolean}, {"position", integer}}},
 		{Path: "contributions", Table: "rm_contributions", Permission: access.ReadFinance, Summary: "Contributions due and paid per participant, period and programme",
-			Key: []string{"payer_id", "period", "participant_id", "programme"}, Filters: []string{"payer_id", "period", "participant_id", "programme", "paid"},
+			Key: []string{"payer_id", "period", "participant_id", "programme"}, Seek: []string{"payer_id", "period", "participant_id"}, Filters: []string{"payer_id", "period", "participant_id", "programme", "paid"},
 			Columns: []column{{"payer_id", text}, {"period", text}, {"participant_id", text}, {"programme", text}, {"segment", text}, {"rate", text},
 				{"employer", amount}, {"worker", amount}, {"total", amount}, {"paid", boolean}, {"due_date", date}, {"position", integer}}},
 		{Path: "payments", Table: "rm_payments", Permission: access.ReadFinance, Summary: "Payments received and their allocation",
@@ -206,6 +210,9 @@ func (s *Server) listHandler(list listing) http.Handler {
 				placeholders[i] = fmt.Sprintf("$%d::%s", len(arguments), c.Kind.sqlType())
 			}
 			where = append(where, fmt.Sprintf("(%s) > (%s)", strings.Join(list.Key, ", "), strings.Join(placeholders, ", ")))
+			if len(list.Seek) > 0 {
+				where = append(where, fmt.Sprintf("(%s) >= (%s)", strings.Join(list.Seek, ", "), strings.Join(placeholders[:len(list.Seek)], ", ")))
+			}
 		}
 		sql := "SELECT " + strings.Join(selected, ", ") + " FROM " + list.Table
 		if len(where) > 0 {
