@@ -11,6 +11,14 @@
 -- API's `contributions` listing and any SQL reading it are unchanged);
 -- its position is the event that billed the line (a payment moves the
 -- bill's row, whose position it carries).
+--
+-- The backfill below keeps each line's stored position: for a line not paid
+-- before this migration that is the event that billed it, for a line paid
+-- before it the payment that last moved its paid flag, which nothing here
+-- can turn back into the billing event (the log may not even be in this
+-- database). `jaminan migrate` says so when it applies this migration over
+-- paid lines: `jaminan rebuild contributions` (blue/green) re-derives them
+-- once, and `jaminan verify` lists them until it has.
 CREATE TABLE rm_bill_lines (
     payer_id        text NOT NULL,
     period          text NOT NULL,                 -- YYYY-MM
@@ -35,8 +43,9 @@ CREATE INDEX rm_bill_lines_participant ON rm_bill_lines (participant_id);
 INSERT INTO rm_bill_lines (payer_id, period, participant_id, line_no, covered_through, segment, programmes, rates,
     employers, workers, totals, due_date, position)
 SELECT payer_id, period, participant_id, min(line_no), min(covered_through), min(segment),
-    array_agg(programme ORDER BY programme), array_agg(rate ORDER BY programme), array_agg(employer ORDER BY programme),
-    array_agg(worker ORDER BY programme), array_agg(total ORDER BY programme), min(due_date), min(position)
+    array_agg(programme ORDER BY programme COLLATE "C"), array_agg(rate ORDER BY programme COLLATE "C"),
+    array_agg(employer ORDER BY programme COLLATE "C"), array_agg(worker ORDER BY programme COLLATE "C"),
+    array_agg(total ORDER BY programme COLLATE "C"), min(due_date), min(position)
 FROM rm_contributions
 GROUP BY payer_id, period, participant_id;
 

@@ -162,8 +162,9 @@ func queueAssessed(batch *pgx.Batch, sums *contributionSums, payerID string, pos
 	queueBillTotals(batch, sums, payerID, position, e)
 }
 
-// programmeOrder is a line's contributions in programme order, the order
-// rm_bill_lines keeps them in whatever order an event listed them.
+// programmeOrder is a line's contributions in programme order (byte order,
+// as COLLATE "C" sorts), the order rm_bill_lines keeps them in whatever order
+// an event listed them.
 func programmeOrder(line payer.BillLine) []payer.ContributionLine {
 	byProgramme := func(a, b payer.ContributionLine) int { return strings.Compare(a.Programme, b.Programme) }
 	if slices.IsSortedFunc(line.Lines, byProgramme) {

@@ -19,8 +19,9 @@ import (
 // already, with their lines when an allocation moves them), lines, payments
 // and JHT credits move event by event exactly as the statements of
 // queuePayerFinance move them, and are written at the end: new rows with
-// COPY, changed bills and payments with one UPDATE … FROM unnest each (a
-// line, once written, never changes), the JHT balances with one upsert. Any other payer (an event kind the fold does not
+// COPY, changed bills with one UPDATE … FROM unnest (a line, once written,
+// never changes), a payment stored before the batch with a statement per
+// event, the JHT balances with one upsert. Any other payer (an event kind the fold does not
 // know) and the participants' JHT events keep the statement path, run first;
 // they touch other rows, and the sums and balances they share add up in any
 // order. The arrears are taken out before the first statement and put back

@@ -2,7 +2,7 @@ package projections
 
 // The finance read models (migrations/003_finance_read_models.sql):
 //
-//   - Contributions (contributions.go): rm_bills, rm_contributions, rm_payments
+//   - Contributions (contributions.go): rm_bills, rm_bill_lines (the view rm_contributions), rm_payments
 //     and rm_jht_balances, from the payer streams and the participants' JHT events.
 //   - Scholarships (scholarships.go): rm_scholarship_commitments, one row per
 //     tranche of an approved scholarship, from the claim streams.

@@ -85,6 +85,19 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) (int32, error) {
 	return migrateTo(ctx, pool, latestVersion)
 }
 
+// SchemaVersion is the version the schema is at: 0 before the first migration.
+func SchemaVersion(ctx context.Context, pool *pgxpool.Pool) (int32, error) {
+	var exists bool
+	if err := pool.QueryRow(ctx, `SELECT to_regclass('public.schema_version') IS NOT NULL`).Scan(&exists); err != nil || !exists {
+		return 0, err
+	}
+	var version int32
+	if err := pool.QueryRow(ctx, `SELECT version FROM public.schema_version`).Scan(&version); err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	return version, nil
+}
+
 // MigrateTo moves the schema to version (up or down) under the same lock;
 // tests use it to write a log the way an earlier version did.
 func MigrateTo(ctx context.Context, pool *pgxpool.Pool, version int32) (int32, error) {

@@ -97,7 +97,7 @@ func runMigrateLog(ctx context.Context, options migrateLogOptions, out, errOut i
 		return err
 	}
 	defer pool.Close()
-	if _, err := postgres.Migrate(ctx, pool); err != nil {
+	if _, err := migrateSchema(ctx, pool, errOut); err != nil {
 		return err
 	}
 	source, err := pgstore.New(pool, pgstore.Config{})

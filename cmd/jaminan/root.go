@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strconv"
@@ -84,7 +85,7 @@ func open(ctx context.Context) (*system, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := postgres.Migrate(ctx, pool); err != nil {
+	if _, err := migrateSchema(ctx, pool, os.Stderr); err != nil {
 		pool.Close()
 		return nil, err
 	}
@@ -177,7 +178,7 @@ func newMigrateCommand() *cobra.Command {
 				return err
 			}
 			defer pool.Close()
-			version, err := postgres.Migrate(cmd.Context(), pool)
+			version, err := migrateSchema(cmd.Context(), pool, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
@@ -185,6 +186,29 @@ func newMigrateCommand() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// migrateSchema applies the pending migrations and writes to notes what an
+// operator must do that a migration could not (projections.UpgradeNotices).
+// Every command that migrates goes through it, so whichever runs first after
+// an upgrade says it.
+func migrateSchema(ctx context.Context, pool *pgxpool.Pool, notes io.Writer) (int32, error) {
+	from, err := postgres.SchemaVersion(ctx, pool)
+	if err != nil {
+		return 0, err
+	}
+	to, err := postgres.Migrate(ctx, pool)
+	if err != nil {
+		return 0, err
+	}
+	notices, err := projections.UpgradeNotices(ctx, pool, from, to)
+	if err != nil {
+		return to, err
+	}
+	for _, notice := range notices {
+		fmt.Fprintf(notes, "note: %s\n", notice)
+	}
+	return to, nil
 }
 
 // projectionBatchSize reads JAMINAN_PROJECTION_BATCH (events per projection

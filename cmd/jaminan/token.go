@@ -128,7 +128,7 @@ func openTokens(cmd *cobra.Command) (*tokens.Store, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, err := postgres.Migrate(cmd.Context(), pool); err != nil {
+	if _, err := migrateSchema(cmd.Context(), pool, cmd.ErrOrStderr()); err != nil {
 		pool.Close()
 		return nil, nil, err
 	}
