@@ -2,6 +2,8 @@ package projections_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"sync/atomic"
 	"testing"
 
@@ -36,16 +38,25 @@ func TestBulkRebuildEqualsLiveApply(t *testing.T) {
 			t.Errorf("the log has no %s", eventType)
 		}
 	}
-	for _, batch := range []int{7, 61, projections.DefaultReplayBatch} {
-		copied := projections.CopiedRows()
-		if _, err := built.runner.RebuildInPlace(ctx, nil, batch, nil); err != nil {
-			t.Fatal(err)
+	// A lane per projection (the default), and one transaction for all.
+	oneTransaction, err := projections.NewRunner(projections.Config{Pool: built.database.Pool, Store: built.store,
+		Decode: built.application.DecodeTransient, Projections: projections.All(), ReplayInOneTransaction: true,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, runner := range []*projections.Runner{built.runner, oneTransaction} {
+		for _, batch := range []int{7, 61, projections.DefaultReplayBatch} {
+			copied := projections.CopiedRows()
+			if _, err := runner.RebuildInPlace(ctx, nil, batch, nil); err != nil {
+				t.Fatal(err)
+			}
+			if projections.CopiedRows() == copied {
+				t.Fatalf("batches of %d: nothing went by COPY", batch)
+			}
+			t.Logf("batches of %d events", batch)
+			built.assertSameReadModels(t, live)
 		}
-		if projections.CopiedRows() == copied {
-			t.Fatalf("batches of %d: nothing went by COPY", batch)
-		}
-		t.Logf("batches of %d events", batch)
-		built.assertSameReadModels(t, live)
 	}
 	// Blue/green: the scratch tables are loaded with only their unique
 	// indexes and constraints, the others built before the swap; what is

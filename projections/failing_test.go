@@ -252,3 +252,53 @@ func checkRows(t *testing.T, pool interface {
 		t.Errorf("%s holds %d rows up to position %d, want positions 1 to %d", name, count, highest, last)
 	}
 }
+
+// A replay in lanes (a transaction per projection and batch) that one
+// projection fails: the replay stops with its error, every projection holds
+// exactly the rows of the batches its checkpoint has passed (whatever the
+// other lanes had reached), and the replay run again after the fix goes on
+// from each projection's own checkpoint to the same rows as a clean one.
+func TestReplayLanesKeepEachCheckpointWithItsRows(t *testing.T) {
+	ctx := context.Background()
+	database := pgtest.New(t)
+	store, err := pgstore.New(database.Pool, pgstore.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"fragile", "sturdy"} {
+		if _, err := database.Pool.Exec(ctx, `CREATE TABLE `+name+`_rows (position bigint PRIMARY KEY)`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, stream := range []string{"ok-1", "ok-1", "ok-1", "poison-1", "ok-2", "ok-2", "ok-3", "ok-3", "ok-3"} {
+		appendMarker(t, store, stream)
+	}
+	broken := &atomic.Bool{}
+	broken.Store(true)
+	fragile, sturdy := writesThenFails{name: "fragile", stream: "poison-1", broken: broken}, writesThenFails{name: "sturdy", stream: "none", broken: broken}
+	runner, err := projections.NewRunner(projections.Config{Pool: database.Pool, Store: store,
+		Decode:      func(eventstore.RecordedEvent) (event.Event, error) { return marker{}, nil },
+		Projections: []projections.Projection{fragile, sturdy}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runner.RebuildInPlace(ctx, nil, 3, nil); err == nil || !strings.Contains(err.Error(), "cannot apply poison-1") {
+		t.Fatalf("replay: got %v, want fragile's error", err)
+	}
+	positions, err := runner.Checkpoints(ctx, []projections.Projection{fragile, sturdy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if positions["fragile"] != 3 || positions["sturdy"]%3 != 0 || positions["sturdy"] < 3 {
+		t.Errorf("checkpoints after the failed replay: %v, want fragile at 3 (its first batch) and sturdy at the end of a batch", positions)
+	}
+	checkRows(t, database.Pool, "fragile", positions["fragile"])
+	checkRows(t, database.Pool, "sturdy", positions["sturdy"])
+
+	broken.Store(false)
+	if _, err := runner.ReplayTo(ctx, map[string]int64{"fragile": 9, "sturdy": 9}, 3, nil); err != nil {
+		t.Fatal(err)
+	}
+	checkRows(t, database.Pool, "fragile", 9)
+	checkRows(t, database.Pool, "sturdy", 9)
+}

@@ -5,6 +5,10 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/tanahbumbu/jaminan/adapters/eventstore"
 )
@@ -56,11 +60,13 @@ func (r *Runner) Checkpoints(ctx context.Context, projections []Projection) (map
 }
 
 // ReplayTo applies the log to each projection named in targets up to its
-// target position (inclusive), through the one reader (applyShared): each
-// batch of the log read and decoded once, applied to every projection in one
-// transaction with every checkpoint. Any failure stops it, with nothing of
-// the failing batch committed. progress, when not nil, is told how many
-// events each batch read. It returns how many events it read.
+// target position (inclusive): each batch of the log read and decoded once,
+// then applied to each projection in a transaction of its own with its
+// checkpoint, all at once (replayInLanes), or with Config.ReplayInOneTransaction
+// to every projection in one transaction with every checkpoint (applyShared).
+// Any failure stops it; what a projection committed is its rows with its
+// checkpoint. progress, when not nil, is told how many events each batch
+// read, once every projection has applied it. It returns how many events it read.
 func (r *Runner) ReplayTo(ctx context.Context, targets map[string]int64, batchSize int, progress func(events int)) (int64, error) {
 	if batchSize < 1 || batchSize > eventstore.MaxReadLimit {
 		return 0, fmt.Errorf("replay batch size %d: must be 1 to %d", batchSize, eventstore.MaxReadLimit)
@@ -86,6 +92,9 @@ func (r *Runner) ReplayTo(ctx context.Context, targets map[string]int64, batchSi
 	maxBatches := (to-from)/int64(batchSize) + 2
 	reader := &logReader{runner: r, ahead: true, takes: takesAny(selected)}
 	defer reader.close()
+	if !r.config.ReplayInOneTransaction && len(selected) > 1 {
+		return r.replayInLanes(ctx, reader, selected, targets, from, to, batchSize, progress)
+	}
 	for batch := int64(0); batch < maxBatches; batch++ {
 		outcome, err := r.applyShared(ctx, reader, selected, nil, targets, batchSize)
 		read += int64(outcome.read)
@@ -97,4 +106,87 @@ func (r *Runner) ReplayTo(ctx context.Context, targets map[string]int64, batchSi
 		}
 	}
 	return read, nil
+}
+
+// replayInLanes is ReplayTo with a lane per projection: the log is read and
+// decoded once per batch, as by one transaction, and each projection applies
+// the batch in a transaction of its own that also moves its own checkpoint
+// (applyShared over that one projection), so one projection's rows go to
+// PostgreSQL while another's are folded in Go. A lane takes a batch only
+// when done with the one before (the feeds are unbuffered), so at most two
+// batches are being applied and one is read ahead. Any failure stops every
+// lane; each checkpoint stays with the rows its lane committed, so a replay
+// run again goes on from each projection's own position.
+func (r *Runner) replayInLanes(ctx context.Context, reader *logReader, selected []Projection, targets map[string]int64, from, to int64,
+	batchSize int, progress func(events int)) (int64, error) {
+	group, ctx := errgroup.WithContext(ctx)
+	var progressed sync.Mutex
+	feeds := make([]chan *laneBatch, len(selected))
+	for i, projection := range selected {
+		feed := make(chan *laneBatch)
+		feeds[i] = feed
+		group.Go(func() error {
+			for batch := range feed {
+				if _, err := r.applyShared(ctx, batch, []Projection{projection}, nil, targets, len(batch.decoded)); err != nil {
+					return err
+				}
+				if batch.lanesLeft.Add(-1) == 0 && progress != nil {
+					progressed.Lock()
+					progress(len(batch.decoded))
+					progressed.Unlock()
+				}
+			}
+			return nil
+		})
+	}
+	var read int64
+	group.Go(func() error {
+		defer func() {
+			for _, feed := range feeds {
+				close(feed)
+			}
+		}()
+		for after := from; after < to; {
+			limit := int(min(int64(batchSize), to-after))
+			decoded, err := reader.read(ctx, after, limit)
+			if err != nil || len(decoded) == 0 {
+				return err // a replay fails on an event it cannot decode, as in one transaction
+			}
+			batch := &laneBatch{after: after, decoded: decoded}
+			batch.lanesLeft.Store(int32(len(feeds)))
+			for _, feed := range feeds {
+				select {
+				case feed <- batch:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+			read += int64(len(decoded))
+			after = decoded[len(decoded)-1].Recorded.Position
+			if len(decoded) < limit {
+				return nil
+			}
+		}
+		return nil
+	})
+	err := group.Wait()
+	return read, err
+}
+
+// laneBatch is one batch of a replay in lanes, read once and given to every
+// lane: the events after position after.
+type laneBatch struct {
+	after     int64
+	decoded   []Decoded
+	lanesLeft atomic.Int32 // lanes that have not applied it yet
+}
+
+// read gives a lane the batch. The lane's checkpoint (after) is never before
+// the batch's start: every lane takes every batch in order from the lowest
+// checkpoint on, so its events before the batch were in the batches before.
+func (b *laneBatch) read(_ context.Context, after int64, _ int) ([]Decoded, error) {
+	if after < b.after {
+		return nil, fmt.Errorf("replay lane at position %d was given the batch after %d: events between would be skipped", after, b.after)
+	}
+	return b.decoded, nil
 }

@@ -52,7 +52,14 @@ type Config struct {
 	FarBehind int64
 	// ReplayBatch is the batch of a catch-up far behind; zero means DefaultReplayBatch.
 	ReplayBatch int
-	Logger      *slog.Logger
+	// ReplayInOneTransaction: a replay (rebuild, verify, a catch-up far
+	// behind is not one) applies each batch to every projection in one
+	// transaction, one projection after another, as the live runner does.
+	// By default each projection applies it in a transaction of its own, all
+	// at once (replayInLanes), so PostgreSQL writes one projection's rows
+	// while Go folds another's.
+	ReplayInOneTransaction bool
+	Logger                 *slog.Logger
 }
 
 func (c *Config) setDefaults() {

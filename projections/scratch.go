@@ -11,7 +11,7 @@ import (
 )
 
 // scratchPoolConns bounds the connections of a scratch schema's pool.
-const scratchPoolConns = 4
+const scratchPoolConns = 8
 
 // Scratch is a throwaway schema holding empty copies of some projections'
 // tables and of projection_checkpoints, with a Runner whose connections put

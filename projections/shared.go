@@ -40,7 +40,7 @@ type sharedOutcome struct {
 // order, as Scratch.SwapIn locks them) so two runners never apply the same
 // events, and a savepoint rolled back takes that projection's rows and leaves
 // its checkpoint where it was.
-func (r *Runner) applyShared(ctx context.Context, reader *logReader, projections []Projection, alone map[string]bool, targets map[string]int64, limit int) (outcome sharedOutcome, err error) {
+func (r *Runner) applyShared(ctx context.Context, reader batchSource, projections []Projection, alone map[string]bool, targets map[string]int64, limit int) (outcome sharedOutcome, err error) {
 	tx, err := r.config.Pool.BeginTx(ctx, projectionTx)
 	if err != nil {
 		return outcome, err
@@ -225,6 +225,12 @@ func (r *Runner) readOnce(ctx context.Context, after int64, limit int, takes fun
 		decoded = append(decoded, Decoded{Recorded: event, Event: value})
 	}
 	return decoded, nil
+}
+
+// batchSource is where applyShared takes its batch: the log (logReader), or
+// a replay lane's share of a batch read once for every lane (laneBatch).
+type batchSource interface {
+	read(ctx context.Context, after int64, limit int) ([]Decoded, error)
 }
 
 // logReader reads the log for applyShared. A replay's reader reads ahead:
