@@ -289,7 +289,10 @@ func TestReplayLanesKeepEachCheckpointWithItsRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if positions["fragile"] != 3 || positions["sturdy"]%3 != 0 || positions["sturdy"] < 3 {
+	// Fragile committed its first batch before failing on the second; sturdy
+	// is wherever its lane was when the failure stopped it (its transaction
+	// then in flight rolled back): at the end of a batch, 0 to 9.
+	if positions["fragile"] != 3 || positions["sturdy"]%3 != 0 {
 		t.Errorf("checkpoints after the failed replay: %v, want fragile at 3 (its first batch) and sturdy at the end of a batch", positions)
 	}
 	checkRows(t, database.Pool, "fragile", positions["fragile"])

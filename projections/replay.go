@@ -90,9 +90,12 @@ func (r *Runner) ReplayTo(ctx context.Context, targets map[string]int64, batchSi
 	}
 	var read int64
 	maxBatches := (to-from)/int64(batchSize) + 2
-	reader := &logReader{runner: r, ahead: true, takes: takesAny(selected)}
+	lanes := !r.config.ReplayInOneTransaction && len(selected) > 1
+	// Lanes read the next batch while they apply this one by themselves
+	// (replayInLanes); reading further ahead would hold a third batch.
+	reader := &logReader{runner: r, ahead: !lanes, takes: takesAny(selected)}
 	defer reader.close()
-	if !r.config.ReplayInOneTransaction && len(selected) > 1 {
+	if lanes {
 		return r.replayInLanes(ctx, reader, selected, targets, from, to, batchSize, progress)
 	}
 	for batch := int64(0); batch < maxBatches; batch++ {
@@ -113,8 +116,9 @@ func (r *Runner) ReplayTo(ctx context.Context, targets map[string]int64, batchSi
 // the batch in a transaction of its own that also moves its own checkpoint
 // (applyShared over that one projection), so one projection's rows go to
 // PostgreSQL while another's are folded in Go. A lane takes a batch only
-// when done with the one before (the feeds are unbuffered), so at most two
-// batches are being applied and one is read ahead. Any failure stops every
+// when done with the one before (the feeds are unbuffered), and the next
+// batch is read once every lane has taken this one, while they apply it: at
+// most two batches are in memory, as with one transaction and its read ahead. Any failure stops every
 // lane; each checkpoint stays with the rows its lane committed, so a replay
 // run again goes on from each projection's own position.
 func (r *Runner) replayInLanes(ctx context.Context, reader *logReader, selected []Projection, targets map[string]int64, from, to int64,
