@@ -178,29 +178,8 @@ func (p writesThenFails) Apply(ctx context.Context, tx pgx.Tx, events []projecti
 // a projection that never failed.
 func TestOneReaderHaltsOnlyTheFailingProjection(t *testing.T) {
 	ctx := context.Background()
-	database := pgtest.New(t)
-	store, err := pgstore.New(database.Pool, pgstore.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range []string{"fragile", "sturdy"} {
-		if _, err := database.Pool.Exec(ctx, `CREATE TABLE `+name+`_rows (position bigint PRIMARY KEY)`); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, stream := range []string{"ok-1", "ok-1", "ok-1", "poison-1", "ok-2", "ok-2", "ok-3", "ok-3", "ok-3"} {
-		appendMarker(t, store, stream)
-	}
-	broken := &atomic.Bool{}
-	broken.Store(true)
-	runner, err := projections.NewRunner(projections.Config{Pool: database.Pool, Store: store, BatchSize: 4,
-		Decode: func(eventstore.RecordedEvent) (event.Event, error) { return marker{}, nil },
-		Projections: []projections.Projection{writesThenFails{name: "fragile", stream: "poison-1", broken: broken},
-			writesThenFails{name: "sturdy", stream: "none", broken: broken}},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := newFragileAndSturdy(t)
+	database, store, runner, broken := f.database, f.store, f.runner, f.broken
 	var failed *projections.ApplyError
 	if _, err := runner.CatchUp(ctx); !errors.As(err, &failed) || failed.Projection != "fragile" || failed.Position != 4 {
 		t.Fatalf("catch-up: got %v, want fragile unable to apply position 4", err)
@@ -239,6 +218,46 @@ func TestOneReaderHaltsOnlyTheFailingProjection(t *testing.T) {
 	checkRows(t, database.Pool, "sturdy", 11)
 }
 
+// fragileAndSturdy: a log of nine markers, the fourth on the poison stream,
+// and a runner (live batches of 4) over two projections that write a row per
+// event: fragile fails on the poison while broken, sturdy never.
+type fragileAndSturdy struct {
+	database    *pgtest.Database
+	store       eventstore.Store
+	runner      *projections.Runner
+	projections []projections.Projection
+	broken      *atomic.Bool
+}
+
+func newFragileAndSturdy(t *testing.T) fragileAndSturdy {
+	t.Helper()
+	ctx := context.Background()
+	f := fragileAndSturdy{database: pgtest.New(t), broken: &atomic.Bool{}}
+	store, err := pgstore.New(f.database.Pool, pgstore.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.store = store
+	for _, name := range []string{"fragile", "sturdy"} {
+		if _, err := f.database.Pool.Exec(ctx, `CREATE TABLE `+name+`_rows (position bigint PRIMARY KEY)`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, stream := range []string{"ok-1", "ok-1", "ok-1", "poison-1", "ok-2", "ok-2", "ok-3", "ok-3", "ok-3"} {
+		appendMarker(t, store, stream)
+	}
+	f.broken.Store(true)
+	f.projections = []projections.Projection{writesThenFails{name: "fragile", stream: "poison-1", broken: f.broken},
+		writesThenFails{name: "sturdy", stream: "none", broken: f.broken}}
+	f.runner, err = projections.NewRunner(projections.Config{Pool: f.database.Pool, Store: store, BatchSize: 4,
+		Decode:      func(eventstore.RecordedEvent) (event.Event, error) { return marker{}, nil },
+		Projections: f.projections, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
 // checkRows: the projection's table holds exactly positions 1 to last.
 func checkRows(t *testing.T, pool interface {
 	QueryRow(context.Context, string, ...any) pgx.Row
@@ -260,32 +279,12 @@ func checkRows(t *testing.T, pool interface {
 // from each projection's own checkpoint to the same rows as a clean one.
 func TestReplayLanesKeepEachCheckpointWithItsRows(t *testing.T) {
 	ctx := context.Background()
-	database := pgtest.New(t)
-	store, err := pgstore.New(database.Pool, pgstore.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range []string{"fragile", "sturdy"} {
-		if _, err := database.Pool.Exec(ctx, `CREATE TABLE `+name+`_rows (position bigint PRIMARY KEY)`); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, stream := range []string{"ok-1", "ok-1", "ok-1", "poison-1", "ok-2", "ok-2", "ok-3", "ok-3", "ok-3"} {
-		appendMarker(t, store, stream)
-	}
-	broken := &atomic.Bool{}
-	broken.Store(true)
-	fragile, sturdy := writesThenFails{name: "fragile", stream: "poison-1", broken: broken}, writesThenFails{name: "sturdy", stream: "none", broken: broken}
-	runner, err := projections.NewRunner(projections.Config{Pool: database.Pool, Store: store,
-		Decode:      func(eventstore.RecordedEvent) (event.Event, error) { return marker{}, nil },
-		Projections: []projections.Projection{fragile, sturdy}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := newFragileAndSturdy(t)
+	database, runner, broken := f.database, f.runner, f.broken
 	if _, err := runner.RebuildInPlace(ctx, nil, 3, nil); err == nil || !strings.Contains(err.Error(), "cannot apply poison-1") {
 		t.Fatalf("replay: got %v, want fragile's error", err)
 	}
-	positions, err := runner.Checkpoints(ctx, []projections.Projection{fragile, sturdy})
+	positions, err := runner.Checkpoints(ctx, f.projections)
 	if err != nil {
 		t.Fatal(err)
 	}
