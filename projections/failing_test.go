@@ -227,12 +227,14 @@ type fragileAndSturdy struct {
 	runner      *projections.Runner
 	projections []projections.Projection
 	broken      *atomic.Bool
+	// undecodable: the poison stream's event cannot be decoded while set.
+	undecodable *atomic.Bool
 }
 
 func newFragileAndSturdy(t *testing.T) fragileAndSturdy {
 	t.Helper()
 	ctx := context.Background()
-	f := fragileAndSturdy{database: pgtest.New(t), broken: &atomic.Bool{}}
+	f := fragileAndSturdy{database: pgtest.New(t), broken: &atomic.Bool{}, undecodable: &atomic.Bool{}}
 	store, err := pgstore.New(f.database.Pool, pgstore.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -250,7 +252,12 @@ func newFragileAndSturdy(t *testing.T) fragileAndSturdy {
 	f.projections = []projections.Projection{writesThenFails{name: "fragile", stream: "poison-1", broken: f.broken},
 		writesThenFails{name: "sturdy", stream: "none", broken: f.broken}}
 	f.runner, err = projections.NewRunner(projections.Config{Pool: f.database.Pool, Store: store, BatchSize: 4,
-		Decode:      func(eventstore.RecordedEvent) (event.Event, error) { return marker{}, nil },
+		Decode: func(recorded eventstore.RecordedEvent) (event.Event, error) {
+			if f.undecodable.Load() && recorded.StreamID == "poison-1" {
+				return nil, errors.New("no decoder for this marker")
+			}
+			return marker{}, nil
+		},
 		Projections: f.projections, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -290,7 +297,7 @@ func TestReplayLanesKeepEachCheckpointWithItsRows(t *testing.T) {
 	}
 	// Fragile committed its first batch before failing on the second; sturdy
 	// is wherever its lane was when the failure stopped it (its transaction
-	// then in flight rolled back): at the end of a batch, 0 to 9.
+	// then in flight rolled back): at the end of a batch, 0, 3 or 6.
 	if positions["fragile"] != 3 || positions["sturdy"]%3 != 0 {
 		t.Errorf("checkpoints after the failed replay: %v, want fragile at 3 (its first batch) and sturdy at the end of a batch", positions)
 	}
@@ -303,4 +310,33 @@ func TestReplayLanesKeepEachCheckpointWithItsRows(t *testing.T) {
 	}
 	checkRows(t, database.Pool, "fragile", 9)
 	checkRows(t, database.Pool, "sturdy", 9)
+}
+
+// A replay in lanes that meets an event it cannot decode applies every
+// event before it, in each lane, and fails naming it: the checkpoints stand
+// just before it, as one transaction would leave them, and the replay run
+// again once it decodes goes on from there.
+func TestReplayLanesApplyWhatPrecedesAnUndecodableEvent(t *testing.T) {
+	ctx := context.Background()
+	f := newFragileAndSturdy(t)
+	f.broken.Store(false)
+	f.undecodable.Store(true)
+	if _, err := f.runner.RebuildInPlace(ctx, nil, 10, nil); err == nil || !strings.Contains(err.Error(), "decode position 4") {
+		t.Fatalf("replay: got %v, want the decoding error at position 4", err)
+	}
+	positions, err := f.runner.Checkpoints(ctx, f.projections)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if positions["fragile"] != 3 || positions["sturdy"] != 3 {
+		t.Errorf("checkpoints: %v, want both at 3, just before the event that cannot be decoded", positions)
+	}
+	checkRows(t, f.database.Pool, "fragile", 3)
+	checkRows(t, f.database.Pool, "sturdy", 3)
+	f.undecodable.Store(false)
+	if _, err := f.runner.ReplayTo(ctx, map[string]int64{"fragile": 9, "sturdy": 9}, 10, nil); err != nil {
+		t.Fatal(err)
+	}
+	checkRows(t, f.database.Pool, "fragile", 9)
+	checkRows(t, f.database.Pool, "sturdy", 9)
 }

@@ -84,6 +84,12 @@ func (r *Runner) ReplayTo(ctx context.Context, targets map[string]int64, batchSi
 	if err != nil {
 		return 0, err
 	}
+	// Projections already at their target take no part: the reader starts
+	// at the lowest checkpoint of those still short of theirs.
+	selected = slices.DeleteFunc(selected, func(p Projection) bool { return positions[p.Name()] >= targets[p.Name()] })
+	if len(selected) == 0 {
+		return 0, nil
+	}
 	from, to := int64(math.MaxInt64), int64(0)
 	for _, projection := range selected {
 		from, to = min(from, positions[projection.Name()]), max(to, targets[projection.Name()])
@@ -144,6 +150,7 @@ func (r *Runner) replayInLanes(ctx context.Context, reader *logReader, selected 
 		})
 	}
 	var read int64
+	var readErr error // the lanes apply what was read before it, then the replay fails with it
 	group.Go(func() error {
 		defer func() {
 			for _, feed := range feeds {
@@ -153,8 +160,13 @@ func (r *Runner) replayInLanes(ctx context.Context, reader *logReader, selected 
 		for after := from; after < to; {
 			limit := int(min(int64(batchSize), to-after))
 			decoded, err := reader.read(ctx, after, limit)
-			if err != nil || len(decoded) == 0 {
-				return err // a replay fails on an event it cannot decode, as in one transaction
+			if err != nil {
+				// An event it cannot decode (or a failed read): the events
+				// before it are applied, as one transaction would commit them.
+				readErr = err
+			}
+			if len(decoded) == 0 {
+				return nil
 			}
 			batch := &laneBatch{after: after, decoded: decoded}
 			batch.lanesLeft.Store(int32(len(feeds)))
@@ -167,14 +179,16 @@ func (r *Runner) replayInLanes(ctx context.Context, reader *logReader, selected 
 			}
 			read += int64(len(decoded))
 			after = decoded[len(decoded)-1].Recorded.Position
-			if len(decoded) < limit {
+			if readErr != nil || len(decoded) < limit {
 				return nil
 			}
 		}
 		return nil
 	})
-	err := group.Wait()
-	return read, err
+	if err := group.Wait(); err != nil {
+		return read, err
+	}
+	return read, readErr
 }
 
 // laneBatch is one batch of a replay in lanes, read once and given to every
