@@ -195,20 +195,24 @@ func queueBillTotals(batch *pgx.Batch, sums *contributionSums, payerID string, p
 var billLineColumns = []string{"payer_id", "period", "participant_id", "line_no", "covered_through", "segment",
 	"programmes", "rates", "employers", "workers", "totals", "due_date", "position"}
 
-// billLineRow is one line's row of rm_bill_lines, or nil for a line with no
-// programme (which writes nothing, as it writes no contribution).
-func billLineRow(payerID, period string, lineNo int32, coveredThrough decimal.Decimal, line payer.BillLine, dueDate time.Time, position int64) []any {
+// billLineRow is one line's row of rm_bill_lines, with its programmes and
+// their totals in the row's order, or a nil row for a line with no programme
+// (which writes nothing, as it writes no contribution).
+func billLineRow(payerID, period string, lineNo int32, coveredThrough decimal.Decimal, line payer.BillLine, dueDate time.Time,
+	position int64) (row []any, programmes []string, totals []decimal.Decimal) {
 	if len(line.Lines) == 0 {
-		return nil
+		return nil, nil, nil
 	}
 	contributions := programmeOrder(line)
 	programmes, rates := make([]string, len(contributions)), make([]string, len(contributions))
-	employers, workers, totals := make([]decimal.Decimal, len(contributions)), make([]decimal.Decimal, len(contributions)), make([]decimal.Decimal, len(contributions))
+	employers, workers := make([]decimal.Decimal, len(contributions)), make([]decimal.Decimal, len(contributions))
+	totals = make([]decimal.Decimal, len(contributions))
 	for i, contribution := range contributions {
 		programmes[i], rates[i] = contribution.Programme, contribution.Rate
 		employers[i], workers[i], totals[i] = contribution.Employer.Decimal, contribution.Worker.Decimal, contribution.Total.Decimal
 	}
-	return []any{payerID, period, line.Key(), lineNo, coveredThrough, line.Segment, programmes, rates, employers, workers, totals, dueDate, position}
+	row = []any{payerID, period, line.Key(), lineNo, coveredThrough, line.Segment, programmes, rates, employers, workers, totals, dueDate, position}
+	return row, programmes, totals
 }
 
 // copyAssessed writes an assessment's lines with COPY: the same rows as
@@ -226,7 +230,7 @@ func copyAssessed(ctx context.Context, tx pgx.Tx, payerID string, position int64
 	running := totalBefore
 	for index, line := range e.Lines {
 		running = running.Add(line.Total.Decimal)
-		if row := billLineRow(payerID, period, linesBefore+int32(index+1), running, line, e.DueDate.Time(), position); row != nil {
+		if row, _, _ := billLineRow(payerID, period, linesBefore+int32(index+1), running, line, e.DueDate.Time(), position); row != nil {
 			rows = append(rows, row)
 		}
 	}

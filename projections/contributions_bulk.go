@@ -326,17 +326,14 @@ func (f *contributionFold) assess(payerID string, position int64, e *payer.Contr
 	running, total := bill.total, decimal.Zero
 	for index, line := range e.Lines {
 		running, total = running.Add(line.Total.Decimal), total.Add(line.Total.Decimal)
-		row := billLineRow(payerID, key.period, bill.lines+int32(index+1), running, line, e.DueDate.Time(), position)
+		row, programmes, totals := billLineRow(payerID, key.period, bill.lines+int32(index+1), running, line, e.DueDate.Time(), position)
 		if row == nil {
 			continue
 		}
-		folded := &foldedLine{participantID: line.Key(), coveredThrough: running, row: row}
-		for _, contribution := range programmeOrder(line) {
-			folded.programmes = append(folded.programmes, contribution.Programme)
-			folded.totals = append(folded.totals, contribution.Total.Decimal)
-			f.sums.billed(contribution.Programme, contribution.Total.Decimal)
+		for i, programme := range programmes {
+			f.sums.billed(programme, totals[i])
 		}
-		bill.billLines = append(bill.billLines, folded)
+		bill.billLines = append(bill.billLines, &foldedLine{participantID: line.Key(), coveredThrough: running, programmes: programmes, totals: totals, row: row})
 	}
 	f.sums.month(key.period, total, decimal.Zero)
 	bill.lines += int32(len(e.Lines))
