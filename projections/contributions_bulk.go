@@ -21,10 +21,10 @@ import (
 // queuePayerFinance move them, and are written at the end: new rows with
 // COPY, changed bills with one UPDATE … FROM unnest (a line, once written,
 // never changes), a payment stored before the batch with a statement per
-// event, the JHT balances with one upsert. Any other payer (an event kind the fold does not
-// know) and the participants' JHT events keep the statement path, run first;
-// they touch other rows, and the sums and balances they share add up in any
-// order. The arrears are taken out before the first statement and put back
+// event, the JHT balances with one upsert. Any other payer (an event kind
+// the fold does not know) and the participants' JHT events keep the
+// statement path, run first; they touch other rows, and the sums and
+// balances they share add up in any order. The arrears are taken out before the first statement and put back
 // after the last write, as in Apply.
 func applyContributionsBulk(ctx context.Context, tx pgx.Tx, events []Decoded) error {
 	sums := newContributionSums(events)

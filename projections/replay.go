@@ -94,8 +94,6 @@ func (r *Runner) ReplayTo(ctx context.Context, targets map[string]int64, batchSi
 	for _, projection := range selected {
 		from, to = min(from, positions[projection.Name()]), max(to, targets[projection.Name()])
 	}
-	var read int64
-	maxBatches := (to-from)/int64(batchSize) + 2
 	lanes := !r.config.ReplayInOneTransaction && len(selected) > 1
 	// Lanes read the next batch while they apply this one by themselves
 	// (replayInLanes); reading further ahead would hold a third batch.
@@ -104,6 +102,8 @@ func (r *Runner) ReplayTo(ctx context.Context, targets map[string]int64, batchSi
 	if lanes {
 		return r.replayInLanes(ctx, reader, selected, targets, from, to, batchSize, progress)
 	}
+	var read int64
+	maxBatches := (to-from)/int64(batchSize) + 2
 	for batch := int64(0); batch < maxBatches; batch++ {
 		outcome, err := r.applyShared(ctx, reader, selected, nil, targets, batchSize)
 		read += int64(outcome.read)
@@ -124,9 +124,10 @@ func (r *Runner) ReplayTo(ctx context.Context, targets map[string]int64, batchSi
 // PostgreSQL while another's are folded in Go. A lane takes a batch only
 // when done with the one before (the feeds are unbuffered), and the next
 // batch is read once every lane has taken this one, while they apply it: at
-// most two batches are in memory, as with one transaction and its read ahead. Any failure stops every
-// lane; each checkpoint stays with the rows its lane committed, so a replay
-// run again goes on from each projection's own position.
+// most two batches are in memory, as with one transaction and its read
+// ahead. Any failure stops every lane; each checkpoint stays with the rows
+// its lane committed, so a replay run again goes on from each projection's
+// own position.
 func (r *Runner) replayInLanes(ctx context.Context, reader *logReader, selected []Projection, targets map[string]int64, from, to int64,
 	batchSize int, progress func(events int)) (int64, error) {
 	group, ctx := errgroup.WithContext(ctx)

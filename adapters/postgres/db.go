@@ -88,8 +88,11 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) (int32, error) {
 // SchemaVersion is the version the schema is at: 0 before the first migration.
 func SchemaVersion(ctx context.Context, pool *pgxpool.Pool) (int32, error) {
 	var exists bool
-	if err := pool.QueryRow(ctx, `SELECT to_regclass('public.schema_version') IS NOT NULL`).Scan(&exists); err != nil || !exists {
-		return 0, err
+	if err := pool.QueryRow(ctx, `SELECT to_regclass('public.schema_version') IS NOT NULL`).Scan(&exists); err != nil {
+		return 0, fmt.Errorf("look for the schema version table: %w", err)
+	}
+	if !exists {
+		return 0, nil
 	}
 	var version int32
 	if err := pool.QueryRow(ctx, `SELECT version FROM public.schema_version`).Scan(&version); err != nil {
