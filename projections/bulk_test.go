@@ -4,9 +4,11 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"slices"
 	"sync/atomic"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
 	"github.com/tanahbumbu/jaminan/adapters/eventstore"
@@ -128,15 +130,17 @@ func TestCatchUpFarBehindGoesAsAReplay(t *testing.T) {
 		farBehind   int64
 		replayBatch int
 		from        int64 // where the projections are before the catch-up
+		batchBytes  int   // batches cut short by their bytes, far behind and near
 		bulk        bool
 	}{
 		{farBehind: head + 1, bulk: false},
 		{farBehind: 25, bulk: true},
 		{farBehind: 25, replayBatch: 41, from: head / 3, bulk: true},
+		{farBehind: 25, batchBytes: 2_000, bulk: true},
 	} {
 		runner, err := projections.NewRunner(projections.Config{Pool: built.database.Pool, Store: built.store,
 			Decode: built.application.DecodeTransient, Projections: projections.All(), BatchSize: 7,
-			FarBehind: test.farBehind, ReplayBatch: test.replayBatch})
+			FarBehind: test.farBehind, ReplayBatch: test.replayBatch, BatchBytes: test.batchBytes})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -199,5 +203,58 @@ func TestRebuildOfOneProjectionDecodesOnlyWhatItTakes(t *testing.T) {
 		if name == "participants" && decoded.Load() != participantEvents {
 			t.Errorf("rebuilding participants decoded %d events of %d, want the %d of participants' streams", decoded.Load(), head, participantEvents)
 		}
+	}
+}
+
+// A replay's batch holds at most Config.BatchBytes of event data, or one
+// event larger than that, whatever its event count allows: a log of bills
+// of many lines would otherwise be held whole, decoded, a batch at a time.
+// In lanes and in one transaction, each batch's events (told by progress, in
+// order) weigh within the bound, and the read models equal the live ones.
+// Not parallel: it lowers the COPY threshold so every batch takes the bulk path.
+func TestReplayBatchesHoldAtMostBatchBytes(t *testing.T) {
+	restore := projections.ForceCopy()
+	defer restore()
+	ctx := context.Background()
+	built, live := newBulkHistory(t)
+	rows, err := built.database.Pool.Query(ctx, `SELECT octet_length(data::text) FROM events ORDER BY position`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sizes, err := pgx.CollectRows(rows, pgx.RowTo[int])
+	if err != nil {
+		t.Fatal(err)
+	}
+	const batchBytes = 2_000
+	if largest := slices.Max(sizes); largest <= batchBytes {
+		t.Fatalf("the largest event has %d bytes of data: none is larger than the bound of %d", largest, batchBytes)
+	}
+	for _, oneTransaction := range []bool{false, true} {
+		runner, err := projections.NewRunner(projections.Config{Pool: built.database.Pool, Store: built.store,
+			Decode: built.application.DecodeTransient, Projections: projections.All(), BatchBytes: batchBytes,
+			ReplayInOneTransaction: oneTransaction, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var batches, read int
+		_, err = runner.RebuildInPlace(ctx, nil, projections.DefaultReplayBatch, func(events, _ int64) {
+			batch := int(events) - read
+			weight := 0
+			for _, size := range sizes[read:events] {
+				weight += size
+			}
+			if batch > 1 && weight > batchBytes {
+				t.Errorf("one transaction %v: batch %d holds %d events of %d bytes of data, over the bound of %d", oneTransaction, batches+1, batch, weight, batchBytes)
+			}
+			batches, read = batches+1, int(events)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if read != len(sizes) {
+			t.Errorf("one transaction %v: the replay read %d events of %d", oneTransaction, read, len(sizes))
+		}
+		t.Logf("one transaction %v: %d events in %d batches", oneTransaction, read, batches)
+		built.assertSameReadModels(t, live)
 	}
 }

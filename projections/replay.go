@@ -18,6 +18,14 @@ import (
 // nobody waits on a replay's single transactions.
 const DefaultReplayBatch = eventstore.MaxReadLimit
 
+// DefaultBatchBytes is the event data one batch holds at most (Config.BatchBytes):
+// about 3,000 events of a village's log, whose replay holds about 100 MiB at
+// its peak, two batches decoded and the rows of one.
+const DefaultBatchBytes = 4 << 20
+
+// maxBatchBytes bounds Config.BatchBytes.
+const maxBatchBytes = 1 << 30
+
 // Select returns the projections named, in catch-up order; no names means all.
 func (r *Runner) Select(names []string) ([]Projection, error) {
 	if len(names) == 0 {
@@ -103,7 +111,9 @@ func (r *Runner) ReplayTo(ctx context.Context, targets map[string]int64, batchSi
 		return r.replayInLanes(ctx, reader, selected, targets, from, to, batchSize, progress)
 	}
 	var read int64
-	maxBatches := (to-from)/int64(batchSize) + 2
+	// Every batch but the last reads one event at least (BatchBytes cuts
+	// batches short of batchSize): the loop's bound.
+	maxBatches := to - from + 2
 	for batch := int64(0); batch < maxBatches; batch++ {
 		outcome, err := r.applyShared(ctx, reader, selected, nil, targets, batchSize)
 		read += int64(outcome.read)
@@ -160,7 +170,7 @@ func (r *Runner) replayInLanes(ctx context.Context, reader *logReader, selected 
 		}()
 		for after := from; after < to; {
 			limit := int(min(int64(batchSize), to-after))
-			decoded, err := reader.read(ctx, after, limit)
+			decoded, more, err := reader.read(ctx, after, limit)
 			if err != nil {
 				// An event it cannot decode (or a failed read): the events
 				// before it are applied, as one transaction would commit them.
@@ -180,7 +190,7 @@ func (r *Runner) replayInLanes(ctx context.Context, reader *logReader, selected 
 			}
 			read += int64(len(decoded))
 			after = decoded[len(decoded)-1].Recorded.Position
-			if readErr != nil || len(decoded) < limit {
+			if readErr != nil || !more {
 				return nil
 			}
 		}
@@ -203,9 +213,9 @@ type laneBatch struct {
 // read gives a lane the batch. The lane's checkpoint (after) is never before
 // the batch's start: every lane takes every batch in order from the lowest
 // checkpoint on, so its events before the batch were in the batches before.
-func (b *laneBatch) read(_ context.Context, after int64, _ int) ([]Decoded, error) {
+func (b *laneBatch) read(_ context.Context, after int64, _ int) ([]Decoded, bool, error) {
 	if after < b.after {
-		return nil, fmt.Errorf("replay lane at position %d was given the batch after %d: events between would be skipped", after, b.after)
+		return nil, false, fmt.Errorf("replay lane at position %d was given the batch after %d: events between would be skipped", after, b.after)
 	}
-	return b.decoded, nil
+	return b.decoded, false, nil // a lane's outcome is its error alone; the reader knows what follows
 }

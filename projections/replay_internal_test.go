@@ -14,7 +14,7 @@ func TestLaneBatchRefusesToSkipEvents(t *testing.T) {
 		checkpoint int64
 		refused    bool
 	}{{checkpoint: 4, refused: true}, {checkpoint: 0, refused: true}, {checkpoint: 5}, {checkpoint: 7}} {
-		decoded, err := batch.read(context.Background(), test.checkpoint, 10)
+		decoded, _, err := batch.read(context.Background(), test.checkpoint, 10)
 		if refused := err != nil; refused != test.refused || (!refused && len(decoded) != 3) {
 			t.Errorf("lane at %d given the batch after 5: %d events, %v; want refused %v", test.checkpoint, len(decoded), err, test.refused)
 		}

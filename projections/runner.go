@@ -52,6 +52,11 @@ type Config struct {
 	FarBehind int64
 	// ReplayBatch is the batch of a catch-up far behind; zero means DefaultReplayBatch.
 	ReplayBatch int
+	// BatchBytes bounds the event data one batch of the log holds (beyond
+	// its first event): with events of up to eventstore.MaxEventSize, a batch
+	// of ReplayBatch events could otherwise hold gigabytes once decoded.
+	// Zero means DefaultBatchBytes.
+	BatchBytes int
 	// ReplayInOneTransaction: a replay (rebuild, verify, a catch-up far
 	// behind is not one) applies each batch to every projection in one
 	// transaction, one projection after another, as the live runner does.
@@ -71,6 +76,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.ReplayBatch == 0 {
 		c.ReplayBatch = DefaultReplayBatch
+	}
+	if c.BatchBytes == 0 {
+		c.BatchBytes = DefaultBatchBytes
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -97,6 +105,9 @@ func (c Config) Validate() error {
 	}
 	if c.ReplayBatch < 0 || c.ReplayBatch > eventstore.MaxReadLimit {
 		errs = append(errs, fmt.Errorf("projections: ReplayBatch must be 1 to %d", eventstore.MaxReadLimit))
+	}
+	if c.BatchBytes < 0 || c.BatchBytes > maxBatchBytes {
+		errs = append(errs, fmt.Errorf("projections: BatchBytes must be 1 to %d", maxBatchBytes))
 	}
 	return errors.Join(errs...)
 }
@@ -250,7 +261,7 @@ func (r *Runner) CatchUp(ctx context.Context) (int64, error) {
 			errs = append(errs, err)
 			break
 		}
-		if outcome.read < limit {
+		if !outcome.more {
 			if !far {
 				break
 			}

@@ -13,6 +13,9 @@ import (
 type sharedOutcome struct {
 	// read is how many events the batch read from the log.
 	read int
+	// more: the read stopped at its limit or its bytes, so the log may go on
+	// after the batch; false only when it reached the end of the log.
+	more bool
 	// applied is how many events it applied, summed over the projections.
 	applied int64
 	// last is the position of the last event read.
@@ -78,13 +81,13 @@ func (r *Runner) applyShared(ctx context.Context, reader batchSource, projection
 		}
 		limit = int(min(int64(limit), to-from))
 	}
-	decoded, decodeErr := reader.read(ctx, from, limit)
+	decoded, more, decodeErr := reader.read(ctx, from, limit)
 	if decodeErr != nil && !errors.As(decodeErr, new(*decodeError)) {
 		return outcome, decodeErr
 	}
-	outcome.read = len(decoded)
+	outcome.read, outcome.more = len(decoded), more
 	if decodeErr != nil {
-		outcome.read = limit // more to read: the event it cannot decode, for the projections taken alone
+		outcome.more = true // the event it cannot decode, for the projections taken alone
 	}
 	if len(decoded) == 0 {
 		if decodeErr != nil && alone != nil {
@@ -204,33 +207,48 @@ type decodeError struct {
 func (e *decodeError) Error() string { return fmt.Sprintf("decode position %d: %v", e.position, e.err) }
 func (e *decodeError) Unwrap() error { return e.err }
 
-// readOnce reads up to limit events after the position and decodes them,
+// readOnce reads up to limit events after the position, no more of them than
+// fit in maxBytes of event data (the first always does), and decodes them,
 // each once; at an event it cannot decode it returns those before it with a
-// *decodeError.
-func (r *Runner) readOnce(ctx context.Context, after int64, limit int, takes func(string) bool) ([]Decoded, error) {
+// *decodeError. more says it stopped at limit or at maxBytes, so the log may
+// go on; bytes is the data of the events it returns. A decoded event's data
+// is dropped: the projections read the event, and the batch holds its
+// decoded form alone.
+func (r *Runner) readOnce(ctx context.Context, after int64, limit, maxBytes int, takes func(string) bool) (decoded []Decoded, more bool, bytes int, err error) {
 	recorded, err := r.config.Store.ReadAll(ctx, after, limit)
 	if err != nil {
-		return nil, err
+		return nil, false, 0, err
 	}
-	decoded := make([]Decoded, 0, len(recorded))
+	more = len(recorded) == limit
+	for i, event := range recorded {
+		if i > 0 && bytes+len(event.Data) > maxBytes {
+			recorded, more = recorded[:i], true
+			break
+		}
+		bytes += len(event.Data)
+	}
+	decoded = make([]Decoded, 0, len(recorded))
 	for _, event := range recorded {
 		if takes != nil && !takes(event.Type) {
+			event.Data = nil
 			decoded = append(decoded, Decoded{Recorded: event, undecoded: true}) // its position counts; nobody reads it
 			continue
 		}
 		value, err := r.config.Decode(event)
 		if err != nil {
-			return decoded, &decodeError{position: event.Position, err: err}
+			return decoded, more, bytes, &decodeError{position: event.Position, err: err}
 		}
+		event.Data = nil
 		decoded = append(decoded, Decoded{Recorded: event, Event: value})
 	}
-	return decoded, nil
+	return decoded, more, bytes, nil
 }
 
 // batchSource is where applyShared takes its batch: the log (logReader), or
 // a replay lane's share of a batch read once for every lane (laneBatch).
+// more is false only when the batch reached the end of the log.
 type batchSource interface {
-	read(ctx context.Context, after int64, limit int) ([]Decoded, error)
+	read(ctx context.Context, after int64, limit int) (decoded []Decoded, more bool, err error)
 }
 
 // logReader reads the log for applyShared. A replay's reader reads ahead:
@@ -238,6 +256,13 @@ type batchSource interface {
 // projection of a replay moves to its end) is read and decoded on another
 // connection, so the log's read and the projections' writes overlap. At most
 // two batches are in memory.
+//
+// A batch holds at most Config.BatchBytes of event data (and at least one
+// event): events may be up to eventstore.MaxEventSize each, so a batch of
+// ReplayBatch events could otherwise hold gigabytes once decoded. The page
+// read for a batch is sized from the bytes per event of the batch before it
+// (pageLimit), so little is read only to be cut; a page goes past the bound
+// only where event sizes jump, and what is cut is dropped before decoding.
 type logReader struct {
 	runner *Runner
 	ahead  bool
@@ -245,44 +270,69 @@ type logReader struct {
 	// the others come marked undecoded and are given to no projection.
 	takes func(string) bool
 	next  *pendingRead
+	// perEventBytes is the mean data of an event in the last batch read.
+	perEventBytes int
 }
+
+// firstPerEventBytes is the size a reader assumes for the events of its
+// first page, before it has seen any: four times the mean of a village's log.
+const firstPerEventBytes = 4 << 10
 
 type pendingRead struct {
 	after   int64
 	limit   int
 	done    chan struct{}
 	decoded []Decoded
+	more    bool
+	bytes   int
 	err     error
 }
 
-func (rd *logReader) read(ctx context.Context, after int64, limit int) ([]Decoded, error) {
+// pageLimit is how many events to ask of the log for a batch of at most
+// limit: as many as fill BatchBytes at the last batch's size, a quarter more
+// for the spread, so that the bytes rather than the page end the batch.
+func (rd *logReader) pageLimit(limit int) int {
+	perEvent := rd.perEventBytes
+	if perEvent == 0 {
+		perEvent = firstPerEventBytes
+	}
+	fits := rd.runner.config.BatchBytes / perEvent
+	return max(1, min(limit, fits+fits/4+1))
+}
+
+func (rd *logReader) read(ctx context.Context, after int64, limit int) ([]Decoded, bool, error) {
 	var decoded []Decoded
+	var more bool
+	var bytes int
 	var err error
 	if pending := rd.next; pending != nil {
 		rd.next = nil
 		<-pending.done
-		if pending.after == after && pending.limit >= limit {
+		if pending.after == after {
 			// The last batch of a replay asks for fewer (its target is
 			// near): the events read ahead, up to its limit, are those.
-			decoded, err = pending.decoded, pending.err
-			if len(decoded) >= limit {
-				decoded, err = decoded[:limit], nil
+			decoded, more, bytes, err = pending.decoded, pending.more, pending.bytes, pending.err
+			if len(decoded) > limit {
+				decoded, more, err = decoded[:limit], true, nil
 			}
 		} else {
-			decoded, err = rd.runner.readOnce(ctx, after, limit, rd.takes)
+			decoded, more, bytes, err = rd.runner.readOnce(ctx, after, rd.pageLimit(limit), rd.runner.config.BatchBytes, rd.takes)
 		}
 	} else {
-		decoded, err = rd.runner.readOnce(ctx, after, limit, rd.takes)
+		decoded, more, bytes, err = rd.runner.readOnce(ctx, after, rd.pageLimit(limit), rd.runner.config.BatchBytes, rd.takes)
 	}
-	if rd.ahead && err == nil && len(decoded) == limit {
-		pending := &pendingRead{after: decoded[len(decoded)-1].Recorded.Position, limit: limit, done: make(chan struct{})}
+	if len(decoded) > 0 {
+		rd.perEventBytes = max(1, bytes/len(decoded))
+	}
+	if rd.ahead && err == nil && more && len(decoded) > 0 {
+		pending := &pendingRead{after: decoded[len(decoded)-1].Recorded.Position, limit: rd.pageLimit(limit), done: make(chan struct{})}
 		rd.next = pending
 		go func() {
 			defer close(pending.done)
-			pending.decoded, pending.err = rd.runner.readOnce(ctx, pending.after, pending.limit, rd.takes)
+			pending.decoded, pending.more, pending.bytes, pending.err = rd.runner.readOnce(ctx, pending.after, pending.limit, rd.runner.config.BatchBytes, rd.takes)
 		}()
 	}
-	return decoded, err
+	return decoded, more, err
 }
 
 // close waits for a read ahead still running.
