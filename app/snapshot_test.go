@@ -159,6 +159,31 @@ func TestCacheBeforeSnapshot(t *testing.T) {
 	}
 }
 
+// A snapshot is taken only once a load folds snapshotEvery events, so a
+// payer whose stream is shorter has none, and a process loads it without
+// asking the snapshot store (a registration's load is one read); once the
+// stream is that long, the store is asked, and the load still equals a replay.
+func TestShortStreamsSkipTheSnapshotLookUp(t *testing.T) {
+	rig := newSnapshotRig(t)
+	writer := rig.process(t, app.NewPayerCache(0), rig.snapshots, nil)
+	mustRun(t, writer, payerLine)
+	counting := &countingSnapshots{Store: rig.snapshots}
+	reader := rig.process(t, app.NewPayerCache(0), counting, nil)
+	if state := rig.mustMatchReplay(t, reader, "a payer of one event"); state.Version >= snapshotEvery {
+		t.Fatalf("the payer's stream is at version %d: not shorter than %d", state.Version, snapshotEvery)
+	}
+	if counting.loads != 0 {
+		t.Errorf("a stream shorter than %d events: the snapshot store was asked %d times, want none", snapshotEvery, counting.loads)
+	}
+	mustRun(t, writer, memberLine)
+	mustRun(t, writer, enrollLine)
+	bill(t, writer, 1, 2)
+	state := rig.mustMatchReplay(t, reader, "a payer of some months")
+	if state.Version < snapshotEvery || counting.loads == 0 {
+		t.Errorf("a stream at version %d (snapshots every %d): the snapshot store was asked %d times, want at least once", state.Version, snapshotEvery, counting.loads)
+	}
+}
+
 type countingSnapshots struct {
 	snapshot.Store
 	loads int

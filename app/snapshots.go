@@ -53,8 +53,30 @@ type held[S any] struct {
 // Snapshot.Every events past the last snapshot writes a new one; a snapshot
 // that cannot be read or written is logged, never returned: the stream is
 // the truth and replaying it is always possible.
+//
+// A snapshot is taken only once a load folds Snapshot.Every events, so a
+// stream shorter than that has none: its first Snapshot.Every events are read
+// before the snapshot is looked up, and when they are all of it (a new
+// payer's registration, a young stream) the look-up is spared, a round trip
+// of every such command. A longer stream pays that page once per process.
 func load[S any](ctx context.Context, a *Application, agg aggregate[S], streamID string, from held[S]) (held[S], error) {
-	if from.version == 0 {
+	if from.version == 0 && a.config.Snapshots != nil {
+		limit := int(min(a.config.Snapshot.Every, streamPageSize))
+		page, err := a.config.Store.ReadStream(ctx, streamID, 1, limit)
+		if err != nil {
+			return held[S]{}, fmt.Errorf("read stream %s: %w", streamID, err)
+		}
+		if len(page) == 0 {
+			return held[S]{}, nil
+		}
+		if len(page) < limit {
+			events, err := a.decodeAll(streamID, page)
+			if err != nil {
+				return held[S]{}, err
+			}
+			version := page[len(page)-1].Version
+			return held[S]{state: agg.fold(from.state, events, version), version: version}, nil
+		}
 		from = fromSnapshot(ctx, a, agg, streamID)
 	}
 	tail, err := a.loadStreamAfter(ctx, streamID, from.version, 0)
