@@ -340,3 +340,66 @@ func TestReplayLanesApplyWhatPrecedesAnUndecodableEvent(t *testing.T) {
 	checkRows(t, f.database.Pool, "fragile", 9)
 	checkRows(t, f.database.Pool, "sturdy", 9)
 }
+
+// picky is a Selective projection counting the events it is given.
+type picky struct {
+	name, takes string
+	given       *atomic.Int64
+	calls       *atomic.Int64
+}
+
+func (p picky) Name() string                { return p.name }
+func (p picky) Tables() []string            { return nil }
+func (p picky) Takes(eventType string) bool { return eventType == p.takes }
+func (p picky) Apply(_ context.Context, _ pgx.Tx, events []projections.Decoded) error {
+	p.calls.Add(1)
+	for _, decoded := range events {
+		if decoded.Recorded.Type != p.takes {
+			return fmt.Errorf("%s was given a %s", p.name, decoded.Recorded.Type)
+		}
+	}
+	p.given.Add(int64(len(events)))
+	return nil
+}
+
+// A Selective projection is given only the events of the types it takes,
+// live and in a replay; one that takes nothing of a batch is not called at
+// all (no savepoint, no statement), and its checkpoint still moves to the
+// batch's end.
+func TestProjectionsAreGivenOnlyWhatTheyTake(t *testing.T) {
+	ctx := context.Background()
+	database := pgtest.New(t)
+	store, err := pgstore.New(database.Pool, pgstore.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		appendMarker(t, store, "marked")
+	}
+	markers, others := picky{name: "markers", takes: "Marker", given: &atomic.Int64{}, calls: &atomic.Int64{}},
+		picky{name: "others", takes: "Other", given: &atomic.Int64{}, calls: &atomic.Int64{}}
+	runner, err := projections.NewRunner(projections.Config{Pool: database.Pool, Store: store, BatchSize: 2,
+		Decode:      func(eventstore.RecordedEvent) (event.Event, error) { return marker{}, nil },
+		Projections: []projections.Projection{markers, others}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(when string, markersGiven int64) {
+		t.Helper()
+		if markers.given.Load() != markersGiven || others.calls.Load() != 0 {
+			t.Errorf("%s: markers given %d events (want %d), others called %d times (want none)", when, markers.given.Load(), markersGiven, others.calls.Load())
+		}
+		checkStatuses(t, runner, map[string]projections.Status{
+			"markers": {Position: 5, State: projections.StateCurrent},
+			"others":  {Position: 5, State: projections.StateCurrent},
+		}, "")
+	}
+	if _, err := runner.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check("live", 5)
+	if _, err := runner.RebuildInPlace(ctx, nil, 2, nil); err != nil {
+		t.Fatal(err)
+	}
+	check("replayed", 10)
+}

@@ -107,10 +107,10 @@ func (r *Runner) applyShared(ctx context.Context, reader batchSource, projection
 		if len(subset) == 0 {
 			continue
 		}
-		// Events a replay left undecoded are not given; the checkpoint moves past them.
+		// Events it does not take are not given; the checkpoint moves past them.
 		var applyErr error
-		if given := decodedOnly(subset); len(given) > 0 {
-			applyErr = applyUnderSavepoint(ctx, tx, projection, given)
+		if taken := given(projection, subset); len(taken) > 0 {
+			applyErr = applyUnderSavepoint(ctx, tx, projection, taken)
 		}
 		if err := applyErr; err != nil {
 			if alone == nil || ctx.Err() != nil {

@@ -11,7 +11,8 @@ import (
 // Selective is a projection that reads the events of some aggregates only.
 // A replay decodes an event only when a projection it feeds takes it (or
 // does not say): `jaminan rebuild participants` does not decode a single
-// bill. Live batches decode every event.
+// bill. Live batches decode every event. Live or replayed, a projection is
+// given only the events it takes, and is not called for a batch with none.
 type Selective interface {
 	Takes(eventType string) bool
 }
@@ -79,14 +80,22 @@ func takesAny(projections []Projection) func(string) bool {
 	}
 }
 
-// decodedOnly is events without those a replay left undecoded (no
-// projection it feeds takes them); the same slice when there are none.
-func decodedOnly(events []Decoded) []Decoded {
+// given is what a projection is given of events: those decoded (a replay
+// leaves undecoded what no projection it feeds takes) and, when it is
+// Selective, of the types it takes; the same slice when that is all of them.
+// A projection given nothing of a batch is not called: no savepoint, no
+// statement, only its checkpoint moves (a live batch of registrations
+// costs the journal's and the claims' projections nothing).
+func given(projection Projection, events []Decoded) []Decoded {
+	taker, selective := projection.(Selective)
+	keeps := func(decoded Decoded) bool {
+		return !decoded.undecoded && (!selective || taker.Takes(decoded.Recorded.Type))
+	}
 	for i := range events {
-		if events[i].undecoded {
+		if !keeps(events[i]) {
 			kept := append([]Decoded(nil), events[:i]...)
 			for _, decoded := range events[i+1:] {
-				if !decoded.undecoded {
+				if keeps(decoded) {
 					kept = append(kept, decoded)
 				}
 			}
