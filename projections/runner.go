@@ -57,6 +57,12 @@ type Config struct {
 	// of ReplayBatch events could otherwise hold gigabytes once decoded.
 	// Zero means DefaultBatchBytes.
 	BatchBytes int
+	// Coalesce is how long a running runner that has just applied events
+	// lets more gather before its next batch: under load, fewer and larger
+	// live batches (a batch's transaction costs about ten round trips
+	// whatever its size), each event's lag up to Coalesce longer. Zero
+	// means DefaultCoalesce; negative, none.
+	Coalesce time.Duration
 	// ReplayInOneTransaction: a replay (rebuild, verify, a catch-up far
 	// behind is not one) applies each batch to every projection in one
 	// transaction, one projection after another, as the live runner does.
@@ -79,6 +85,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.BatchBytes == 0 {
 		c.BatchBytes = DefaultBatchBytes
+	}
+	if c.Coalesce == 0 {
+		c.Coalesce = DefaultCoalesce
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -106,11 +115,22 @@ func (c Config) Validate() error {
 	if c.ReplayBatch < 0 || c.ReplayBatch > eventstore.MaxReadLimit {
 		errs = append(errs, fmt.Errorf("projections: ReplayBatch must be 1 to %d", eventstore.MaxReadLimit))
 	}
+	if c.Coalesce > maxCoalesce {
+		errs = append(errs, fmt.Errorf("projections: Coalesce must be at most %s", maxCoalesce))
+	}
 	if c.BatchBytes < 0 || c.BatchBytes > maxBatchBytes {
 		errs = append(errs, fmt.Errorf("projections: BatchBytes must be 1 to %d", maxBatchBytes))
 	}
 	return errors.Join(errs...)
 }
+
+// DefaultCoalesce is Config.Coalesce's default: under `jaminan serve` taking
+// 2,800 commands/s, live batches of about 50 events instead of about 12, for
+// up to 10 ms more lag against a target of 250 ms.
+const DefaultCoalesce = 10 * time.Millisecond
+
+// maxCoalesce bounds Config.Coalesce: beyond it, lag rather than load.
+const maxCoalesce = time.Second
 
 // Runner applies the log to the projections.
 type Runner struct {
@@ -439,7 +459,8 @@ func (r *Runner) Run(ctx context.Context, interval time.Duration) error {
 	wake := make(chan struct{}, 1)
 	go r.listen(ctx, wake)
 	for {
-		if _, err := r.CatchUp(ctx); err != nil && ctx.Err() == nil {
+		applied, err := r.CatchUp(ctx)
+		if err != nil && ctx.Err() == nil {
 			r.config.Logger.Error("projection catch-up failed; retrying", "error", err)
 		}
 		select {
@@ -447,6 +468,16 @@ func (r *Runner) Run(ctx context.Context, interval time.Duration) error {
 			return nil
 		case <-wake:
 		case <-time.After(interval):
+		}
+		if applied > 0 && r.config.Coalesce > 0 {
+			// Busy: let the events of the next Coalesce gather into one
+			// batch (one transaction and its checkpoints) rather than a
+			// batch each wake. After a quiet spell the first event goes at once.
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(r.config.Coalesce):
+			}
 		}
 	}
 }
