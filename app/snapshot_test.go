@@ -55,9 +55,15 @@ func newSnapshotRig(t *testing.T) *snapshotRig {
 // shared snapshot store, a snapshot every snapshotEvery events.
 func (r *snapshotRig) process(t *testing.T, cache *app.PayerCache, snapshots snapshot.Store, logger *slog.Logger) *app.Application {
 	t.Helper()
+	return r.processEvery(t, cache, snapshots, logger, snapshotEvery)
+}
+
+// processEvery is process with a snapshot every `every` events.
+func (r *snapshotRig) processEvery(t *testing.T, cache *app.PayerCache, snapshots snapshot.Store, logger *slog.Logger, every int64) *app.Application {
+	t.Helper()
 	application, err := app.New(app.Config{Store: r.store, Directory: directory.NewMemory("test-key"), Library: rules.Default(),
 		Places: reference.MustLoad(), Now: func() time.Time { return fixedNow }, PayerCache: cache,
-		Snapshots: snapshots, Snapshot: snapshot.Config{Every: snapshotEvery}, Logger: logger})
+		Snapshots: snapshots, Snapshot: snapshot.Config{Every: every}, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,6 +187,29 @@ func TestShortStreamsSkipTheSnapshotLookUp(t *testing.T) {
 	state := rig.mustMatchReplay(t, reader, "a payer of some months")
 	if state.Version < snapshotEvery || counting.loads == 0 {
 		t.Errorf("a stream at version %d (snapshots every %d): the snapshot store was asked %d times, want at least once", state.Version, snapshotEvery, counting.loads)
+	}
+}
+
+// A process that takes snapshots less often than the one that wrote them
+// reads a first page of the stream that ends past a snapshot: it folds the
+// page from the start (the events are in hand) and reads on after it, and
+// the load equals a replay. The snapshot's state is altered (its hash still
+// matches), so a load that started from it instead would show it.
+func TestAFirstPagePastASnapshotIsFoldedFromTheStart(t *testing.T) {
+	rig := newSnapshotRig(t)
+	writer := rig.process(t, app.NewPayerCache(0), rig.snapshots, nil)
+	setUpMember(t, writer)
+	bill(t, writer, 1, 12)
+	stored := rig.stored(t)
+	tag, err := rig.pool.Exec(context.Background(), `UPDATE snapshots SET state = convert_to(replace(convert_from(state, 'UTF8'), '"credit":"', '"credit":"1'), 'UTF8')
+		WHERE stream_id = $1 AND convert_from(state, 'UTF8') LIKE '%"credit":"%'`, stored.StreamID)
+	if err != nil || tag.RowsAffected() != 1 {
+		t.Fatalf("alter the snapshot: %v, %d rows", err, tag.RowsAffected())
+	}
+	reader := rig.processEvery(t, app.NewPayerCache(0), rig.snapshots, nil, stored.Version+2)
+	state := rig.mustMatchReplay(t, reader, "a page past the snapshot")
+	if state.Version < stored.Version+2 {
+		t.Fatalf("the stream is at version %d: its first page of %d events is not full", state.Version, stored.Version+2)
 	}
 }
 

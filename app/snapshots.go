@@ -58,8 +58,10 @@ type held[S any] struct {
 // stream shorter than that has none: its first Snapshot.Every events are read
 // before the snapshot is looked up, and when they are all of it (a new
 // payer's registration, a young stream) the look-up is spared, a round trip
-// of every such command. A longer stream pays that page once per process.
+// of every such command. A longer stream pays that page on every load that
+// misses the cache, and folds it when it has no snapshot past it.
 func load[S any](ctx context.Context, a *Application, agg aggregate[S], streamID string, from held[S]) (held[S], error) {
+	var hash []byte // of the event at the version folded to, when this load read it
 	if from.version == 0 && a.config.Snapshots != nil {
 		limit := int(min(a.config.Snapshot.Every, streamPageSize))
 		page, err := a.config.Store.ReadStream(ctx, streamID, 1, limit)
@@ -69,26 +71,35 @@ func load[S any](ctx context.Context, a *Application, agg aggregate[S], streamID
 		if len(page) == 0 {
 			return held[S]{}, nil
 		}
-		if len(page) < limit {
+		if len(page) == limit {
+			from = fromSnapshot(ctx, a, agg, streamID)
+		}
+		// The whole stream, or no snapshot past the page: the page is folded
+		// from the start (never onto a snapshot inside it) and the stream
+		// read on after it.
+		if last := page[len(page)-1].Version; from.version < last {
 			events, err := a.decodeAll(streamID, page)
 			if err != nil {
 				return held[S]{}, err
 			}
-			version := page[len(page)-1].Version
-			return held[S]{state: agg.fold(from.state, events, version), version: version}, nil
+			var start held[S]
+			from, hash = held[S]{state: agg.fold(start.state, events, last), version: last}, page[len(page)-1].Hash
+			if len(page) < limit {
+				return from, nil // shorter than Snapshot.Every: none to take
+			}
 		}
-		from = fromSnapshot(ctx, a, agg, streamID)
 	}
 	tail, err := a.loadStreamAfter(ctx, streamID, from.version, 0)
 	if err != nil {
 		return held[S]{}, err
 	}
-	if len(tail.events) == 0 {
-		return from, nil
+	loaded := from
+	if len(tail.events) > 0 {
+		loaded = held[S]{state: agg.fold(from.state, tail.events, tail.version), version: tail.version, snapshotVersion: from.snapshotVersion}
+		hash = tail.hash
 	}
-	loaded := held[S]{state: agg.fold(from.state, tail.events, tail.version), version: tail.version, snapshotVersion: from.snapshotVersion}
-	if a.config.Snapshots != nil && loaded.version-loaded.snapshotVersion >= a.config.Snapshot.Every {
-		if err := saveSnapshot(ctx, a, agg, streamID, loaded, tail.hash); err != nil {
+	if a.config.Snapshots != nil && hash != nil && loaded.version-loaded.snapshotVersion >= a.config.Snapshot.Every {
+		if err := saveSnapshot(ctx, a, agg, streamID, loaded, hash); err != nil {
 			a.config.Logger.Warn("snapshot not saved; loads replay more of the stream until one is", "stream", streamID, "version", loaded.version, "error", err)
 		} else {
 			loaded.snapshotVersion = loaded.version

@@ -105,7 +105,7 @@ func (r *Runner) ReplayTo(ctx context.Context, targets map[string]int64, batchSi
 	lanes := !r.config.ReplayInOneTransaction && len(selected) > 1
 	// Lanes read the next batch while they apply this one by themselves
 	// (replayInLanes); reading further ahead would hold a third batch.
-	reader := &logReader{runner: r, ahead: !lanes, takes: takesAny(selected)}
+	reader := &logReader{runner: r, ahead: !lanes, takes: takesAny(selected), keepData: readsStoredData(selected)}
 	defer reader.close()
 	if lanes {
 		return r.replayInLanes(ctx, reader, selected, targets, from, to, batchSize, progress)

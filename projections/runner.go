@@ -57,10 +57,11 @@ type Config struct {
 	// of ReplayBatch events could otherwise hold gigabytes once decoded.
 	// Zero means DefaultBatchBytes.
 	BatchBytes int
-	// Coalesce is how long a running runner that has just applied events
-	// lets more gather before its next batch: under load, fewer and larger
-	// live batches (a batch's transaction costs about ten round trips
-	// whatever its size), each event's lag up to Coalesce longer. Zero
+	// Coalesce is how long after a catch-up that applied events a running
+	// runner lets more gather before its next batch: under load, fewer and
+	// larger live batches (a batch's transaction costs about ten round
+	// trips whatever its size), each event's lag up to Coalesce longer; an
+	// event more than Coalesce after the last catch-up goes at once. Zero
 	// means DefaultCoalesce; negative, none.
 	Coalesce time.Duration
 	// ReplayInOneTransaction: a replay (rebuild, verify, a catch-up far
@@ -266,7 +267,7 @@ func (r *Runner) CatchUp(ctx context.Context) (int64, error) {
 	var applied int64
 	var errs []error
 	alone := map[string]bool{}
-	reader := &logReader{runner: r}
+	reader := &logReader{runner: r, keepData: readsStoredData(r.config.Projections)}
 	defer reader.close()
 	// Whether it is far behind is asked once, and only when a first live
 	// batch comes back full: a live wake, which finds a few events, pays
@@ -355,12 +356,12 @@ func (r *Runner) catchUpOne(ctx context.Context, projection Projection) (int64, 
 	}
 	for batch := 0; batch < maxBatchesPerCatchUp; batch++ {
 		batchCtx, limit := r.batchOf(ctx, far)
-		count, err := r.applyBatch(batchCtx, projection, limit)
+		count, more, err := r.applyBatch(batchCtx, projection, limit)
 		applied += int64(count)
 		var failed *ApplyError
 		if errors.As(err, &failed) && r.config.BatchSize > 1 && ctx.Err() == nil {
-			far, limit = false, r.config.BatchSize // the part that fails goes in live batches
-			count, err = r.applyOneByOne(ctx, projection)
+			far = false // the part that fails goes in live batches
+			count, more, err = r.applyOneByOne(ctx, projection)
 			applied += int64(count)
 		}
 		if errors.As(err, &failed) && ctx.Err() == nil {
@@ -368,24 +369,25 @@ func (r *Runner) catchUpOne(ctx context.Context, projection Projection) (int64, 
 				return applied, errors.Join(err, recordErr)
 			}
 		}
-		if err != nil || count < limit {
+		if err != nil || !more {
 			return applied, err
 		}
 	}
 	return applied, nil
 }
 
-// applyOneByOne applies up to a batch of events one transaction each, until one fails.
-func (r *Runner) applyOneByOne(ctx context.Context, projection Projection) (int, error) {
+// applyOneByOne applies up to a batch of events one transaction each, until
+// one fails; more says the log may go on after them.
+func (r *Runner) applyOneByOne(ctx context.Context, projection Projection) (int, bool, error) {
 	applied := 0
 	for range r.config.BatchSize {
-		count, err := r.applyBatch(ctx, projection, 1)
+		count, more, err := r.applyBatch(ctx, projection, 1)
 		applied += count
-		if err != nil || count == 0 {
-			return applied, err
+		if err != nil || !more {
+			return applied, more, err
 		}
 	}
-	return applied, nil
+	return applied, true, nil
 }
 
 // recordError keeps the error with the checkpoint, outside the failed
@@ -406,15 +408,16 @@ func (r *Runner) recordError(ctx context.Context, failed *ApplyError) error {
 	return nil
 }
 
-// applyBatch reads up to limit events after the checkpoint and applies them
-// with the checkpoint in one transaction; the checkpoint row is locked so two
-// runners never apply the same batch. An event it cannot decode or apply is
+// applyBatch reads up to limit events (and at most Config.BatchBytes) after
+// the checkpoint and applies those the projection takes with the checkpoint
+// in one transaction; more says the log may go on. The checkpoint row is
+// locked so two runners never apply the same batch. An event it cannot decode or apply is
 // an *ApplyError naming the first position of the batch (the event itself
 // when limit is 1, or when decoding fails).
-func (r *Runner) applyBatch(ctx context.Context, projection Projection, limit int) (count int, err error) {
+func (r *Runner) applyBatch(ctx context.Context, projection Projection, limit int) (count int, more bool, err error) {
 	tx, err := r.config.Pool.BeginTx(ctx, projectionTx)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	defer func() {
 		if err != nil {
@@ -425,32 +428,30 @@ func (r *Runner) applyBatch(ctx context.Context, projection Projection, limit in
 	err = tx.QueryRow(ctx, `INSERT INTO projection_checkpoints (projection) VALUES ($1)
 		ON CONFLICT (projection) DO UPDATE SET projection = EXCLUDED.projection RETURNING position`, projection.Name()).Scan(&position)
 	if err != nil {
-		return 0, fmt.Errorf("lock checkpoint: %w", err)
+		return 0, false, fmt.Errorf("lock checkpoint: %w", err)
 	}
-	recorded, err := r.config.Store.ReadAll(ctx, position, limit)
+	decoded, more, _, err := r.readOnce(ctx, position, limit, r.config.BatchBytes, nil, readsStoredData([]Projection{projection}))
+	var undecodable *decodeError
+	if errors.As(err, &undecodable) {
+		return 0, false, &ApplyError{Projection: projection.Name(), Position: undecodable.position, Err: undecodable.err}
+	}
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	if len(recorded) == 0 {
-		return 0, tx.Rollback(ctx)
+	if len(decoded) == 0 {
+		return 0, false, tx.Rollback(ctx)
 	}
-	decoded := make([]Decoded, 0, len(recorded))
-	for _, event := range recorded {
-		value, err := r.config.Decode(event)
-		if err != nil {
-			return 0, &ApplyError{Projection: projection.Name(), Position: event.Position, Err: err}
+	if taken := given(projection, decoded); len(taken) > 0 {
+		if err := projection.Apply(ctx, tx, taken); err != nil {
+			return 0, false, &ApplyError{Projection: projection.Name(), Position: decoded[0].Recorded.Position, Err: err}
 		}
-		decoded = append(decoded, Decoded{Recorded: event, Event: value})
 	}
-	if err := projection.Apply(ctx, tx, decoded); err != nil {
-		return 0, &ApplyError{Projection: projection.Name(), Position: recorded[0].Position, Err: err}
-	}
-	last := recorded[len(recorded)-1].Position
+	last := decoded[len(decoded)-1].Recorded.Position
 	if _, err := tx.Exec(ctx, `UPDATE projection_checkpoints SET position = $2, updated_at = now(),
 			error = NULL, error_position = NULL, failed_at = NULL WHERE projection = $1`, projection.Name(), last); err != nil {
-		return 0, fmt.Errorf("advance checkpoint: %w", err)
+		return 0, false, fmt.Errorf("advance checkpoint: %w", err)
 	}
-	return len(recorded), tx.Commit(ctx)
+	return len(decoded), more, tx.Commit(ctx)
 }
 
 // Run keeps the projections caught up until ctx ends: it wakes on the log's
@@ -460,6 +461,7 @@ func (r *Runner) Run(ctx context.Context, interval time.Duration) error {
 	go r.listen(ctx, wake)
 	for {
 		applied, err := r.CatchUp(ctx)
+		ended := time.Now()
 		if err != nil && ctx.Err() == nil {
 			r.config.Logger.Error("projection catch-up failed; retrying", "error", err)
 		}
@@ -469,14 +471,15 @@ func (r *Runner) Run(ctx context.Context, interval time.Duration) error {
 		case <-wake:
 		case <-time.After(interval):
 		}
-		if applied > 0 && r.config.Coalesce > 0 {
-			// Busy: let the events of the next Coalesce gather into one
-			// batch (one transaction and its checkpoints) rather than a
-			// batch each wake. After a quiet spell the first event goes at once.
+		// Busy (the catch-up applied events and ended less than Coalesce
+		// ago): let the events of the rest of Coalesce gather into one batch
+		// (one transaction and its checkpoints) rather than a batch each
+		// wake. An event after a quieter spell goes at once.
+		if wait := r.config.Coalesce - time.Since(ended); applied > 0 && wait > 0 {
 			select {
 			case <-ctx.Done():
 				return nil
-			case <-time.After(r.config.Coalesce):
+			case <-time.After(wait):
 			}
 		}
 	}

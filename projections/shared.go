@@ -211,10 +211,10 @@ func (e *decodeError) Unwrap() error { return e.err }
 // fit in maxBytes of event data (the first always does), and decodes them,
 // each once; at an event it cannot decode it returns those before it with a
 // *decodeError. more says it stopped at limit or at maxBytes, so the log may
-// go on; bytes is the data of the events it returns. A decoded event's data
-// is dropped: the projections read the event, and the batch holds its
-// decoded form alone.
-func (r *Runner) readOnce(ctx context.Context, after int64, limit, maxBytes int, takes func(string) bool) (decoded []Decoded, more bool, bytes int, err error) {
+// go on; bytes is the data of the events it returns. Unless keepData (a
+// projection fed reads it: ReadsStoredData), an event's data is dropped once
+// decoded, and the batch holds its decoded form alone.
+func (r *Runner) readOnce(ctx context.Context, after int64, limit, maxBytes int, takes func(string) bool, keepData bool) (decoded []Decoded, more bool, bytes int, err error) {
 	recorded, err := r.config.Store.ReadAll(ctx, after, limit)
 	if err != nil {
 		return nil, false, 0, err
@@ -230,7 +230,9 @@ func (r *Runner) readOnce(ctx context.Context, after int64, limit, maxBytes int,
 	decoded = make([]Decoded, 0, len(recorded))
 	for _, event := range recorded {
 		if takes != nil && !takes(event.Type) {
-			event.Data = nil
+			if !keepData {
+				event.Data = nil
+			}
 			decoded = append(decoded, Decoded{Recorded: event, undecoded: true}) // its position counts; nobody reads it
 			continue
 		}
@@ -238,7 +240,9 @@ func (r *Runner) readOnce(ctx context.Context, after int64, limit, maxBytes int,
 		if err != nil {
 			return decoded, more, bytes, &decodeError{position: event.Position, err: err}
 		}
-		event.Data = nil
+		if !keepData {
+			event.Data = nil
+		}
 		decoded = append(decoded, Decoded{Recorded: event, Event: value})
 	}
 	return decoded, more, bytes, nil
@@ -269,7 +273,9 @@ type logReader struct {
 	// takes, when not nil, says which event types to decode (takesAny);
 	// the others come marked undecoded and are given to no projection.
 	takes func(string) bool
-	next  *pendingRead
+	// keepData: a projection fed reads an event's stored JSON (ReadsStoredData).
+	keepData bool
+	next     *pendingRead
 	// perEventBytes is the mean data of an event in the last batch read.
 	perEventBytes int
 }
@@ -316,10 +322,10 @@ func (rd *logReader) read(ctx context.Context, after int64, limit int) ([]Decode
 				decoded, more, err = decoded[:limit], true, nil
 			}
 		} else {
-			decoded, more, bytes, err = rd.runner.readOnce(ctx, after, rd.pageLimit(limit), rd.runner.config.BatchBytes, rd.takes)
+			decoded, more, bytes, err = rd.runner.readOnce(ctx, after, rd.pageLimit(limit), rd.runner.config.BatchBytes, rd.takes, rd.keepData)
 		}
 	} else {
-		decoded, more, bytes, err = rd.runner.readOnce(ctx, after, rd.pageLimit(limit), rd.runner.config.BatchBytes, rd.takes)
+		decoded, more, bytes, err = rd.runner.readOnce(ctx, after, rd.pageLimit(limit), rd.runner.config.BatchBytes, rd.takes, rd.keepData)
 	}
 	if len(decoded) > 0 {
 		rd.perEventBytes = max(1, bytes/len(decoded))
@@ -329,7 +335,7 @@ func (rd *logReader) read(ctx context.Context, after int64, limit int) ([]Decode
 		rd.next = pending
 		go func() {
 			defer close(pending.done)
-			pending.decoded, pending.more, pending.bytes, pending.err = rd.runner.readOnce(ctx, pending.after, pending.limit, rd.runner.config.BatchBytes, rd.takes)
+			pending.decoded, pending.more, pending.bytes, pending.err = rd.runner.readOnce(ctx, pending.after, pending.limit, rd.runner.config.BatchBytes, rd.takes, rd.keepData)
 		}()
 	}
 	return decoded, more, err

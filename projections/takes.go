@@ -84,8 +84,8 @@ func takesAny(projections []Projection) func(string) bool {
 // leaves undecoded what no projection it feeds takes) and, when it is
 // Selective, of the types it takes; the same slice when that is all of them.
 // A projection given nothing of a batch is not called: no savepoint, no
-// statement, only its checkpoint moves (a live batch of registrations
-// costs the journal's and the claims' projections nothing).
+// statement, only its checkpoint moves (a live batch of payers'
+// registrations costs the claims' and the scholarships' projections nothing).
 func given(projection Projection, events []Decoded) []Decoded {
 	taker, selective := projection.(Selective)
 	keeps := func(decoded Decoded) bool {
@@ -103,4 +103,22 @@ func given(projection Projection, events []Decoded) []Decoded {
 		}
 	}
 	return events
+}
+
+// ReadsStoredData is a projection that reads an event's JSON as stored
+// (Decoded.Recorded.Data), not only its decoded form: the bus relay, which
+// publishes it. A reader feeding one keeps every event's data; for the
+// others it is dropped once the event is decoded, to hold less.
+type ReadsStoredData interface {
+	ReadsStoredData()
+}
+
+// readsStoredData reports whether any of the projections reads the stored JSON.
+func readsStoredData(projections []Projection) bool {
+	for _, projection := range projections {
+		if _, reads := projection.(ReadsStoredData); reads {
+			return true
+		}
+	}
+	return false
 }

@@ -65,6 +65,9 @@ func (r *Relay) Name() string { return "relay:" + r.name }
 // Tables: the relay owns none.
 func (r *Relay) Tables() []string { return nil }
 
+// ReadsStoredData: the relay publishes each event's JSON as stored.
+func (r *Relay) ReadsStoredData() {}
+
 // Apply publishes a batch, in position order.
 func (r *Relay) Apply(_ context.Context, _ pgx.Tx, events []projections.Decoded) error {
 	messages := make([]*message.Message, 0, len(events))

@@ -54,7 +54,8 @@ func consume(messages <-chan *message.Message) <-chan bus.Envelope {
 	return envelopes
 }
 
-// receiveInOrder checks positions 1..want arrive once each, in order.
+// receiveInOrder checks positions 1..want arrive once each, in order, each
+// with its event's JSON as stored (appendEvents: position p holds n = p-1).
 func receiveInOrder(t *testing.T, envelopes <-chan bus.Envelope, want int) {
 	t.Helper()
 	timeout := time.After(30 * time.Second)
@@ -63,6 +64,9 @@ func receiveInOrder(t *testing.T, envelopes <-chan bus.Envelope, want int) {
 		case envelope := <-envelopes:
 			if envelope.Position != expected {
 				t.Fatalf("got position %d, want position %d", envelope.Position, expected)
+			}
+			if want := fmt.Sprintf(`{"n":%d}`, expected-1); string(envelope.Data) != want {
+				t.Fatalf("position %d published with data %s, want %s", expected, envelope.Data, want)
 			}
 		case <-timeout:
 			t.Fatalf("timed out waiting for position %d of %d", expected, want)
