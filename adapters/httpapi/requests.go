@@ -24,10 +24,10 @@ const defaultBodyReadTimeout = 30 * time.Second
 // jsonBody is what a route that takes JSON accepts.
 var jsonBody = []string{"application/json"}
 
-// validURL refuses, for every route at once, a path or a query whose decoded
-// text PostgreSQL cannot store or no id holds: invalid UTF-8, NUL and other
-// control characters. Without it such a value reaches a query and fails there
-// with an encoding error, a 500.
+// validURL refuses, for every route at once, a path, a query or a header
+// the handlers read (readHeaders) whose decoded text PostgreSQL cannot store
+// or no id holds: invalid UTF-8, NUL and other control characters. Without
+// it such a value reaches a query and fails there with an encoding error, a 500.
 func validURL(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !validParameter(r.URL.Path) {
@@ -38,9 +38,20 @@ func validURL(next http.Handler) http.Handler {
 			badParameter(w, field, "invalid_query", "the query parameter holds a NUL, a control character, a malformed %-escape or bytes that are not UTF-8")
 			return
 		}
+		for _, header := range readHeaders {
+			for _, value := range r.Header.Values(header) {
+				if !validParameter(value) {
+					badParameter(w, header, "invalid_header", "the "+header+" header holds a control character or bytes that are not UTF-8; send plain text")
+					return
+				}
+			}
+		}
 		next.ServeHTTP(w, r)
 	})
 }
+
+// readHeaders are the request headers whose values the handlers store or look up.
+var readHeaders = []string{"Idempotency-Key", "If-Match", "X-Correlation-ID"}
 
 // validQuery checks every name and value of a raw query; on a bad one it
 // returns the parameter's name, or "query" when the name itself is bad.
