@@ -1,6 +1,7 @@
 package participant
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -80,7 +81,7 @@ func Enroll(state State, c *command.Enroll, policy Policy) ([]event.Event, error
 		return nil, err
 	}
 	if enrolledAlready(state, c) {
-		return nil, nil // a retry, even after the membership has ended since
+		return nil, retriedEnrollment(state, c, policy) // even after the membership has ended since
 	}
 	if err := requireLiving(state); err != nil {
 		return nil, err
@@ -115,6 +116,24 @@ func Enroll(state State, c *command.Enroll, policy Policy) ([]event.Event, error
 		return nil, nil
 	}
 	return []event.Event{&Enrolled{Programmes: fresh, EffectiveDate: c.EffectiveDate, WageBase: command.Money{Decimal: wage}, WageKind: wageKind}}, nil
+}
+
+// retriedEnrollment is nil when an Enroll of programmes enrolled already
+// from its date is a retry: its wage (or declared income) valid, and the one
+// recorded from that date. Another wage is a conflict, not a retry: the
+// caller would be told it was applied when it was not.
+func retriedEnrollment(state State, c *command.Enroll, policy Policy) error {
+	kind, wage, err := wageBase(state, c.Wage, c.DeclaredIncome, c.EffectiveDate, policy)
+	if err != nil {
+		return err
+	}
+	for _, step := range state.Wages {
+		if step.From.Equal(c.EffectiveDate) && !step.Amount.Equal(wage) {
+			return &problem.Error{Kind: problem.Conflict, Code: "already_enrolled", Field: kind,
+				Message: fmt.Sprintf("enrolled already from %s with a %s of %s; to change it, use ChangeWage", c.EffectiveDate, strings.ReplaceAll(kind, "_", " "), money.FormatIDR(step.Amount))}
+		}
+	}
+	return nil
 }
 
 func enrolledAlready(state State, c *command.Enroll) bool {

@@ -1,6 +1,7 @@
 package participant
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -98,5 +99,46 @@ func TestLateAccidentReportIsRecorded(t *testing.T) {
 	events, _ = ReportAccident(state, &command.ReportAccident{AccidentID: "a2", NIK: state.NIK, Date: date("2024-05-01"), ReportedOn: date("2024-05-03")})
 	if events[0].(*AccidentReported).Late {
 		t.Error("a report within 2 x 24 hours marked late")
+	}
+}
+
+// An Enroll of programmes enrolled already from its date is a retry only
+// when it asks what was recorded: a valid wage, and the one of that date.
+// A different wage is a conflict (the caller would be told it applied); an
+// invalid one is refused as it would be the first time.
+func TestARetriedEnrollmentMustMatchWhatIsRecorded(t *testing.T) {
+	policy := Policy{MinimumAge: 18, JHTAge: 56, WageBaseLimits: func(string, calendar.Date) (decimal.Decimal, decimal.Decimal) {
+		return decimal.RequireFromString("1000000"), decimal.RequireFromString("20000000")
+	}}
+	money := func(text string) *command.Money { amount := rupiah(text); return &amount }
+	tests := []struct {
+		name        string
+		enroll      command.Enroll
+		code, field string // "" when it is a retry: no events, no error
+	}{
+		{"the same wage", command.Enroll{Programmes: []string{"JKK", "JKM"}, EffectiveDate: date("2024-01-01"), Wage: money("3000000")}, "", ""},
+		{"one of the programmes, the same wage", command.Enroll{Programmes: []string{"JKM"}, EffectiveDate: date("2024-01-01"), Wage: money("3000000.00")}, "", ""},
+		{"another wage", command.Enroll{Programmes: []string{"JKK", "JKM"}, EffectiveDate: date("2024-01-01"), Wage: money("5000000")}, "already_enrolled", "wage"},
+		{"a wage out of range", command.Enroll{Programmes: []string{"JKK", "JKM"}, EffectiveDate: date("2024-01-01"), Wage: money("5")}, "wage_out_of_range", "wage"},
+		{"a declared income for a wage earner", command.Enroll{Programmes: []string{"JKK", "JKM"}, EffectiveDate: date("2024-01-01"), DeclaredIncome: money("3000000")}, "wrong_wage_field", "declared_income"},
+		{"no wage", command.Enroll{Programmes: []string{"JKK", "JKM"}, EffectiveDate: date("2024-01-01")}, "missing_field", "wage"},
+	}
+	for _, test := range tests {
+		t.Run(test.name, func(t *testing.T) {
+			events, err := Enroll(member("PU"), &test.enroll, policy)
+			if len(events) != 0 {
+				t.Fatalf("decided %d events for programmes enrolled already", len(events))
+			}
+			if test.code == "" {
+				if err != nil {
+					t.Fatalf("a retry refused: %v", err)
+				}
+				return
+			}
+			var refused *problem.Error
+			if !errors.As(err, &refused) || refused.Code != test.code || refused.Field != test.field {
+				t.Fatalf("got %v, want %s on %s", err, test.code, test.field)
+			}
+		})
 	}
 }
