@@ -272,7 +272,7 @@ func (a *Application) fileClaim(ctx context.Context, c *command.FileClaim, meta 
 	if err != nil {
 		return Result{}, err
 	}
-	claimEvents, err := claim.File(claimState, c, member, a.today())
+	claimEvents, err := claim.File(claimState, c, member, a.today(), a.config.Library)
 	if err != nil {
 		return Result{}, err
 	}

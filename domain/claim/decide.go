@@ -20,8 +20,9 @@ import (
 )
 
 // File decides the claim's half of FileClaim (the participant's half,
-// participant.LodgeClaim, guards coverage and the one death claim).
-func File(state State, c *command.FileClaim, member participant.State, today calendar.Date) ([]event.Event, error) {
+// participant.LodgeClaim, guards coverage and the one death claim). Details
+// that approval would refuse are refused here (checkDetails).
+func File(state State, c *command.FileClaim, member participant.State, today calendar.Date, library *rules.Library) ([]event.Event, error) {
 	filed := &Filed{ClaimID: c.ClaimID, ParticipantID: member.ID, PayerID: member.PayerID, Programme: c.Programme, Benefit: c.Benefit,
 		IncidentDate: c.IncidentDate, Heir: c.Heir, HeirClass: HeirClass(c.Heir), Details: c.Details, FiledOn: command.BusinessDate(c.FiledOn, today)}
 	if state.Filed != nil {
@@ -44,7 +45,30 @@ func File(state State, c *command.FileClaim, member participant.State, today cal
 	if filed.FiledOn.Before(c.IncidentDate) {
 		return nil, problem.Field("filed_on", "before_incident", "%s is before the incident on %s", filed.FiledOn, c.IncidentDate)
 	}
+	if err := checkDetails(filed, member, library); err != nil {
+		return nil, err
+	}
 	return []event.Event{filed}, nil
+}
+
+// checkDetails refuses at filing the details approval would refuse: the
+// benefit is computed by the rule book of the incident date, as approval
+// computes it, with no other claim of the member paid (approval reads them
+// again and may grant less; it never refuses details filing took). A JHT
+// claim is the balance on the day of approval and has no details to check.
+// Without it a claim was filed whose approval could only fail, on a field
+// of FileClaim that ApproveClaim does not take.
+func checkDetails(filed *Filed, member participant.State, library *rules.Library) error {
+	if filed.Programme == "JHT" {
+		return nil
+	}
+	book, err := library.ForDate(filed.IncidentDate)
+	if err != nil {
+		return problem.Field("incident_date", "no_rule_book", "%v", err)
+	}
+	wage, _ := member.WageOn(filed.IncidentDate)
+	_, _, err = compute(book, filed, wage, member.MembershipMonthsAt(filed.IncidentDate), nil)
+	return err
 }
 
 // Inputs are the facts approval needs besides the claim.
