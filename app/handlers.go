@@ -432,12 +432,36 @@ func (a *Application) changePayer(ctx context.Context, c *command.ChangePayer, m
 		return Result{}, &problem.Error{Kind: problem.NotFound, Code: "payer_not_found", Field: "payer_id", Message: "no payer " + c.PayerID + "; register it first (RegisterPayer)"}
 	}
 	return a.participantCommand(ctx, c.NIK, c, meta, func(s participant.State) ([]event.Event, error) {
-		events, err := participant.ChangePayer(s, c)
+		billedThrough, err := a.billedThrough(ctx, s)
+		if err != nil {
+			return nil, err
+		}
+		events, err := participant.ChangePayer(s, c, billedThrough)
 		if err != nil || len(events) == 0 {
 			return events, err
 		}
 		return events, a.config.Directory.MovePayer(ctx, s.ID, c.PayerID)
 	})
+}
+
+// billedThrough is, for each payer the worker has had, the last month it
+// billed them (participant.ChangePayer).
+func (a *Application) billedThrough(ctx context.Context, member participant.State) (map[string]calendar.Period, error) {
+	billed := map[string]calendar.Period{}
+	for _, payerID := range member.PayerIDs() {
+		state, err := a.LoadPayer(ctx, payerID)
+		if err != nil {
+			return nil, err
+		}
+		periods := state.Periods()
+		for i := len(periods) - 1; i >= 0; i-- {
+			if state.Billed(periods[i], member.ID) {
+				billed[payerID] = periods[i]
+				break
+			}
+		}
+	}
+	return billed, nil
 }
 
 // projectWorkers lists, per project, the ids of the workers enrolled onto

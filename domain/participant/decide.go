@@ -2,6 +2,8 @@ package participant
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -300,7 +302,12 @@ func ReportDeath(state State, c *command.ReportDeath) ([]event.Event, error) {
 }
 
 // ChangePayer decides ChangePayer; the same payer decides nothing.
-func ChangePayer(state State, c *command.ChangePayer) ([]event.Event, error) {
+//
+// billedThrough is, for each payer the worker has had, the last month it
+// billed them (none: absent). A month is billed by the payer of its last day
+// (AssessContributions), so a change that would move a month another payer
+// has billed already is refused: that month would be billed twice.
+func ChangePayer(state State, c *command.ChangePayer, billedThrough map[string]calendar.Period) ([]event.Event, error) {
 	if err := requireLiving(state); err != nil {
 		return nil, err
 	}
@@ -309,6 +316,13 @@ func ChangePayer(state State, c *command.ChangePayer) ([]event.Event, error) {
 	}
 	if last := len(state.PayerChanges); last > 0 && c.EffectiveDate.Before(state.PayerChanges[last-1].EffectiveDate) {
 		return nil, problem.Field("effective_date", "before_last_change", "is before the last payer change on %s", state.PayerChanges[last-1].EffectiveDate)
+	}
+	for _, payerID := range slices.Sorted(maps.Keys(billedThrough)) {
+		if period := billedThrough[payerID]; payerID != c.PayerID && !c.EffectiveDate.After(period.LastDay()) {
+			return nil, &problem.Error{Kind: problem.Conflict, Code: "billed_already", Field: "effective_date",
+				Message: fmt.Sprintf("%s billed this worker for %s already: a change of payer takes effect on %s at the earliest (or correct those bills first)",
+					payerID, period, period.Next().FirstDay())}
+		}
 	}
 	return []event.Event{&PayerChanged{PayerID: c.PayerID, PreviousPayerID: state.PayerID, EffectiveDate: c.EffectiveDate}}, nil
 }

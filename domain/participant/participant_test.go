@@ -142,3 +142,31 @@ func TestARetriedEnrollmentMustMatchWhatIsRecorded(t *testing.T) {
 		})
 	}
 }
+
+// A month is billed by the payer of its last day, so a change of payer that
+// would move a month another payer has billed already is refused (the month
+// would be billed twice); from the first day after it, the change goes.
+func TestAChangeOfPayerNeverMovesABilledMonth(t *testing.T) {
+	billed := map[string]calendar.Period{"desa": calendar.NewPeriod(2026, 12), "desa-c": calendar.NewPeriod(2025, 1)}
+	tests := []struct {
+		name, payer, from string
+		refused           bool
+	}{
+		{"back to a month desa billed", "desa-b", "2024-03-01", true},
+		{"on the last day of desa's last billed month", "desa-b", "2026-12-31", true},
+		{"the day after desa's last billed month", "desa-b", "2027-01-01", false},
+		{"to a payer that billed months before, from a month after them", "desa-c", "2027-01-01", false},
+	}
+	for _, test := range tests {
+		t.Run(test.name, func(t *testing.T) {
+			events, err := ChangePayer(member("PU"), &command.ChangePayer{NIK: "6310064203820002", PayerID: test.payer, EffectiveDate: date(test.from)}, billed)
+			var refused *problem.Error
+			switch {
+			case test.refused && (!errors.As(err, &refused) || refused.Code != "billed_already" || refused.Field != "effective_date" || len(events) != 0):
+				t.Fatalf("got %d events, %v; want billed_already on effective_date", len(events), err)
+			case !test.refused && (err != nil || len(events) != 1):
+				t.Fatalf("got %d events, %v; want the change", len(events), err)
+			}
+		})
+	}
+}

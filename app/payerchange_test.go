@@ -1,0 +1,31 @@
+package app_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/tanahbumbu/jaminan/adapters/eventstore/memory"
+	"github.com/tanahbumbu/jaminan/domain/problem"
+)
+
+// A worker billed by one village for a month cannot be moved to another
+// from a day inside or before that month: the new payer would bill the
+// month again (the probe that found it: the same month on two bills). From
+// the first day after the last billed month the change goes, and the new
+// payer bills from there.
+func TestAChangeOfPayerIsRefusedWhereTheOldPayerHasBilled(t *testing.T) {
+	application := newApplication(t, memory.New())
+	setUpMember(t, application)
+	mustRun(t, application, `{"command":"AssessContributions","payer_id":"desa-pakatellu","period":"2024-01"}`)
+	mustRun(t, application, `{"command":"RegisterPayer","payer_id":"desa-bakau","name":"Pemerintah Desa Bakau","kind":"village_government","risk_class":1}`)
+	_, err := run(t, application, `{"command":"ChangePayer","nik":"6310064203820002","effective_date":"2023-06-01","payer_id":"desa-bakau"}`)
+	var refused *problem.Error
+	if !errors.As(err, &refused) || refused.Code != "billed_already" || refused.Field != "effective_date" {
+		t.Fatalf("a change back into January 2024, billed by desa-pakatellu: %v, want billed_already on effective_date", err)
+	}
+	mustRun(t, application, `{"command":"ChangePayer","nik":"6310064203820002","effective_date":"2024-02-01","payer_id":"desa-bakau"}`)
+	if _, err := run(t, application, `{"command":"AssessContributions","payer_id":"desa-bakau","period":"2024-01"}`); err == nil {
+		t.Error("desa-bakau billed January 2024 as well")
+	}
+	mustRun(t, application, `{"command":"AssessContributions","payer_id":"desa-bakau","period":"2024-02"}`)
+}
