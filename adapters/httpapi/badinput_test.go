@@ -178,6 +178,8 @@ var badInputCases = []badInputCase{
 	{"unknown enums", "programme", "Enroll", `{"nik":"6310064203820002","programmes":["JKK","JKP"],"effective_date":"2024-01-01","wage":"3000000"}`, nil, 422, "unknown_value", "programmes"},
 	{"unknown enums", "heir relationship", "FileClaim", `{"claim_id":"jkm-2","nik":"6310064203820002","programme":"JKM","benefit":"death","incident_date":"2024-03-10","heir":{"name":"A","relationship":"friend"}}`, nil, 422, "unknown_value", "heir.relationship"},
 	{"unknown enums", "risk class 6", "RegisterPayer", `{"payer_id":"p2","name":"P","kind":"regency","risk_class":6}`, nil, 422, "invalid_risk_class", "risk_class"},
+	{"unknown enums", "no risk class", "RegisterPayer", `{"payer_id":"p2","name":"P","kind":"regency"}`, nil, 422, "missing_field", "risk_class"},
+	{"unknown enums", "the member's own NIK as the heir's", "FileClaim", `{"claim_id":"jkm-2","nik":"6310064203820002","programme":"JKM","benefit":"death","incident_date":"2024-03-10","heir":{"name":"A","relationship":"spouse","nik":"6310064203820002"}}`, nil, 422, "heir_is_member", "heir.nik"},
 	{"unknown enums", "command", "DeleteEverything", `{}`, nil, 400, "unknown_command", "command"},
 	{"unknown enums", "field", "ApproveClaim", `{"claim_id":"jkm-1","amount":"1"}`, nil, 400, "unknown_field", "amount"},
 	{"injection", "SQL in an id", "ApproveClaim", `{"claim_id":"x'); DROP TABLE events;--"}`, nil, 422, "invalid_id", "claim_id"},

@@ -74,3 +74,18 @@ func FuzzDecodeLine(f *testing.F) {
 		}
 	})
 }
+
+// A reversal names the event it reverses by its UUID in any form uuid.Parse
+// takes, and records it in the log's canonical form: the same event is then
+// one id, however a clerk typed it.
+func TestReverseRecordsTheEventIDInCanonicalForm(t *testing.T) {
+	for _, typed := range []string{"{26EEACA1-7A3C-4C1B-9E5D-0F1A2B3C4D5E}", "urn:uuid:26eeaca1-7a3c-4c1b-9e5d-0f1a2b3c4d5e", "26EEACA17A3C4C1B9E5D0F1A2B3C4D5E"} {
+		decoded, err := Decode("Reverse", []byte(`{"event_id":"`+typed+`","reason":"wrong_amount"}`))
+		if err != nil {
+			t.Fatalf("%s: %v", typed, err)
+		}
+		if got := decoded.(*Reverse).EventID; got != "26eeaca1-7a3c-4c1b-9e5d-0f1a2b3c4d5e" {
+			t.Errorf("%s recorded as %s, want 26eeaca1-7a3c-4c1b-9e5d-0f1a2b3c4d5e", typed, got)
+		}
+	}
+}

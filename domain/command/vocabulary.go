@@ -203,6 +203,9 @@ func (c *RegisterPayer) Validate() error {
 	if err != nil {
 		return err
 	}
+	if c.RiskClass == 0 { // absent (JSON has no 0 class either)
+		return problem.Field("risk_class", "missing_field", "is required: 1 to 5 (1 = very low … 5 = very high); village governments are 1")
+	}
 	if c.RiskClass < 1 || c.RiskClass > 5 {
 		return problem.Field("risk_class", "invalid_risk_class", "must be 1 to 5 (1 = very low … 5 = very high); village governments are 1")
 	}
@@ -337,6 +340,9 @@ func (c *FileClaim) Validate() error {
 			if err := checkNIK("heir.nik", c.Heir.NIK); err != nil {
 				return err
 			}
+			if c.Heir.NIK == c.NIK {
+				return problem.Field("heir.nik", "heir_is_member", "is the member's own NIK; the heir is another person")
+			}
 		}
 	}
 	if c.IsDeath() && c.Heir == nil {
@@ -427,10 +433,14 @@ func (c *RecordPayout) Validate() error {
 	return checkPositive("amount", c.Amount)
 }
 
+// Validate also writes event_id in its canonical form (lower case, no
+// braces or urn prefix), the form the log holds and a reversal records.
 func (c *Reverse) Validate() error {
-	if _, err := uuid.Parse(c.EventID); err != nil {
+	id, err := uuid.Parse(c.EventID)
+	if err != nil {
 		return problem.Field("event_id", "invalid_event_id", "must be the UUID of a stored event (see jaminan history)")
 	}
+	c.EventID = id.String()
 	return firstError(checkOneOf("reason", c.Reason, ReversalReasons...), checkText("note", c.Note, false, maxDescriptionRunes))
 }
 
