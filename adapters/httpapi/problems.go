@@ -33,7 +33,7 @@ var kindStatus = map[problem.Kind]int{
 
 // badRequestCodes are decoding errors: the body is not a command at all.
 var badRequestCodes = map[string]bool{"malformed_json": true, "unknown_field": true, "unknown_command": true,
-	"money_not_string": true, "invalid_type": true, "trailing_data": true, "duplicate_key": true}
+	"money_not_string": true, "rate_not_string": true, "invalid_type": true, "trailing_data": true, "duplicate_key": true}
 
 // writeError maps any error to a problem document. Errors that mean the
 // database cannot be reached are 503 with Retry-After: the client retries the

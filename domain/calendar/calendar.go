@@ -125,7 +125,7 @@ func (d *Date) decodeJSON(data []byte, parse func(string) (Date, error)) error {
 	}
 	var text string
 	if err := json.Unmarshal(data, &text); err != nil {
-		return fmt.Errorf("%w: expected a string", ErrDate)
+		return fmt.Errorf("%w: expected a string: %w", ErrDate, err) // a JSON number or list is a wrong type (invalid_type)
 	}
 	parsed, err := parse(text)
 	if err != nil {
@@ -240,7 +240,7 @@ func (p *Period) decodeJSON(data []byte, parse func(string) (Period, error)) err
 	}
 	var text string
 	if err := json.Unmarshal(data, &text); err != nil {
-		return fmt.Errorf("%w: expected a string", ErrPeriod)
+		return fmt.Errorf("%w: expected a string: %w", ErrPeriod, err) // a JSON number or list is a wrong type (invalid_type)
 	}
 	parsed, err := parse(text)
 	if err != nil {

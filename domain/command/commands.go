@@ -58,11 +58,29 @@ func plainJSONString(data []byte) (string, bool) {
 	return string(data[1 : len(data)-1]), true
 }
 
+// jsonKind names the kind of a JSON value that is not a string, for an
+// error that says what came instead.
+func jsonKind(data []byte) string {
+	switch {
+	case len(data) == 0:
+		return "value"
+	case data[0] == '{':
+		return "object"
+	case data[0] == '[':
+		return "list"
+	case data[0] == 't' || data[0] == 'f':
+		return "true or false"
+	case data[0] == 'n':
+		return "null"
+	}
+	return "number"
+}
+
 // decodeInput reads a command's money: "2500000" or "2500000.00"; JSON
 // numbers, signs and more than two decimals are refused.
 func (m *Money) decodeInput(data []byte) error {
 	if len(data) > 0 && data[0] != '"' {
-		return problem.Field("", "money_not_string", "money must be a decimal string such as \"2500000.00\", not a JSON number")
+		return problem.Field("", "money_not_string", "money must be a decimal string such as \"2500000.00\", not a JSON %s", jsonKind(data))
 	}
 	var text string
 	if err := json.Unmarshal(data, &text); err != nil {
@@ -201,7 +219,7 @@ type Percent struct{ decimal.Decimal }
 func (p *Percent) UnmarshalJSON(data []byte) error {
 	var text string
 	if len(data) == 0 || data[0] != '"' || json.Unmarshal(data, &text) != nil {
-		return problem.Field("", "rate_not_string", "a rate must be a decimal string such as \"5.63\", not a JSON number")
+		return problem.Field("", "rate_not_string", "a rate must be a decimal string such as \"5.63\", not a JSON %s", jsonKind(data))
 	}
 	integer, fraction, _ := strings.Cut(text, ".")
 	if integer == "" || len(integer) > 3 || len(fraction) > 4 || strings.Trim(integer+fraction, "0123456789") != "" {
@@ -234,7 +252,7 @@ func (m *SignedMoney) UnmarshalJSON(data []byte) error {
 // "16800.00"; JSON numbers are refused.
 func (m *SignedMoney) decodeInput(data []byte) error {
 	if len(data) > 0 && data[0] != '"' {
-		return problem.Field("", "money_not_string", "money must be a decimal string such as \"-2500000.00\", not a JSON number")
+		return problem.Field("", "money_not_string", "money must be a decimal string such as \"-2500000.00\", not a JSON %s", jsonKind(data))
 	}
 	var text string
 	if err := json.Unmarshal(data, &text); err != nil {
