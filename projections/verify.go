@@ -227,18 +227,23 @@ func compareTable(ctx context.Context, tx pgx.Tx, schema, table string) (TableCh
 
 // applyErrors are the *ApplyError in err, which may join several; none when
 // the error is of another kind (the database, the store).
+//
+// It walks the chain itself, one error at a time: an ApplyError ends the walk
+// (its cause may wrap several errors, fmt.Errorf with two %w, and is not a
+// list of failures), a joined error is followed down each branch, and a
+// single wrap is followed down.
 func applyErrors(err error) []*ApplyError {
-	var joined interface{ Unwrap() []error }
-	if errors.As(err, &joined) {
+	switch err := err.(type) {
+	case nil:
+		return nil
+	case *ApplyError:
+		return []*ApplyError{err}
+	case interface{ Unwrap() []error }:
 		var found []*ApplyError
-		for _, inner := range joined.Unwrap() {
+		for _, inner := range err.Unwrap() {
 			found = append(found, applyErrors(inner)...)
 		}
 		return found
 	}
-	var failed *ApplyError
-	if errors.As(err, &failed) {
-		return []*ApplyError{failed}
-	}
-	return nil
+	return applyErrors(errors.Unwrap(err))
 }

@@ -338,6 +338,8 @@ var badRequestCases = []badRequestCase{
 	{"invalid path", "NUL in a token id", "DELETE", "/api/v1/tokens/%00", "", "", 400, "invalid_path", "path"},
 	{"invalid path", "NUL in a command's name", "POST", "/api/v1/commands/Approve%00Claim", "application/json", `{"claim_id":"jkm-1"}`, 400, "invalid_path", "path"},
 	{"invalid query", "NUL in a filter", "GET", "/api/v1/participants?kecamatan=%00", "", "", 400, "invalid_query", "kecamatan"},
+	{"unknown parameter", "a misspelt filter", "GET", "/api/v1/participants?kecamatn=Kusan%20Hilir", "", "", 400, "unknown_parameter", "kecamatn"},
+	{"unknown parameter", "a parameter the route does not take", "GET", "/api/v1/status?verbose=1", "", "", 400, "unknown_parameter", "verbose"},
 	{"invalid query", "a Latin-1 byte in a filter", "GET", "/api/v1/claims?status=%FF", "", "", 400, "invalid_query", "status"},
 	{"invalid query", "NUL in a bundle's kecamatan", "GET", "/api/v1/audit/bundle?kecamatan=%00", "", "", 400, "invalid_query", "kecamatan"},
 	{"invalid query", "NUL in a bundle's NIK", "GET", "/api/v1/audit/bundle?participant=6310064203820002%00", "", "", 400, "invalid_query", "participant"},

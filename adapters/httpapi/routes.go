@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
@@ -146,5 +147,30 @@ func serveRoute(w http.ResponseWriter, r *http.Request, route route) {
 	if route.Accepts != nil && !acceptsMediaType(w, r, route.Accepts) {
 		return
 	}
+	if name, known := knownQuery(r, route.Query); !known {
+		takes := "none"
+		if len(route.Query) > 0 {
+			names := make([]string, 0, len(route.Query))
+			for _, p := range route.Query {
+				names = append(names, p.Name)
+			}
+			takes = strings.Join(names, ", ")
+		}
+		badParameter(w, name, "unknown_parameter", "this route takes no query parameter "+name+"; it takes "+takes+" (/api/v1/openapi.json)")
+		return
+	}
 	route.Handler.ServeHTTP(w, r)
+}
+
+// knownQuery reports the first query parameter the route does not document
+// (route.Query), or known. A typo in a filter (?kecamatn=…) or a parameter a
+// route does not take (?period_from=…) is refused rather than ignored: the
+// caller would take the answer for the one it asked.
+func knownQuery(r *http.Request, documented []parameter) (string, bool) {
+	for name := range r.URL.Query() {
+		if !slices.ContainsFunc(documented, func(p parameter) bool { return p.Name == name }) {
+			return name, false
+		}
+	}
+	return "", true
 }
