@@ -65,6 +65,9 @@ func TestScholarshipTranches(t *testing.T) {
 	_, err = run(t, application, `{"command":"RecordPayout","payout_id":"b-2024","claim_id":"b-1","amount":"3000000","paid_on":"2026-11-28","bank_reference":"B","school_year":2024}`)
 	wantCode(t, err, "amount_mismatch")
 	mustRun(t, application, `{"command":"RecordPayout","payout_id":"b-2024","claim_id":"b-1","amount":"1500000","paid_on":"2026-11-28","bank_reference":"B","school_year":2024}`)
+	// Years ahead of its school year a tranche is not due: the child may not be at school then.
+	_, err = run(t, application, `{"command":"RecordPayout","payout_id":"b-2034","claim_id":"b-1","amount":"2000000","paid_on":"2026-11-28","bank_reference":"B","school_year":2034}`)
+	wantCode(t, err, "tranche_not_due")
 	mustRun(t, application, `{"command":"SkipScholarshipTranche","claim_id":"b-1","child":"Fikri","school_year":2025,"reason":"not_enrolled_this_year"}`)
 	mustRun(t, application, `{"command":"EndScholarship","claim_id":"b-1","child":"Fikri","from_school_year":2035,"reason":"working"}`)
 	state, err := application.LoadClaim(context.Background(), "b-1")

@@ -386,7 +386,7 @@ func (a *Application) claimOpenOn(ctx context.Context, s claim.State, field stri
 // another claim holds is refused, and of two racing claims only one gets it.
 func (a *Application) recordPayout(ctx context.Context, c *command.RecordPayout, meta Meta) (Result, error) {
 	return a.claimCommand(ctx, c.ClaimID, c, meta, func(s claim.State) ([]event.Event, error) {
-		events, err := claim.RecordPayout(s, c)
+		events, err := claim.RecordPayout(s, c, a.config.Library)
 		if err != nil || len(events) == 0 {
 			return events, err
 		}

@@ -334,7 +334,7 @@ func Reject(state State, c *command.RejectClaim, today calendar.Date) ([]event.E
 }
 
 // RecordPayout decides RecordPayout: only on an approved claim, never beyond its total.
-func RecordPayout(state State, c *command.RecordPayout) ([]event.Event, error) {
+func RecordPayout(state State, c *command.RecordPayout, library *rules.Library) ([]event.Event, error) {
 	if state.Filed == nil {
 		return nil, &problem.Error{Kind: problem.NotFound, Code: "claim_not_found", Field: "claim_id", Message: "no claim " + c.ClaimID + " is filed"}
 	}
@@ -350,7 +350,7 @@ func RecordPayout(state State, c *command.RecordPayout) ([]event.Event, error) {
 	if c.PaidOn.Before(state.Approved.ApprovedOn) {
 		return nil, problem.Field("paid_on", "before_approval", "is before the approval on %s", state.Approved.ApprovedOn)
 	}
-	if err := checkScholarshipPayout(state, c); err != nil {
+	if err := checkScholarshipPayout(state, c, library); err != nil {
 		return nil, err
 	}
 	if c.Amount.GreaterThan(state.Outstanding()) {

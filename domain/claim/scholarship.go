@@ -8,6 +8,7 @@ import (
 	"github.com/tanahbumbu/jaminan/domain/event"
 	"github.com/tanahbumbu/jaminan/domain/money"
 	"github.com/tanahbumbu/jaminan/domain/problem"
+	"github.com/tanahbumbu/jaminan/domain/rules"
 )
 
 // TrancheSkipped: one child's tranche for one school year will not be paid.
@@ -89,8 +90,11 @@ func (s State) dueInYear(schoolYear int) (decimal.Decimal, int) {
 	return due, count
 }
 
-// checkScholarshipPayout: a scholarship payout names its school year and pays exactly its tranches.
-func checkScholarshipPayout(state State, c *command.RecordPayout) error {
+// checkScholarshipPayout: a scholarship payout names its school year, is
+// paid no earlier than the start of the school year before it (a tranche
+// may go ahead of its year, for enrolment, but not years ahead: the child
+// may not be at school then), and pays exactly its tranches.
+func checkScholarshipPayout(state State, c *command.RecordPayout, library *rules.Library) error {
 	if state.Filed.Programme != "SCHOLARSHIP" {
 		if c.SchoolYear != 0 {
 			return problem.Field("school_year", "unexpected_field", "only scholarship payouts name a school year")
@@ -103,6 +107,14 @@ func checkScholarshipPayout(state State, c *command.RecordPayout) error {
 	due, count := state.dueInYear(c.SchoolYear)
 	if count == 0 {
 		return problem.Field("school_year", "nothing_scheduled", "no tranche is scheduled for %d/%d", c.SchoolYear, c.SchoolYear+1)
+	}
+	book, err := library.ForDate(state.Filed.IncidentDate)
+	if err != nil {
+		return problem.Field("claim_id", "no_rule_book", "%v", err)
+	}
+	if earliest := book.SchoolYearStart(c.SchoolYear - 1); c.PaidOn.Before(earliest) {
+		return problem.Field("paid_on", "tranche_not_due", "the tranches of %d/%d are paid from %s at the earliest (the start of the school year before)",
+			c.SchoolYear, c.SchoolYear+1, earliest)
 	}
 	if !c.Amount.Equal(due) {
 		return problem.Field("amount", "amount_mismatch", "the tranches of %d/%d come to %s, not %s", c.SchoolYear, c.SchoolYear+1, money.FormatIDR(due), money.FormatIDR(c.Amount.Decimal))
