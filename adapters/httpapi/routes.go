@@ -35,6 +35,10 @@ type route struct {
 	// Accepts are the media types of the body (415 for any other); nil for
 	// routes that take no body.
 	Accepts []string
+	// ownQuery: the handler refuses unknown query parameters itself, with
+	// what it takes (a list's filters, the dashboard API's); serveRoute
+	// refuses them for every other route.
+	ownQuery bool
 }
 
 // parameter is a documented query parameter.
@@ -84,12 +88,12 @@ func (s *Server) routeTable(mounts []Mount) []route {
 	}
 	for _, list := range listings() {
 		routes = append(routes, route{Method: http.MethodGet, Pattern: "/api/v1/" + list.Path, Permission: list.Permission,
-			Handler: s.listHandler(list), Summary: list.Summary, Query: append(list.queryParameters(), pageParameters...)})
+			Handler: s.listHandler(list), Summary: list.Summary, Query: append(list.queryParameters(), pageParameters...), ownQuery: true})
 	}
 	routes = append(routes, s.financeRoutes()...)
 	for _, mount := range mounts {
 		routes = append(routes, route{Method: http.MethodGet, Pattern: mount.Pattern, Permission: mount.Permission, Public: mount.Public,
-			Handler: mount.Handler, Summary: mount.Summary})
+			Handler: mount.Handler, Summary: mount.Summary, ownQuery: true})
 	}
 	return routes
 }
@@ -147,7 +151,7 @@ func serveRoute(w http.ResponseWriter, r *http.Request, route route) {
 	if route.Accepts != nil && !acceptsMediaType(w, r, route.Accepts) {
 		return
 	}
-	if name, known := knownQuery(r, route.Query); !known {
+	if name, known := knownQuery(r, route.Query); !known && !route.ownQuery {
 		takes := "none"
 		if len(route.Query) > 0 {
 			names := make([]string, 0, len(route.Query))

@@ -101,3 +101,21 @@ func (f *apiFixture) pageTrialBalance(t *testing.T, filter string) (map[string]s
 	t.Fatal("the trial balance did not end within 10 pages")
 	return nil, decimal.Zero
 }
+
+// The dashboard API's own parameters reach it through the server (its
+// mounts refuse unknown parameters themselves, with what they take): a page
+// of the trial balance, a filter of the summary; an unknown one is refused by
+// the dashboard API, naming it.
+func TestDashboardParametersPassTheServer(t *testing.T) {
+	f := newAPIFixtureOf(t, func(*apptest.System) {})
+	for path, want := range map[string]int{
+		"/api/v1/dash/trial_balance?limit=2":              http.StatusOK,
+		"/api/v1/dash/summary?kecamatan=Kusan%20Hilir":    http.StatusOK,
+		"/api/v1/dash/claims_by_programme?programme=JKK":  http.StatusOK,
+		"/api/v1/dash/claims_by_programme?programmes=JKK": http.StatusBadRequest,
+	} {
+		if status, _, text := f.do(t, access.Auditor, http.MethodGet, path, ""); status != want {
+			t.Errorf("GET %s: %d %.200s, want %d", path, status, text, want)
+		}
+	}
+}
