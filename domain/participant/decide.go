@@ -122,17 +122,18 @@ func Enroll(state State, c *command.Enroll, policy Policy) ([]event.Event, error
 
 // retriedEnrollment is nil when an Enroll of programmes enrolled already
 // from its date is a retry: its wage (or declared income) valid, and the one
-// recorded from that date. Another wage is a conflict, not a retry: the
-// caller would be told it was applied when it was not.
+// each of those enrolments recorded (a ChangeWage since does not make the
+// retry a conflict). Another wage is a conflict, not a retry: the caller
+// would be told it was applied when it was not.
 func retriedEnrollment(state State, c *command.Enroll, policy Policy) error {
 	kind, wage, err := wageBase(state, c.Wage, c.DeclaredIncome, c.EffectiveDate, policy)
 	if err != nil {
 		return err
 	}
-	for _, step := range state.Wages {
-		if step.From.Equal(c.EffectiveDate) && !step.Amount.Equal(wage) {
+	for _, programme := range c.Programmes {
+		if enrolled, ok := state.Enrollment(programme); ok && !enrolled.Wage.Equal(wage) {
 			return &problem.Error{Kind: problem.Conflict, Code: "already_enrolled", Field: kind,
-				Message: fmt.Sprintf("enrolled already from %s with a %s of %s; to change it, use ChangeWage", c.EffectiveDate, strings.ReplaceAll(kind, "_", " "), money.FormatIDR(step.Amount))}
+				Message: fmt.Sprintf("%s is enrolled already from %s with a %s of %s; to change it, use ChangeWage", programme, c.EffectiveDate, strings.ReplaceAll(kind, "_", " "), money.FormatIDR(enrolled.Wage))}
 		}
 	}
 	return nil

@@ -16,6 +16,9 @@ type Enrollment struct {
 	From      calendar.Date
 	// Until is the last covered day; zero while open.
 	Until calendar.Date
+	// Wage is the wage (or declared income) the enrolment recorded: what a
+	// retried Enroll must carry, whatever changed the wage since.
+	Wage decimal.Decimal
 }
 
 // ActiveOn reports whether the programme covers date d.
@@ -75,7 +78,7 @@ func Evolve(state State, e event.Event) State {
 		state.Registered = true
 	case *Enrolled:
 		for _, programme := range e.Programmes {
-			state.Enrollments = append(state.Enrollments, Enrollment{Programme: programme, From: e.EffectiveDate, Until: e.Until})
+			state.Enrollments = append(state.Enrollments, Enrollment{Programme: programme, From: e.EffectiveDate, Until: e.Until, Wage: e.WageBase.Decimal})
 		}
 		state.Wages = withWage(state.Wages, WageStep{From: e.EffectiveDate, Amount: e.WageBase.Decimal})
 		if e.ProjectID != "" {

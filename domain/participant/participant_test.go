@@ -141,6 +141,12 @@ func TestARetriedEnrollmentMustMatchWhatIsRecorded(t *testing.T) {
 			}
 		})
 	}
+	// A wage changed from the enrolment's own day since: the enrolment's retry is still a retry.
+	changed := member("PU", &WageChanged{EffectiveDate: date("2024-01-01"), WageBase: rupiah("3500000")})
+	retry := command.Enroll{Programmes: []string{"JKK", "JKM"}, EffectiveDate: date("2024-01-01"), Wage: money("3000000")}
+	if events, err := Enroll(changed, &retry, policy); err != nil || len(events) != 0 {
+		t.Errorf("the enrolment retried after a wage change from its day: %d events, %v; want a retry", len(events), err)
+	}
 }
 
 // A month is billed by the payer of its last day, so a change of payer that
