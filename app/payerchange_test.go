@@ -1,10 +1,12 @@
 package app_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 
-	"github.com/tanahbumbu/jaminan/adapters/eventstore/memory"
+	pgstore "github.com/tanahbumbu/jaminan/adapters/eventstore/postgres"
+	"github.com/tanahbumbu/jaminan/adapters/postgres/pgtest"
 	"github.com/tanahbumbu/jaminan/domain/problem"
 )
 
@@ -14,14 +16,25 @@ import (
 // the first day after the last billed month the change goes, and the new
 // payer bills from there.
 func TestAChangeOfPayerIsRefusedWhereTheOldPayerHasBilled(t *testing.T) {
-	application := newApplication(t, memory.New())
+	store, err := pgstore.New(pgtest.New(t).Pool, pgstore.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	application := newApplication(t, store)
 	setUpMember(t, application)
 	mustRun(t, application, `{"command":"AssessContributions","payer_id":"desa-pakatellu","period":"2024-01"}`)
 	mustRun(t, application, `{"command":"RegisterPayer","payer_id":"desa-bakau","name":"Pemerintah Desa Bakau","kind":"village_government","risk_class":1}`)
-	_, err := run(t, application, `{"command":"ChangePayer","nik":"6310064203820002","effective_date":"2023-06-01","payer_id":"desa-bakau"}`)
+	before, err := store.Head(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = run(t, application, `{"command":"ChangePayer","nik":"6310064203820002","effective_date":"2023-06-01","payer_id":"desa-bakau"}`)
 	var refused *problem.Error
 	if !errors.As(err, &refused) || refused.Code != "billed_already" || refused.Field != "effective_date" {
 		t.Fatalf("a change back into January 2024, billed by desa-pakatellu: %v, want billed_already on effective_date", err)
+	}
+	if after, err := store.Head(context.Background()); err != nil || after != before {
+		t.Fatalf("the refused change moved the log from %d to %d (%v)", before, after, err)
 	}
 	mustRun(t, application, `{"command":"ChangePayer","nik":"6310064203820002","effective_date":"2024-02-01","payer_id":"desa-bakau"}`)
 	if _, err := run(t, application, `{"command":"AssessContributions","payer_id":"desa-bakau","period":"2024-01"}`); err == nil {

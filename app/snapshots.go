@@ -63,28 +63,24 @@ type held[S any] struct {
 func load[S any](ctx context.Context, a *Application, agg aggregate[S], streamID string, from held[S]) (held[S], error) {
 	var hash []byte // of the event at the version folded to, when this load read it
 	if from.version == 0 && a.config.Snapshots != nil {
-		limit := int(min(a.config.Snapshot.Every, streamPageSize))
-		page, err := a.config.Store.ReadStream(ctx, streamID, 1, limit)
+		limit := min(a.config.Snapshot.Every, streamPageSize)
+		head, err := a.loadStreamAfter(ctx, streamID, 0, limit)
 		if err != nil {
-			return held[S]{}, fmt.Errorf("read stream %s: %w", streamID, err)
+			return held[S]{}, err
 		}
-		if len(page) == 0 {
+		if head.version == 0 {
 			return held[S]{}, nil
 		}
-		if len(page) == limit {
+		if int64(len(head.events)) == limit {
 			from = fromSnapshot(ctx, a, agg, streamID)
 		}
 		// The whole stream, or no snapshot past the page: the page is folded
 		// from the start (never onto a snapshot inside it) and the stream
 		// read on after it.
-		if last := page[len(page)-1].Version; from.version < last {
-			events, err := a.decodeAll(streamID, page)
-			if err != nil {
-				return held[S]{}, err
-			}
+		if from.version < head.version {
 			var start held[S]
-			from, hash = held[S]{state: agg.fold(start.state, events, last), version: last}, page[len(page)-1].Hash
-			if len(page) < limit {
+			from, hash = held[S]{state: agg.fold(start.state, head.events, head.version), version: head.version}, head.hash
+			if int64(len(head.events)) < limit {
 				return from, nil // shorter than Snapshot.Every: none to take
 			}
 		}

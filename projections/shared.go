@@ -228,22 +228,18 @@ func (r *Runner) readOnce(ctx context.Context, after int64, limit, maxBytes int,
 		bytes += len(event.Data)
 	}
 	decoded = make([]Decoded, 0, len(recorded))
-	for _, event := range recorded {
-		if takes != nil && !takes(event.Type) {
-			if !keepData {
-				event.Data = nil
+	for _, stored := range recorded {
+		next := Decoded{undecoded: takes != nil && !takes(stored.Type)} // undecoded: its position counts; nobody reads it
+		if !next.undecoded {
+			if next.Event, err = r.config.Decode(stored); err != nil {
+				return decoded, more, bytes, &decodeError{position: stored.Position, err: err}
 			}
-			decoded = append(decoded, Decoded{Recorded: event, undecoded: true}) // its position counts; nobody reads it
-			continue
-		}
-		value, err := r.config.Decode(event)
-		if err != nil {
-			return decoded, more, bytes, &decodeError{position: event.Position, err: err}
 		}
 		if !keepData {
-			event.Data = nil
+			stored.Data = nil
 		}
-		decoded = append(decoded, Decoded{Recorded: event, Event: value})
+		next.Recorded = stored
+		decoded = append(decoded, next)
 	}
 	return decoded, more, bytes, nil
 }
@@ -307,38 +303,37 @@ func (rd *logReader) pageLimit(limit int) int {
 }
 
 func (rd *logReader) read(ctx context.Context, after int64, limit int) ([]Decoded, bool, error) {
-	var decoded []Decoded
-	var more bool
-	var bytes int
-	var err error
-	if pending := rd.next; pending != nil {
-		rd.next = nil
+	pending := rd.next
+	rd.next = nil
+	if pending != nil {
 		<-pending.done
-		if pending.after == after {
-			// The last batch of a replay asks for fewer (its target is
-			// near): the events read ahead, up to its limit, are those.
-			decoded, more, bytes, err = pending.decoded, pending.more, pending.bytes, pending.err
-			if len(decoded) > limit {
-				decoded, more, err = decoded[:limit], true, nil
-			}
-		} else {
-			decoded, more, bytes, err = rd.runner.readOnce(ctx, after, rd.pageLimit(limit), rd.runner.config.BatchBytes, rd.takes, rd.keepData)
-		}
-	} else {
-		decoded, more, bytes, err = rd.runner.readOnce(ctx, after, rd.pageLimit(limit), rd.runner.config.BatchBytes, rd.takes, rd.keepData)
 	}
+	if pending == nil || pending.after != after {
+		pending = &pendingRead{after: after, limit: rd.pageLimit(limit)}
+		rd.readPage(ctx, pending)
+	} else if len(pending.decoded) > limit {
+		// The last batch of a replay asks for fewer (its target is near):
+		// the events read ahead, up to its limit, are those.
+		pending.decoded, pending.more, pending.err = pending.decoded[:limit], true, nil
+	}
+	decoded := pending.decoded
 	if len(decoded) > 0 {
-		rd.perEventBytes = max(1, bytes/len(decoded))
+		rd.perEventBytes = max(1, pending.bytes/len(decoded))
 	}
-	if rd.ahead && err == nil && more && len(decoded) > 0 {
-		pending := &pendingRead{after: decoded[len(decoded)-1].Recorded.Position, limit: rd.pageLimit(limit), done: make(chan struct{})}
-		rd.next = pending
+	if rd.ahead && pending.err == nil && pending.more && len(decoded) > 0 {
+		next := &pendingRead{after: decoded[len(decoded)-1].Recorded.Position, limit: rd.pageLimit(limit), done: make(chan struct{})}
+		rd.next = next
 		go func() {
-			defer close(pending.done)
-			pending.decoded, pending.more, pending.bytes, pending.err = rd.runner.readOnce(ctx, pending.after, pending.limit, rd.runner.config.BatchBytes, rd.takes, rd.keepData)
+			defer close(next.done)
+			rd.readPage(ctx, next)
 		}()
 	}
-	return decoded, more, err
+	return decoded, pending.more, pending.err
+}
+
+// readPage reads the page read asks for (its position and limit) into it.
+func (rd *logReader) readPage(ctx context.Context, page *pendingRead) {
+	page.decoded, page.more, page.bytes, page.err = rd.runner.readOnce(ctx, page.after, page.limit, rd.runner.config.BatchBytes, rd.takes, rd.keepData)
 }
 
 // close waits for a read ahead still running.
